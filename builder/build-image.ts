@@ -1,0 +1,58 @@
+// One build: fetch the pushed commit as a tar (the server streams `git archive`), hand it to
+// `docker build` as the context, stream Docker's output into the build log, tag the image.
+// The layer cache is Docker's own, so unchanged steps are reused across versions.
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { BuildPayload, BuildResult } from '../schemas/index.js';
+import type { LogWriter } from '../common/log-stream.js';
+
+/** A build that will fail again if retried (bad Dockerfile, failing RUN step). */
+export class BuildFailedError extends Error {
+  override name = 'BuildFailedError';
+}
+
+interface BuildEvent {
+  stream?: string;
+  status?: string;
+  progress?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+export async function buildImage(docker: Docker, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+  const res = await fetch(payload.contextUrl, { signal });
+  if (!res.ok || !res.body) {
+    throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  }
+  const context = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  const output = await docker.buildImage(context, {
+    t: payload.image,
+    labels: payload.labels,
+    rm: true,
+    forcerm: true,
+    abortSignal: signal,
+  } as Docker.ImageBuildOptions);
+
+  let imageId: string | undefined;
+  let failure: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      output,
+      (err: Error | null) => (err ? reject(err) : resolve()),
+      (ev: BuildEvent) => {
+        if (ev.stream) log.write(ev.stream);
+        else if (ev.status) log.write(`${ev.status}${ev.progress ? ' ' + ev.progress : ''}\n`);
+        if (ev.aux?.ID) imageId = ev.aux.ID;
+        if (ev.error) {
+          failure = ev.errorDetail?.message ?? ev.error;
+          log.write(`${failure}\n`);
+        }
+      },
+    );
+  });
+  if (signal.aborted) throw new Error(`build stopped: ${String(signal.reason ?? 'aborted')}`);
+  if (failure) throw new BuildFailedError(failure);
+  const image = await docker.getImage(payload.image).inspect();
+  return { image: payload.image, imageId: imageId ?? image.Id };
+}

@@ -1,0 +1,56 @@
+// The builder role: a BullMQ worker that turns build jobs into images. Stateless: all it
+// needs is in the job's data, and it reports through BullMQ (return value or failure).
+import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createValidators, type BuildPayload, type BuildResult } from '../schemas/index.js';
+import { BUILD_QUEUE } from '../common/queues.js';
+import { LogWriter } from '../common/log-stream.js';
+import { formatDuration } from '../common/duration.js';
+import { buildImage, BuildFailedError } from './build-image.js';
+
+export interface BuilderDeps {
+  docker: Docker;
+  /** Connection for the worker (blocking commands). */
+  connection: Redis;
+  /** Connection for writing logs. */
+  redis: Redis;
+  prefix: string;
+  concurrency: number;
+  log: Logger;
+}
+
+export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResult> {
+  const validate = createValidators().buildPayload;
+  const worker = new Worker<BuildPayload, BuildResult>(
+    BUILD_QUEUE,
+    async (job: Job<BuildPayload>, _token?: string, signal?: AbortSignal) => {
+      if (!validate(job.data)) throw new UnrecoverableError(`bad build payload: ${JSON.stringify(validate.errors)}`);
+      const p = job.data;
+      const log = deps.log.child({ app: p.app, version: p.version, build: job.id });
+      const writer = new LogWriter(deps.redis, p.logKey);
+      const timeout = AbortSignal.timeout(p.timeLimitMs);
+      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      log.info({ commit: p.commit }, 'build started');
+      writer.write(`Building ${p.image} from commit ${p.commit.slice(0, 12)}\n`);
+      try {
+        const result = await buildImage(deps.docker, p, writer, both);
+        writer.write(`Built ${p.image} (${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
+        log.info({ imageId: result.imageId }, 'build done');
+        return result;
+      } catch (err) {
+        const reason = timeout.aborted ? `the build went over its time limit of ${formatDuration(p.timeLimitMs)}` : (err as Error).message;
+        writer.write(`Build failed: ${reason}\n`);
+        log.warn({ err }, 'build failed');
+        // A failing Dockerfile fails the same way again: no retry.
+        throw err instanceof BuildFailedError || timeout.aborted ? new UnrecoverableError(reason) : new Error(reason);
+      } finally {
+        await writer.end();
+      }
+    },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency },
+  );
+  worker.on('error', (err) => deps.log.error({ err }, 'builder worker error'));
+  return worker;
+}

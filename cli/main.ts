@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// allgo's command line: the platform's processes (up, server, builder, runner) and admin tasks.
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
+import { loadConfig, ConfigError } from '../server/config.js';
+import { openStore } from '../server/store/index.js';
+import { isValidUserName, USER_NAME_RULE } from '../server/store/users.js';
+import { startRoles, type RoleSet } from './roles.js';
+
+const USAGE = `usage: allgo <command>
+
+  up                         server + builder + runner in one process (the embedded default)
+  server                     the API, git server and store only
+  builder                    build images only (needs REDIS_URL on another host)
+  runner                     run jobs only (needs REDIS_URL on another host)
+  user add <name> --email <e> [--provider] [--admin]
+                             create a user and print their API token
+
+Settings come from the environment (PORT, ALLGO_DATA_DIR, REDIS_URL, DOCKER_HOST,
+ALLGO_ADMIN_TOKEN, ALLGO_PUBLIC_URL, ALLGO_CONFIG) and the config file; see README.md.`;
+
+const ROLES: Record<string, RoleSet> = {
+  up: { server: true, builder: true, runner: true },
+  server: { server: true, builder: false, runner: false },
+  builder: { server: false, builder: true, runner: false },
+  runner: { server: false, builder: false, runner: true },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command in ROLES) return serve(ROLES[command]);
+  if (command === 'user' && rest[0] === 'add') return userAdd(rest.slice(1));
+  console.error(`allgo: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+async function serve(roles: RoleSet): Promise<number> {
+  const config = loadConfig();
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const running = await startRoles(config, roles, log);
+  if (running.generatedAdminToken) {
+    console.log(`\nallgo: created the admin user "admin". Its API token (shown only this once):\n\n  ${running.generatedAdminToken}\n`);
+  }
+  if (running.url) console.log(`allgo: listening on ${config.host}:${running.port}, public URL ${config.publicUrl}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  return new Promise<number>(() => undefined);
+}
+
+function userAdd(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, provider: { type: 'boolean' }, admin: { type: 'boolean' } },
+  });
+  const name = positionals[0];
+  if (!name || !values.email) {
+    console.error('usage: allgo user add <name> --email <email> [--provider] [--admin]');
+    return 2;
+  }
+  if (!isValidUserName(name)) {
+    console.error(`allgo: ${USER_NAME_RULE}`);
+    return 2;
+  }
+  if (!/^[^@\s]+@[^@\s]+$/.test(values.email)) {
+    console.error(`allgo: "${values.email}" is not an email address`);
+    return 2;
+  }
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  // Writes the store directly (WAL makes this safe while the server runs), like a console.
+  const store = openStore(join(config.dataDir, 'allgo.db'));
+  try {
+    if (store.users.byName(name)) {
+      console.error(`allgo: user "${name}" already exists`);
+      return 1;
+    }
+    const { token } = store.users.create({ name, email: values.email, isProvider: values.provider, isAdmin: values.admin });
+    console.log(token);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof ConfigError ? `allgo: bad configuration: ${err.message}` : `allgo: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

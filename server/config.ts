@@ -1,0 +1,104 @@
+// Configuration is read once (environment + YAML file), validated against
+// schemas/config.schema.json, frozen, and passed down. A bad file fails fast, naming the field.
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse } from 'yaml';
+import { createValidators, describeAjvError, type AllgoConfigFile } from '../schemas/index.js';
+import { parseDuration } from '../common/duration.js';
+
+export interface QueueConfig {
+  name: string;
+  timeLimitMs: number;
+  description: string;
+  /** BullMQ priority: 1 is the highest. Shorter time limit → higher priority, as in A||GO. */
+  priority: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  redisUrl: string | null;
+  redisPrefix: string;
+  dockerHost: string | null;
+  adminToken: string | null;
+  queues: readonly QueueConfig[];
+  defaultQueue: string;
+  providerDomains: readonly string[];
+  uploadLimitBytes: number;
+  uploadMaxFiles: number;
+  buildTimeLimitMs: number;
+  runnerConcurrency: number;
+  runnerUser: string;
+  pidsLimit: number;
+  builderConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A||GO's documented queues. */
+const DEFAULT_QUEUES: NonNullable<AllgoConfigFile['queues']> = {
+  interactive: { time_limit: '1m', description: 'less than a minute' },
+  standard: { time_limit: '20m', description: 'less than 20 minutes' },
+  batch: { time_limit: '1d', description: 'less than a day' },
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: AllgoConfigFile & { data_dir?: string } = {}): Readonly<Config> {
+  const dataDir = resolve(overrides.data_dir ?? env.ALLGO_DATA_DIR ?? './data');
+  const file = env.ALLGO_CONFIG ? resolve(env.ALLGO_CONFIG) : join(dataDir, 'config.yaml');
+  let fromFile: AllgoConfigFile = {};
+  if (existsSync(file)) {
+    let doc: unknown;
+    try {
+      doc = parse(readFileSync(file, 'utf8'), { maxAliasCount: 50 }) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    }
+    fromFile = doc as AllgoConfigFile;
+  } else if (env.ALLGO_CONFIG) {
+    throw new ConfigError(`ALLGO_CONFIG names ${file}, which does not exist`);
+  }
+  const { data_dir: _ignored, ...rest } = overrides;
+  const merged: AllgoConfigFile = { ...fromFile, ...rest };
+  const v = createValidators().config;
+  if (!v(merged)) throw new ConfigError(`${file}: ${v.errors!.map(describeAjvError).join('; ')}`);
+
+  const port = env.PORT !== undefined ? Number(env.PORT) : merged.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
+  const host = env.HOST ?? merged.host ?? '0.0.0.0';
+  const queues = Object.entries(merged.queues ?? DEFAULT_QUEUES)
+    .map(([name, q]) => ({ name, timeLimitMs: parseDuration(q.time_limit), description: q.description ?? '' }))
+    .sort((a, b) => a.timeLimitMs - b.timeLimitMs)
+    .map((q, i) => ({ ...q, priority: i + 1 }));
+  const defaultQueue = merged.default_queue ?? (queues.some((q) => q.name === 'standard') ? 'standard' : queues[0].name);
+  if (!queues.some((q) => q.name === defaultQueue)) {
+    throw new ConfigError(`${file}: default_queue "${defaultQueue}" is not one of the queues (${queues.map((q) => q.name).join(', ')})`);
+  }
+  const publicUrl = (env.ALLGO_PUBLIC_URL ?? merged.public_url ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(publicUrl)) throw new ConfigError(`ALLGO_PUBLIC_URL must start with http:// or https://, got "${publicUrl}"`);
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    redisUrl: env.REDIS_URL ?? merged.redis_url ?? null,
+    redisPrefix: env.ALLGO_REDIS_PREFIX ?? merged.redis_prefix ?? 'allgo',
+    dockerHost: env.DOCKER_HOST ?? null,
+    adminToken: env.ALLGO_ADMIN_TOKEN ?? null,
+    queues: Object.freeze(queues.map((q) => Object.freeze(q))),
+    defaultQueue,
+    providerDomains: Object.freeze((merged.providers?.email_domains ?? []).map((d) => d.toLowerCase())),
+    uploadLimitBytes: Math.round((merged.limits?.upload_mb ?? 1024) * 1024 * 1024),
+    uploadMaxFiles: merged.limits?.upload_files ?? 100,
+    buildTimeLimitMs: parseDuration(merged.limits?.build_time_limit ?? '1h'),
+    runnerConcurrency: merged.runner?.concurrency ?? 2,
+    runnerUser: merged.runner?.user ?? '65534:65534',
+    pidsLimit: merged.runner?.pids_limit ?? 512,
+    builderConcurrency: merged.builder?.concurrency ?? 1,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,61 @@
+// Every error the API can answer with, defined once: a stable code, an HTTP status and a
+// message that tells the caller what to do. routes throw these; error-handler.ts maps them.
+
+export class AllgoError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AllgoError';
+  }
+}
+
+export class BadRequestError extends AllgoError {
+  constructor(message: string, code = 'bad_request') {
+    super(code, 400, message);
+  }
+}
+
+export class UnauthorizedError extends AllgoError {
+  constructor(message = 'missing or invalid token: send "Authorization: Token token=<your token>"') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends AllgoError {
+  constructor(message: string) {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends AllgoError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class ConflictError extends AllgoError {
+  constructor(message: string) {
+    super('conflict', 409, message);
+  }
+}
+
+export class PayloadTooLargeError extends AllgoError {
+  constructor(message: string) {
+    super('payload_too_large', 413, message);
+  }
+}
+
+export class UnavailableError extends AllgoError {
+  constructor(message: string) {
+    super('unavailable', 503, message);
+  }
+}
+
+export const notFound = {
+  app: (name: string | number) => new NotFoundError(`no app ${JSON.stringify(String(name))}: check the name or id (GET /api/v1/apps lists them)`),
+  job: (id: string | number) => new NotFoundError(`no job ${id}`),
+  version: (app: string, v: string) => new NotFoundError(`app "${app}" has no version "${v}" (GET /api/v1/apps/${app} lists them)`),
+};

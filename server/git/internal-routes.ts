@@ -1,0 +1,64 @@
+// Routes only allgo's own parts call: the pre-receive hook relay, and builders fetching a
+// commit's source. Both are authenticated with secrets the server made, never user tokens.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/index.js';
+import type { Repos, GitEnv } from './repos.js';
+import { parseUpdates, type PreReceive, type PushContext } from './pre-receive.js';
+
+export interface InternalDeps {
+  store: Store;
+  repos: Repos;
+  preReceive: PreReceive;
+  pushes: Map<string, PushContext>;
+  sources: Map<number, { app: string; commit: string; env: GitEnv }>;
+  secret: string;
+}
+
+const same = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export const signSource = (secret: string, versionId: number): string => createHmac('sha256', secret).update(`source:${versionId}`).digest('hex');
+
+export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): Promise<void> {
+  app.post<{ Body: { pushId: string; hook: string; updates: string; env: GitEnv } }>('/internal/git-hook', async (req, reply) => {
+    const secret = req.headers['x-allgo-hook-secret'];
+    if (typeof secret !== 'string' || !same(secret, deps.secret)) return reply.code(403).send({ error: 'bad hook secret', code: 'forbidden' });
+    const push = deps.pushes.get(req.body.pushId);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const send = (msg: object) => {
+      if (!res.destroyed) res.write(JSON.stringify(msg) + '\n');
+    };
+    if (!push) {
+      send({ out: 'allgo: this push is unknown to the server (was it restarted?); push again\n', exit: 1 });
+      res.end();
+      return;
+    }
+    const env: GitEnv = {};
+    for (const [k, v] of Object.entries(req.body.env ?? {})) {
+      if (/^GIT_(OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|QUARANTINE_PATH)$/.test(k) && typeof v === 'string') env[k] = v;
+    }
+    const exit = await deps.preReceive.handle(push, parseUpdates(req.body.updates ?? ''), env, (text) => send({ out: text }));
+    send({ exit });
+    res.end();
+  });
+
+  app.get<{ Params: { versionId: string }; Querystring: { sig?: string } }>('/internal/source/:versionId', async (req, reply) => {
+    const versionId = Number(req.params.versionId);
+    if (!Number.isInteger(versionId) || !same(req.query.sig ?? '', signSource(deps.secret, versionId))) {
+      return reply.code(403).send({ error: 'bad source signature', code: 'forbidden' });
+    }
+    const version = deps.store.versions.byId(versionId);
+    const app = version ? deps.store.apps.byId(version.appId) : null;
+    if (!version || !app) return reply.code(404).send({ error: `no version ${versionId}`, code: 'not_found' });
+    // While its push is in progress the commit may exist only in git's quarantine.
+    const env = deps.sources.get(versionId)?.env ?? {};
+    if (!(await deps.repos.hasCommit(app.name, version.commit, env))) {
+      return reply.code(410).send({ error: `commit ${version.commit.slice(0, 12)} is no longer available; push again`, code: 'gone' });
+    }
+    const child = deps.repos.archive(app.name, version.commit, env);
+    reply.type('application/x-tar');
+    return reply.send(child.stdout);
+  });
+}

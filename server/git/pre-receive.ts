@@ -1,0 +1,213 @@
+// What a push to main goes through, while the pusher watches:
+//   check allgo.yaml + Dockerfile at the pushed commit → check the version label is new
+//   → record the version (building) → queue the build → stream its log → publish or refuse.
+// It runs inside git's pre-receive hook, so a refusal or a failed build leaves `main` where
+// it was and git exits non-zero, like `git push dokku main`.
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Store, User } from '../store/index.js';
+import type { Queues } from '../queues.js';
+import type { ServerEvents } from '../events.js';
+import type { Validators } from '../../schemas/index.js';
+import { KeyedLock } from '../keyed-lock.js';
+import { parseManifest, ManifestError } from '../manifest.js';
+import { ParamsError, entrypointArgv } from '../split-params.js';
+import { buildLogKey } from '../../common/queues.js';
+import { readLog } from '../../common/log-stream.js';
+import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
+
+export interface PushContext {
+  user: User;
+  app: string;
+}
+
+export interface RefUpdate {
+  old: string;
+  new: string;
+  ref: string;
+}
+
+export interface PreReceiveDeps {
+  config: Readonly<Config>;
+  store: Store;
+  repos: Repos;
+  queues: Queues;
+  redis: Redis;
+  events: ServerEvents;
+  validators: Validators;
+  log: Logger;
+  /** URL a builder fetches the commit's tar from. */
+  contextUrl(versionId: number): string;
+  /** The quarantine environment of builds in progress, for serving their context. */
+  sources: Map<number, { app: string; commit: string; env: GitEnv }>;
+}
+
+export type Say = (text: string) => void;
+
+export function parseUpdates(text: string): RefUpdate[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [oldSha, newSha, ref] = l.split(/\s+/);
+      return { old: oldSha, new: newSha, ref };
+    });
+}
+
+export class PreReceive {
+  private readonly buildLock = new KeyedLock();
+
+  constructor(private readonly deps: PreReceiveDeps) {}
+
+  /** Returns git's exit status for the hook: 0 accepts the push. */
+  async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+    const main = updates.find((u) => u.ref === 'refs/heads/main');
+    for (const u of updates) {
+      if (!u.ref.startsWith('refs/heads/') && !u.ref.startsWith('refs/tags/')) {
+        say(`allgo: refusing ${u.ref}: only branches and tags can be pushed\n`);
+        return 1;
+      }
+    }
+    if (!main) {
+      say(`allgo: stored ${updates.map((u) => u.ref.replace(/^refs\/(heads|tags)\//, '')).join(', ')}; only pushes to main are published\n`);
+      return 0;
+    }
+    if (ZERO_SHA.test(main.new)) {
+      say('allgo: refusing to delete main: it is the branch allgo publishes from\n');
+      return 1;
+    }
+    try {
+      return await this.publish(push, main.new, env, say);
+    } catch (err) {
+      this.deps.log.error({ err, app: push.app }, 'push failed');
+      say(`allgo: internal error while checking the push (${(err as Error).message}); try again\n`);
+      return 1;
+    }
+  }
+
+  private async publish(push: PushContext, commit: string, env: GitEnv, say: Say): Promise<number> {
+    const { store, repos, config, validators } = this.deps;
+    const short = commit.slice(0, 12);
+    const raw = await repos.show(push.app, commit, 'allgo.yaml', env);
+    if (!raw) {
+      say(`allgo: commit ${short} has no allgo.yaml at its root.\nallgo: add one, for example:\n\n  version: "1.0"\n  entrypoint: /usr/local/bin/myapp\n\n`);
+      return 1;
+    }
+    let manifest;
+    let digest;
+    try {
+      ({ manifest, digest } = parseManifest(raw, validators.manifest));
+      entrypointArgv(manifest.entrypoint);
+    } catch (err) {
+      if (err instanceof ManifestError) {
+        say(`allgo: allgo.yaml at ${short} is invalid:\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
+        return 1;
+      }
+      if (err instanceof ParamsError) {
+        say(`allgo: allgo.yaml at ${short} is invalid:\n  allgo.yaml: \`entrypoint\`: ${err.message.replace('the parameters', 'the entrypoint')}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    if (!(await repos.hasFile(push.app, commit, 'Dockerfile', env))) {
+      say(`allgo: commit ${short} has no Dockerfile at its root: allgo builds the app's image from it\n`);
+      return 1;
+    }
+    if (manifest.queue && !config.queues.some((q) => q.name === manifest.queue)) {
+      say(`allgo: allgo.yaml: \`queue\` "${manifest.queue}" is not a queue of this server; use one of: ${config.queues.map((q) => q.name).join(', ')}\n`);
+      return 1;
+    }
+    const description = manifest.description ?? (await repos.show(push.app, commit, 'README.md', env))?.toString('utf8') ?? '';
+
+    let app = store.apps.byName(push.app);
+    if (app && app.ownerId !== push.user.id && !push.user.isAdmin) {
+      say(`allgo: app "${push.app}" belongs to ${app.ownerName}: only its owner can push to it\n`);
+      return 1;
+    }
+    if (this.buildLock.isHeld(push.app)) say(`allgo: another push of ${push.app} is building; waiting for it to finish…\n`);
+    const release = await this.buildLock.acquire(push.app);
+    try {
+      app ??= store.apps.byName(push.app) ?? store.apps.create(push.app, push.user.id, manifest.private ?? false);
+      const existing = store.versions.byLabel(app.id, manifest.version);
+      if (existing?.state === 'ready') {
+        if (existing.commit === commit) {
+          say(`allgo: version ${manifest.version} is already published from this commit\n`);
+          return 0;
+        }
+        say(
+          `allgo: version "${manifest.version}" of ${push.app} is already published from commit ${existing.commit.slice(0, 12)}.\n` +
+            `allgo: bump \`version\` in allgo.yaml to publish commit ${short}.\n`,
+        );
+        return 1;
+      }
+      if (existing?.state === 'building') {
+        say(`allgo: version "${manifest.version}" is being built from commit ${existing.commit.slice(0, 12)}; wait for it, or bump \`version\`\n`);
+        return 1;
+      }
+      const version = store.versions.startBuilding({
+        appId: app.id,
+        label: manifest.version,
+        commit,
+        manifest,
+        manifestDigest: digest,
+        description,
+        image: `allgo/${push.app}:${manifest.version}`,
+        pusherId: push.user.id,
+      });
+      this.deps.sources.set(version.id, { app: push.app, commit, env });
+      try {
+        return await this.build(push, version.id, say);
+      } finally {
+        this.deps.sources.delete(version.id);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async build(push: PushContext, versionId: number, say: Say): Promise<number> {
+    const { store, queues, config, redis, events } = this.deps;
+    const version = store.versions.byId(versionId)!;
+    const logKey = buildLogKey(config.redisPrefix, versionId);
+    say(`allgo: building ${push.app} ${version.label} from commit ${version.commit.slice(0, 12)}\n`);
+    await queues.enqueueBuild({
+      versionId,
+      app: push.app,
+      version: version.label,
+      commit: version.commit,
+      contextUrl: this.deps.contextUrl(versionId),
+      image: version.image,
+      labels: {
+        'allgo.app': push.app,
+        'allgo.version': version.label,
+        'allgo.commit': version.commit,
+        'allgo.manifest-digest': version.manifestDigest,
+      },
+      logKey,
+      timeLimitMs: config.buildTimeLimitMs,
+    });
+    // Relay the log until the builder marks its end, then wait for the store to say how it ended.
+    let after = '0';
+    for (;;) {
+      const read = await readLog(redis, logKey, after, 1000);
+      for (const c of read.chunks) say(c.data);
+      after = read.lastId;
+      if (read.ended) break;
+      const v = store.versions.byId(versionId)!;
+      if (v.state !== 'building') break;
+    }
+    let final = store.versions.byId(versionId)!;
+    while (final.state === 'building') {
+      await events.next('version', versionId, 1000);
+      final = store.versions.byId(versionId)!;
+    }
+    if (final.state === 'ready') {
+      say(`\npublished ${push.app} ${final.label}\n  ${config.publicUrl}/apps/${push.app}/\n\n`);
+      return 0;
+    }
+    say(`\nallgo: build of ${push.app} ${final.label} failed: ${final.error ?? 'unknown error'}\nallgo: fix it and push again (the build log: ${config.publicUrl}/api/v1/apps/${push.app}/versions/${encodeURIComponent(final.label)}/build-log)\n\n`);
+    return 1;
+  }
+}

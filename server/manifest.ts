@@ -1,0 +1,72 @@
+// allgo.yaml → a validated manifest, or every problem with its line, in words a provider acts on.
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
+import type { ValidateFunction } from 'ajv';
+import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
+
+export const MANIFEST_MAX_BYTES = 64 * 1024;
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface ParsedManifest {
+  manifest: AllgoManifest;
+  /** sha256 of the file's bytes: labels the image so a version can be traced to its manifest. */
+  digest: string;
+}
+
+export function parseManifest(source: Buffer | string, validate: ValidateFunction<AllgoManifest>, file = 'allgo.yaml'): ParsedManifest {
+  const bytes = typeof source === 'string' ? Buffer.from(source) : source;
+  if (bytes.length > MANIFEST_MAX_BYTES) {
+    throw new ManifestError([`${file}: ${bytes.length} bytes is over the ${MANIFEST_MAX_BYTES / 1024} KiB limit; keep long text in README.md`]);
+  }
+  const lineCounter = new LineCounter();
+  // A small alias budget stops "billion laughs" documents before they expand.
+  const doc = parseDocument(bytes.toString('utf8'), { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number | undefined): string => (offset === undefined ? '' : `:${lineCounter.linePos(offset).line}`);
+  if (doc.errors.length > 0) {
+    throw new ManifestError(doc.errors.map((e) => `${file}${lineOf(e.pos[0])}: not valid YAML: ${e.message.split('\n')[0]}`));
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 20 });
+  } catch (err) {
+    throw new ManifestError([`${file}: ${(err as Error).message}`]);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ManifestError([`${file}: must be a mapping of fields (version, entrypoint, …), not ${value === null ? 'empty' : Array.isArray(value) ? 'a list' : typeof value}`]);
+  }
+  if (!validate(value)) {
+    const problems = validate.errors!.map((e) => {
+      const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      if (e.keyword === 'additionalProperties') segments.push((e.params as { additionalProperty: string }).additionalProperty);
+      return `${file}${lineOf(nodeOffset(doc.contents, segments))}: ${describeAjvError(e)}`;
+    });
+    throw new ManifestError([...new Set(problems)]);
+  }
+  return { manifest: value, digest: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Offset of the deepest node on `path` (a key's position for a map entry), for error lines. */
+function nodeOffset(root: unknown, path: string[]): number | undefined {
+  let node = root as Node | null;
+  let best = (node as Node | null)?.range?.[0];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg);
+      if (!pair) break;
+      best = (pair.key as Node).range?.[0] ?? best;
+      node = pair.value as Node | null;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)] as Node | undefined;
+      if (!item) break;
+      best = item.range?.[0] ?? best;
+      node = item;
+    } else break;
+  }
+  return best;
+}

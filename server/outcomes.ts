@@ -1,0 +1,134 @@
+// Applies what workers report (through BullMQ) to the store: the server is its only writer.
+// Events trigger a sync, and a sweep at start and every few seconds syncs whatever is still
+// unfinished, so a report that arrived while the server was down is not lost.
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { BUILD_QUEUE, RUN_QUEUE, buildJobId, runJobId, buildLogKey } from '../common/queues.js';
+import { readWholeLog } from '../common/log-stream.js';
+import type { BuildResult, RunResult } from '../schemas/index.js';
+import type { Store } from './store/index.js';
+import type { Queues } from './queues.js';
+import type { ServerEvents } from './events.js';
+
+const SWEEP_MS = 5000;
+const BUILD_LOG_MAX = 2 * 1024 * 1024;
+
+export interface OutcomeDeps {
+  store: Store;
+  queues: Queues;
+  redis: Redis;
+  /** Connections for QueueEvents (they block). */
+  eventConnections: [Redis, Redis];
+  prefix: string;
+  events: ServerEvents;
+  log: Logger;
+}
+
+export class OutcomeRecorder {
+  private readonly buildEvents: QueueEvents;
+  private readonly runEvents: QueueEvents;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: OutcomeDeps) {
+    this.buildEvents = new QueueEvents(BUILD_QUEUE, { connection: deps.eventConnections[0], prefix: deps.prefix });
+    this.runEvents = new QueueEvents(RUN_QUEUE, { connection: deps.eventConnections[1], prefix: deps.prefix });
+    const idOf = (jobId: string, prefix: string): number | null => (jobId.startsWith(prefix) ? Number(jobId.slice(prefix.length)) : null);
+    const onBuild = ({ jobId }: { jobId: string }) => {
+      const id = idOf(jobId, 'build-');
+      if (id !== null) this.guard(this.syncVersion(id));
+    };
+    const onRun = ({ jobId }: { jobId: string }) => {
+      const id = idOf(jobId, 'job-');
+      if (id !== null) this.guard(this.syncJob(id));
+    };
+    this.buildEvents.on('completed', onBuild);
+    this.buildEvents.on('failed', onBuild);
+    this.runEvents.on('progress', onRun);
+    this.runEvents.on('completed', onRun);
+    this.runEvents.on('failed', onRun);
+    this.buildEvents.on('error', (err) => deps.log.warn({ err }, 'build events'));
+    this.runEvents.on('error', (err) => deps.log.warn({ err }, 'run events'));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.buildEvents.waitUntilReady(), this.runEvents.waitUntilReady()]);
+    await this.sweep();
+    const loop = () => {
+      this.sweepTimer = setTimeout(() => {
+        this.sweep()
+          .catch((err) => this.deps.log.warn({ err }, 'sweep failed'))
+          .finally(() => !this.closed && loop());
+      }, SWEEP_MS);
+    };
+    loop();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await Promise.allSettled([this.buildEvents.close(), this.runEvents.close()]);
+  }
+
+  private guard(p: Promise<unknown>): void {
+    p.catch((err) => this.deps.log.warn({ err }, 'could not record an outcome; the next sweep will retry'));
+  }
+
+  async sweep(): Promise<void> {
+    const { store } = this.deps;
+    for (const v of store.versions.listBuilding()) await this.syncVersion(v.id, true);
+    for (const j of store.jobs.listUnfinished()) await this.syncJob(j.id, true);
+  }
+
+  /** Reads a build's state from BullMQ and records it if it has ended. */
+  async syncVersion(versionId: number, sweeping = false): Promise<void> {
+    const { store, queues, redis, prefix, events } = this.deps;
+    const version = store.versions.byId(versionId);
+    if (!version || version.state !== 'building') return;
+    const job = await queues.build.getJob(buildJobId(versionId));
+    let outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string } | null = null;
+    if (!job) {
+      if (sweeping) outcome = { state: 'failed', error: 'the build was lost by the queue (was Redis reset?); push again' };
+    } else {
+      const state = await job.getState();
+      if (state === 'completed') outcome = { state: 'ready', imageId: (job.returnvalue as BuildResult).imageId };
+      else if (state === 'failed') outcome = { state: 'failed', error: job.failedReason || 'the build failed' };
+    }
+    if (!outcome) return;
+    const log = await readWholeLog(redis, buildLogKey(prefix, versionId), BUILD_LOG_MAX).catch(() => '');
+    if (store.versions.finish(versionId, outcome, log)) {
+      if (outcome.state === 'ready') store.apps.publish(version.appId, version.manifest, version.description);
+      this.deps.log.info({ versionId, state: outcome.state }, 'build recorded');
+    }
+    events.emit('version', versionId);
+  }
+
+  /** Reads a run's state from BullMQ and records it. */
+  async syncJob(jobId: number, sweeping = false): Promise<void> {
+    const { store, queues, events } = this.deps;
+    const row = store.jobs.byId(jobId);
+    if (!row || !['waiting', 'running', 'aborting', 'new'].includes(row.state)) return;
+    const job = await queues.run.getJob(runJobId(jobId));
+    if (!job) {
+      // 'new' jobs are between insert and enqueue in a live request: leave those to it.
+      if (sweeping && row.state !== 'new') {
+        store.jobs.finish(jobId, { result: 'error', exitCode: null, message: 'the job was lost by the queue (was Redis reset?); submit it again' });
+        events.emit('job', jobId);
+      }
+      return;
+    }
+    const state = await job.getState();
+    let changed = false;
+    if (state === 'completed') {
+      const r = job.returnvalue as RunResult;
+      changed = store.jobs.finish(jobId, { result: r.result, exitCode: r.exitCode, message: r.message, startedAt: r.startedAt, finishedAt: r.finishedAt });
+    } else if (state === 'failed') {
+      changed = store.jobs.finish(jobId, { result: 'error', exitCode: null, message: `the runner failed: ${job.failedReason}` });
+    } else if (state === 'active') {
+      const p = job.progress as { state?: string; startedAt?: string } | number;
+      if (typeof p === 'object' && p?.state === 'running') changed = store.jobs.markRunning(jobId, p.startedAt ?? new Date().toISOString());
+    }
+    if (changed) events.emit('job', jobId);
+  }
+}

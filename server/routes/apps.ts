@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { mayManage, maySee } from '../auth.js';
+import { notFound } from '../errors.js';
+import { formatDuration } from '../../common/duration.js';
+import type { App, User } from '../store/index.js';
+import type { ApiDeps } from './context.js';
+
+export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store, config } = deps;
+
+  const find = (ref: string, user: User | null): App => {
+    const found = /^\d+$/.test(ref) ? store.apps.byId(Number(ref)) : store.apps.byName(ref);
+    if (!found || !maySee(user, found)) throw notFound.app(ref);
+    return found;
+  };
+
+  const summary = (a: App) => {
+    const m = a.manifest;
+    const latest = store.versions.latestReady(a.id);
+    return {
+      id: a.id,
+      name: a.name,
+      title: m?.title ?? a.name,
+      description: a.description,
+      owner: a.ownerName,
+      tags: m?.tags ?? [],
+      private: a.private,
+      latest_version: latest?.label ?? null,
+      updated_at: a.updatedAt,
+      url: `${config.publicUrl}/apps/${a.name}/`,
+    };
+  };
+
+  app.get('/api/v1/apps', async (req) => ({ apps: store.apps.listVisible(req.user).map(summary) }));
+
+  app.get<{ Params: { name: string } }>('/api/v1/apps/:name', async (req) => {
+    const a = find(req.params.name, req.user);
+    const owner = mayManage(req.user, a);
+    const m = a.manifest;
+    // Failed and in-progress builds are the owner's business; others see what they can run.
+    const versions = store.versions.listForApp(a.id).filter((v) => owner || v.state === 'ready');
+    return {
+      ...summary(a),
+      contact: m?.contact ?? null,
+      os: m?.os ?? null,
+      memory: m?.memory ?? null,
+      cpus: m?.cpus ?? null,
+      queue: m?.queue ?? config.defaultQueue,
+      presets: m?.presets ?? [],
+      input_limit: m?.input_limit ?? null,
+      versions: versions.map((v) => ({
+        version: v.label,
+        state: v.state,
+        commit: v.commit,
+        created_at: v.createdAt,
+        finished_at: v.finishedAt,
+        ...(owner ? { error: v.error } : {}),
+      })),
+      queues: config.queues.map((q) => ({ name: q.name, time_limit: formatDuration(q.timeLimitMs) })),
+      ...(owner ? { git_url: `${config.publicUrl}/git/${a.name}.git` } : {}),
+    };
+  });
+
+  app.get<{ Params: { name: string; version: string } }>('/api/v1/apps/:name/versions/:version/build-log', async (req, reply) => {
+    const a = find(req.params.name, req.user);
+    const v = store.versions.byLabel(a.id, req.params.version);
+    // Build logs can show the provider's source: they are the owner's only.
+    if (!v || !mayManage(req.user, a)) throw notFound.version(a.name, req.params.version);
+    return reply.type('text/plain; charset=utf-8').send(store.versions.buildLog(v.id) ?? (v.state === 'building' ? 'the build is in progress\n' : ''));
+  });
+
+  app.get('/api/v1/queues', async () => ({
+    default: config.defaultQueue,
+    queues: config.queues.map((q) => ({
+      name: q.name,
+      time_limit: formatDuration(q.timeLimitMs),
+      time_limit_seconds: q.timeLimitMs / 1000,
+      description: q.description,
+      priority: q.priority,
+    })),
+  }));
+}

@@ -1,0 +1,33 @@
+import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type Docker from 'dockerode';
+import type { Config } from '../config.js';
+import type { Store, User } from '../store/index.js';
+import type { Queues } from '../queues.js';
+import type { Datastore } from '../datastore.js';
+import type { ServerEvents } from '../events.js';
+import { UnauthorizedError } from '../errors.js';
+
+/** What the API routes are given: everything comes in, nothing is imported as a singleton. */
+export interface ApiDeps {
+  config: Readonly<Config>;
+  store: Store;
+  queues: Queues;
+  datastore: Datastore;
+  redis: Redis;
+  docker: Docker;
+  events: ServerEvents;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User | null;
+  }
+}
+
+export function requireUser(req: FastifyRequest): User {
+  if (!req.user) throw new UnauthorizedError();
+  return req.user;
+}
+
+export const jobUrl = (config: Pick<Config, 'publicUrl'>, id: number): string => `${config.publicUrl}/api/v1/jobs/${id}`;

@@ -1,0 +1,35 @@
+// Result downloads: /datastore/<job>/<key>/<file>. The key is the capability: these URLs
+// need no token, so a result can be shared by sharing its link.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError, AllgoError } from '../errors.js';
+import type { ApiDeps } from './context.js';
+
+const INLINE = /\.(txt|log|csv|tsv|json|md)$/i;
+
+export async function datastoreRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get<{ Params: { job: string; key: string; file: string } }>('/datastore/:job/:key/:file', async (req, reply) => {
+    const { job: jobId, key, file } = req.params;
+    const missing = new NotFoundError('no such file (the link may be mistyped)');
+    const job = /^\d+$/.test(jobId) ? deps.store.jobs.byId(Number(jobId)) : null;
+    if (!job || key.length !== job.accessKey.length || !timingSafeEqual(Buffer.from(key), Buffer.from(job.accessKey))) throw missing;
+    if (job.state === 'archived' || job.state === 'deleted') throw new AllgoError('gone', 410, `the files of job ${job.id} have expired`);
+    if (file.includes('/') || file === '.' || file === '..') throw missing;
+    const path = join(deps.datastore.jobDir(job.id), file);
+    const s = await stat(path).catch(() => null);
+    if (!s?.isFile()) throw missing;
+    // User-made files are never rendered as pages on this origin.
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('content-security-policy', "default-src 'none'; sandbox");
+    reply.header('content-length', s.size);
+    if (INLINE.test(file)) reply.type('text/plain; charset=utf-8');
+    else {
+      reply.type('application/octet-stream');
+      reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file)}`);
+    }
+    return reply.send(createReadStream(path));
+  });
+}

@@ -1,0 +1,185 @@
+// The jobs API, compatible with A||GO's: POST /api/v1/jobs (multipart, job[webapp_id],
+// job[param], files[N]) and GET /api/v1/jobs/N with the file → URL map and the status.
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Multipart } from '@fastify/multipart';
+import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
+import { maySee } from '../auth.js';
+import { checkUploadName, LOG_FILE } from '../datastore.js';
+import { splitParams, entrypointArgv, ParamsError } from '../split-params.js';
+import { runLogKey } from '../../common/queues.js';
+import type { App, Job, User, Version } from '../store/index.js';
+import { type ApiDeps, requireUser, jobUrl } from './context.js';
+
+const FILE_FIELD = /^files(\[\d*\])?$/;
+const MB = 1024 * 1024;
+
+export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { config, store, datastore, queues } = deps;
+
+  const visibleJob = (id: string, user: User): Job => {
+    const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
+    if (!job || (job.userId !== user.id && !user.isAdmin) || job.state === 'deleted') throw notFound.job(id);
+    return job;
+  };
+
+  const fileUrl = (job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;
+
+  app.post('/api/v1/jobs', async (req, reply) => {
+    const user = requireUser(req);
+    if (!req.isMultipart()) throw new BadRequestError('send the job as multipart/form-data: job[webapp_id], job[param], files[0], …');
+    const staging = await datastore.newStaging();
+    try {
+      const fields: Record<string, string> = {};
+      const names = new Set<string>();
+      let total = 0;
+      let parts: AsyncIterableIterator<Multipart>;
+      parts = req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 100, fieldSize: MB } });
+      try {
+        for await (const part of parts) {
+          if (part.type === 'field') {
+            fields[part.fieldname] = String(part.value);
+            continue;
+          }
+          if (!FILE_FIELD.test(part.fieldname)) {
+            part.file.resume();
+            throw new BadRequestError(`unexpected file field "${part.fieldname}": send input files as files[0], files[1], …`);
+          }
+          const name = checkUploadName(part.filename);
+          if (names.has(name)) throw new BadRequestError(`two input files are named ${JSON.stringify(name)}`, 'bad_file_name');
+          names.add(name);
+          await pipeline(part.file, createWriteStream(join(staging, name), { flags: 'wx', mode: 0o644 }));
+          total += part.file.bytesRead;
+          if (total > config.uploadLimitBytes) throw tooLarge(config.uploadLimitBytes);
+        }
+      } catch (err) {
+        const e = err as { code?: string };
+        if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(config.uploadLimitBytes);
+        if (e.code === 'FST_FILES_LIMIT') throw new PayloadTooLargeError(`a job takes at most ${config.uploadMaxFiles} input files`);
+        throw err;
+      }
+
+      const appRef = fields['job[webapp_id]'] ?? fields['job[webapp_name]'];
+      if (!appRef) throw new BadRequestError('missing job[webapp_id]: the id or name of the app to run');
+      const target = resolveApp(appRef, user);
+      const version = resolveVersion(target, fields['job[version]']);
+      const manifest = version.manifest;
+      if (manifest.input_limit && total > manifest.input_limit * MB) {
+        throw new PayloadTooLargeError(`${target.name} accepts at most ${manifest.input_limit} MB of input files per job (got ${(total / MB).toFixed(1)} MB)`);
+      }
+      const queueName = fields['job[queue]'] || manifest.queue || config.defaultQueue;
+      const queue = config.queues.find((q) => q.name === queueName);
+      if (!queue) throw new BadRequestError(`unknown queue "${queueName}": use one of ${config.queues.map((q) => q.name).join(', ')}`, 'unknown_queue');
+      const param = fields['job[param]'] ?? '';
+      let argv: string[];
+      try {
+        argv = [...entrypointArgv(manifest.entrypoint), ...splitParams(param)];
+      } catch (err) {
+        if (err instanceof ParamsError) throw new BadRequestError(`job[param]: ${err.message}`, 'bad_param');
+        throw err;
+      }
+
+      const job = store.jobs.create({ userId: user.id, appId: target.id, versionId: version.id, param, queue: queue.name });
+      try {
+        const workdir = await datastore.adopt(staging, job.id);
+        await queues.enqueueRun(
+          {
+            jobId: job.id,
+            image: version.image,
+            argv,
+            workdir,
+            memoryMb: manifest.memory ?? 1024,
+            ...(manifest.cpus ? { cpus: manifest.cpus } : {}),
+            timeLimitMs: queue.timeLimitMs,
+            queue: queue.name,
+            logKey: runLogKey(config.redisPrefix, job.id),
+          },
+          queue.priority,
+        );
+      } catch (err) {
+        // Not queued means not accepted: leave no half-made job behind.
+        store.jobs.discard(job.id);
+        await datastore.discard(datastore.jobDir(job.id));
+        req.log.error({ err, jobId: job.id }, 'could not queue job');
+        throw new UnavailableError(`the job could not be queued (${(err as Error).message}); try again`);
+      }
+      store.jobs.markWaiting(job.id);
+      req.log.info({ jobId: job.id, app: target.name, version: version.label, queue: queue.name }, 'job submitted');
+      return reply.send({ id: job.id, url: jobUrl(config, job.id), avg_time: 0 });
+    } finally {
+      await datastore.discard(staging);
+    }
+  });
+
+  app.get<{ Querystring: { limit?: string; before?: string } }>('/api/v1/jobs', async (req) => {
+    const user = requireUser(req);
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 100);
+    const before = Number(req.query.before) || undefined;
+    const jobs = store.jobs.listForUser(user.id, limit, before);
+    return {
+      jobs: jobs.map((j) => describe(j)),
+      next: jobs.length === limit ? `/api/v1/jobs?limit=${limit}&before=${jobs[jobs.length - 1].id}` : null,
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', async (req) => {
+    const job = visibleJob(req.params.id, requireUser(req));
+    const files = await datastore.list(job.id);
+    const urls: Record<string, string> = {};
+    for (const f of files) urls[f.name] = fileUrl(job, f.name);
+    // The first two keys are A||GO's, kept exactly; the rest are additions old clients ignore.
+    return {
+      [job.id]: urls,
+      status: job.state,
+      ...describe(job),
+      files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(job, f.name) })),
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id/log', async (req, reply) => {
+    const job = visibleJob(req.params.id, requireUser(req));
+    const text = await readFile(join(datastore.jobDir(job.id), LOG_FILE)).catch(() => Buffer.alloc(0));
+    return reply.type('text/plain; charset=utf-8').send(text);
+  });
+
+  function describe(j: Job) {
+    return {
+      id: j.id,
+      app: j.appName,
+      version: j.versionLabel,
+      param: j.param,
+      queue: j.queue,
+      state: j.state,
+      result: j.result,
+      exit_code: j.exitCode,
+      message: j.message,
+      created_at: j.createdAt,
+      started_at: j.startedAt,
+      finished_at: j.finishedAt,
+      url: jobUrl(config, j.id),
+    };
+  }
+
+  function resolveApp(ref: string, user: User): App {
+    const found = /^\d+$/.test(ref) ? store.apps.byId(Number(ref)) : store.apps.byName(ref);
+    if (!found || !maySee(user, found)) throw notFound.app(ref);
+    return found;
+  }
+
+  function resolveVersion(target: App, label: string | undefined): Version {
+    if (label) {
+      const v = store.versions.byLabel(target.id, label);
+      if (!v) throw notFound.version(target.name, label);
+      if (v.state !== 'ready') throw new ConflictError(`version ${label} of ${target.name} is not ready (${v.state}): pick a ready version`);
+      return v;
+    }
+    const latest = store.versions.latestReady(target.id);
+    if (!latest) throw new ConflictError(`${target.name} has no ready version yet: its provider must push one`);
+    return latest;
+  }
+}
+
+const tooLarge = (limit: number) => new PayloadTooLargeError(`the input files are larger than the upload limit of ${Math.round(limit / MB)} MB`);

@@ -1,0 +1,81 @@
+// The store: one SQLite file, written only by the server. WAL lets readers (and the
+// `allgo user add` command) work while the server writes.
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     email TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     is_admin INTEGER NOT NULL DEFAULT 0,
+     is_provider INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE apps (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     owner_id INTEGER NOT NULL REFERENCES users(id),
+     private INTEGER NOT NULL DEFAULT 0,
+     manifest TEXT,            -- JSON of the latest ready version's manifest
+     description TEXT NOT NULL DEFAULT '',
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE versions (
+     id INTEGER PRIMARY KEY,
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     label TEXT NOT NULL,
+     commit_sha TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('building', 'ready', 'failed')),
+     manifest TEXT NOT NULL,
+     manifest_digest TEXT NOT NULL,
+     description TEXT NOT NULL DEFAULT '',
+     image TEXT NOT NULL,
+     image_id TEXT,
+     error TEXT,
+     build_log TEXT,
+     pusher_id INTEGER NOT NULL REFERENCES users(id),
+     created_at TEXT NOT NULL,
+     finished_at TEXT,
+     UNIQUE (app_id, label)
+   );
+   CREATE TABLE jobs (
+     id INTEGER PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     version_id INTEGER NOT NULL REFERENCES versions(id),
+     param TEXT NOT NULL DEFAULT '',
+     queue TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('new', 'waiting', 'running', 'done', 'aborting', 'archived', 'deleted')),
+     result TEXT CHECK (result IN ('success', 'error', 'timeout', 'aborted')),
+     exit_code INTEGER,
+     message TEXT,
+     access_key TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     finished_at TEXT
+   );
+   CREATE INDEX jobs_user ON jobs(user_id, id);
+   CREATE INDEX jobs_state ON jobs(state);`,
+];
+
+export function openDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
+
+export const now = (): string => new Date().toISOString();

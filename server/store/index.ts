@@ -1,0 +1,31 @@
+import { openDb, type Db } from './db.js';
+import { UserStore } from './users.js';
+import { AppStore } from './apps.js';
+import { VersionStore } from './versions.js';
+import { JobStore } from './jobs.js';
+
+export interface Store {
+  db: Db;
+  users: UserStore;
+  apps: AppStore;
+  versions: VersionStore;
+  jobs: JobStore;
+  close(): void;
+}
+
+export function openStore(file: string): Store {
+  const db = openDb(file);
+  return {
+    db,
+    users: new UserStore(db),
+    apps: new AppStore(db),
+    versions: new VersionStore(db),
+    jobs: new JobStore(db),
+    close: () => db.close(),
+  };
+}
+
+export type { User } from './users.js';
+export type { App } from './apps.js';
+export type { Version, VersionState } from './versions.js';
+export type { Job, JobState, JobResult } from './jobs.js';

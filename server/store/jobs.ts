@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { RunResult } from '../../schemas/index.js';
+import { type Db, now } from './db.js';
+
+export type JobState = 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+export type JobResult = RunResult['result'];
+
+export interface Job {
+  id: number;
+  userId: number;
+  appId: number;
+  appName: string;
+  versionId: number;
+  versionLabel: string;
+  param: string;
+  queue: string;
+  state: JobState;
+  result: JobResult | null;
+  exitCode: number | null;
+  message: string | null;
+  /** Secret part of the job's datastore URLs: whoever has it can download the files. */
+  accessKey: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+interface Row {
+  id: number;
+  user_id: number;
+  app_id: number;
+  app_name: string;
+  version_id: number;
+  version_label: string;
+  param: string;
+  queue: string;
+  state: JobState;
+  result: JobResult | null;
+  exit_code: number | null;
+  message: string | null;
+  access_key: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const toJob = (r: Row): Job => ({
+  id: r.id,
+  userId: r.user_id,
+  appId: r.app_id,
+  appName: r.app_name,
+  versionId: r.version_id,
+  versionLabel: r.version_label,
+  param: r.param,
+  queue: r.queue,
+  state: r.state,
+  result: r.result,
+  exitCode: r.exit_code,
+  message: r.message,
+  accessKey: r.access_key,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
+  FROM jobs JOIN apps ON apps.id = jobs.app_id JOIN versions ON versions.id = jobs.version_id`;
+
+export class JobStore {
+  constructor(private readonly db: Db) {}
+
+  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string }): Job {
+    const info = this.db
+      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, access_key, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?)`)
+      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(20).toString('hex'), now());
+    return this.byId(Number(info.lastInsertRowid))!;
+  }
+
+  byId(id: number): Job | null {
+    const r = this.db.prepare(`${SELECT} WHERE jobs.id = ?`).get(id) as Row | undefined;
+    return r ? toJob(r) : null;
+  }
+
+  listForUser(userId: number, limit = 50, beforeId = Number.MAX_SAFE_INTEGER): Job[] {
+    return (this.db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`).all(userId, beforeId, limit) as Row[]).map(toJob);
+  }
+
+  /** Jobs whose outcome may still be reported by a runner: the startup reconciliation reads these. */
+  listUnfinished(): Job[] {
+    return (this.db.prepare(`${SELECT} WHERE jobs.state IN ('new', 'waiting', 'running', 'aborting')`).all() as Row[]).map(toJob);
+  }
+
+  markWaiting(id: number): void {
+    this.db.prepare("UPDATE jobs SET state = 'waiting' WHERE id = ? AND state = 'new'").run(id);
+  }
+
+  markRunning(id: number, startedAt: string): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN ('new', 'waiting')").run(startedAt, id).changes === 1;
+  }
+
+  /** Only an unfinished job can finish, so a repeated report changes nothing. */
+  finish(id: number, r: { result: JobResult; exitCode: number | null; message: string; startedAt?: string; finishedAt?: string }): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = 'done', result = ?, exit_code = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ?
+           WHERE id = ? AND state IN ('new', 'waiting', 'running', 'aborting')`,
+        )
+        .run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
+    );
+  }
+
+  /** Removes a job that never reached the queue (its submission failed half-way). */
+  discard(id: number): void {
+    this.db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'").run(id);
+  }
+}

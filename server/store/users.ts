@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Db, now } from './db.js';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  isProvider: boolean;
+  createdAt: string;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  email: string;
+  is_admin: number;
+  is_provider: number;
+  created_at: string;
+}
+
+const toUser = (r: Row): User => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  isAdmin: r.is_admin === 1,
+  isProvider: r.is_provider === 1,
+  createdAt: r.created_at,
+});
+
+/** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const newToken = (): string => randomBytes(24).toString('base64url');
+
+export const USER_NAME_RULE = 'user names are 2 to 40 characters: lowercase letters, digits, dots, dashes and underscores, starting with a letter';
+export const isValidUserName = (n: string): boolean => /^[a-z][a-z0-9._-]{1,39}$/.test(n);
+
+export class UserStore {
+  constructor(private readonly db: Db) {}
+
+  create(input: { name: string; email: string; isAdmin?: boolean; isProvider?: boolean; token?: string }): { user: User; token: string } {
+    const token = input.token ?? newToken();
+    const info = this.db
+      .prepare('INSERT INTO users (name, email, token_hash, is_admin, is_provider, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(input.name, input.email, hashToken(token), input.isAdmin ? 1 : 0, input.isProvider ? 1 : 0, now());
+    return { user: this.byId(Number(info.lastInsertRowid))!, token };
+  }
+
+  byId(id: number): User | null {
+    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  byName(name: string): User | null {
+    const r = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  byToken(token: string): User | null {
+    const r = this.db.prepare('SELECT * FROM users WHERE token_hash = ?').get(hashToken(token)) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+}

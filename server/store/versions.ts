@@ -1,0 +1,121 @@
+import type { AllgoManifest } from '../../schemas/index.js';
+import { type Db, now } from './db.js';
+
+export type VersionState = 'building' | 'ready' | 'failed';
+
+export interface Version {
+  id: number;
+  appId: number;
+  label: string;
+  commit: string;
+  state: VersionState;
+  manifest: AllgoManifest;
+  manifestDigest: string;
+  description: string;
+  image: string;
+  imageId: string | null;
+  error: string | null;
+  pusherId: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+interface Row {
+  id: number;
+  app_id: number;
+  label: string;
+  commit_sha: string;
+  state: VersionState;
+  manifest: string;
+  manifest_digest: string;
+  description: string;
+  image: string;
+  image_id: string | null;
+  error: string | null;
+  pusher_id: number;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const toVersion = (r: Row): Version => ({
+  id: r.id,
+  appId: r.app_id,
+  label: r.label,
+  commit: r.commit_sha,
+  state: r.state,
+  manifest: JSON.parse(r.manifest) as AllgoManifest,
+  manifestDigest: r.manifest_digest,
+  description: r.description,
+  image: r.image,
+  imageId: r.image_id,
+  error: r.error,
+  pusherId: r.pusher_id,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+// Columns listed without build_log: logs are read only through buildLog().
+const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, error, pusher_id, created_at, finished_at';
+
+export class VersionStore {
+  constructor(private readonly db: Db) {}
+
+  /** Starts a build of `label`; a failed version of the same label is replaced. */
+  startBuilding(input: {
+    appId: number;
+    label: string;
+    commit: string;
+    manifest: AllgoManifest;
+    manifestDigest: string;
+    description: string;
+    image: string;
+    pusherId: number;
+  }): Version {
+    return this.db.transaction(() => {
+      this.db.prepare("DELETE FROM versions WHERE app_id = ? AND label = ? AND state = 'failed'").run(input.appId, input.label);
+      const info = this.db
+        .prepare(
+          `INSERT INTO versions (app_id, label, commit_sha, state, manifest, manifest_digest, description, image, pusher_id, created_at)
+           VALUES (?, ?, ?, 'building', ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(input.appId, input.label, input.commit, JSON.stringify(input.manifest), input.manifestDigest, input.description, input.image, input.pusherId, now());
+      return this.byId(Number(info.lastInsertRowid))!;
+    })();
+  }
+
+  byId(id: number): Version | null {
+    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE id = ?`).get(id) as Row | undefined;
+    return r ? toVersion(r) : null;
+  }
+
+  byLabel(appId: number, label: string): Version | null {
+    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND label = ?`).get(appId, label) as Row | undefined;
+    return r ? toVersion(r) : null;
+  }
+
+  listForApp(appId: number): Version[] {
+    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`).all(appId) as Row[]).map(toVersion);
+  }
+
+  latestReady(appId: number): Version | null {
+    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`).get(appId) as Row | undefined;
+    return r ? toVersion(r) : null;
+  }
+
+  listBuilding(): Version[] {
+    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`).all() as Row[]).map(toVersion);
+  }
+
+  /** Only a building version can finish, so a late or repeated report changes nothing. */
+  finish(id: number, outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string }, buildLog: string): boolean {
+    const info = this.db
+      .prepare("UPDATE versions SET state = ?, image_id = ?, error = ?, build_log = ?, finished_at = ? WHERE id = ? AND state = 'building'")
+      .run(outcome.state, outcome.state === 'ready' ? outcome.imageId : null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
+    return info.changes === 1;
+  }
+
+  buildLog(id: number): string | null {
+    const r = this.db.prepare('SELECT build_log FROM versions WHERE id = ?').get(id) as { build_log: string | null } | undefined;
+    return r?.build_log ?? null;
+  }
+}
