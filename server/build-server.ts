@@ -41,7 +41,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   installErrorHandler(app);
-  await app.register(multipart);
+  // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
+  await app.register(multipart, { preservePath: true });
 
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (req) => {

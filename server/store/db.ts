@@ -24,8 +24,9 @@ const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );
+   -- AUTOINCREMENT: ids name BullMQ jobs and log streams, so a deleted row's id is never reused.
    CREATE TABLE versions (
-     id INTEGER PRIMARY KEY,
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
      app_id INTEGER NOT NULL REFERENCES apps(id),
      label TEXT NOT NULL,
      commit_sha TEXT NOT NULL,
@@ -43,7 +44,7 @@ const MIGRATIONS: string[] = [
      UNIQUE (app_id, label)
    );
    CREATE TABLE jobs (
-     id INTEGER PRIMARY KEY,
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
      user_id INTEGER NOT NULL REFERENCES users(id),
      app_id INTEGER NOT NULL REFERENCES apps(id),
      version_id INTEGER NOT NULL REFERENCES versions(id),

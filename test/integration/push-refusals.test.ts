@@ -1,0 +1,161 @@
+// A push that cannot be published is refused, and git's own output says why.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { commitAll, editFile, fixtureRepo, git, push } from '../helpers/git.js';
+
+let p: Platform;
+const apps: string[] = [];
+
+beforeAll(async () => {
+  p = await startPlatform({ configYaml: 'providers: {email_domains: [lab.example]}\n' });
+});
+afterAll(async () => {
+  await p?.close();
+  removeImages(apps);
+});
+
+const newApp = (): string => {
+  const name = uniqueName('app');
+  apps.push(name);
+  return name;
+};
+
+async function versions(app: string): Promise<{ version: string; state: string; commit: string }[]> {
+  const res = await p.api(`/api/v1/apps/${app}`, { token: p.adminToken });
+  if (res.status === 404) return [];
+  return ((await res.json()) as { versions: { version: string; state: string; commit: string }[] }).versions;
+}
+
+describe('pushes that are refused', () => {
+  it('refuses an invalid allgo.yaml, naming the field and the line, and publishes nothing', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe', (dir) => writeFileSync(join(dir, 'allgo.yaml'), 'version: "1.0"\nentrypoint: /usr/local/bin/probe\nmemroy: 12\nmemory: lots\n'));
+    const r = await push(repo, p.url, app, 'admin', p.adminToken);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('remote: allgo: allgo.yaml at');
+    expect(r.output).toMatch(/remote:\s+allgo\.yaml:3: unknown field `memroy`/);
+    expect(r.output).toMatch(/remote:\s+allgo\.yaml:4: `memory` must be integer/);
+    expect(r.output).toContain('pre-receive hook declined');
+    expect(await versions(app)).toEqual([]);
+    // main did not move: the repository has no main at all.
+    expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).not.toBe(0);
+  });
+
+  it('refuses a commit without allgo.yaml or without a Dockerfile', async () => {
+    const app = newApp();
+    const noManifest = fixtureRepo('probe', (dir) => rmSync(join(dir, 'allgo.yaml')));
+    const a = await push(noManifest, p.url, app, 'admin', p.adminToken);
+    expect(a.code).not.toBe(0);
+    expect(a.output).toMatch(/remote: allgo: commit [0-9a-f]{12} has no allgo\.yaml at its root/);
+    const noDockerfile = fixtureRepo('probe', (dir) => rmSync(join(dir, 'Dockerfile')));
+    const b = await push(noDockerfile, p.url, app, 'admin', p.adminToken);
+    expect(b.code).not.toBe(0);
+    expect(b.output).toMatch(/remote: allgo: commit [0-9a-f]{12} has no Dockerfile at its root/);
+  });
+
+  it('refuses a queue the server does not have', async () => {
+    const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'allgo.yaml'), 'queue: express\n'));
+    const r = await push(repo, p.url, newApp(), 'admin', p.adminToken);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('`queue` "express" is not a queue of this server; use one of: interactive, standard, batch');
+  });
+
+  it('refuses to publish a version label again from another commit, and accepts the bump', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe');
+    expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
+    const first = git(repo, 'rev-parse', 'HEAD').trim();
+    editFile(repo, 'probe.sh', (t) => t.replace('exiting with', 'leaving with'));
+    commitAll(repo, 'change without a bump');
+    const again = await push(repo, p.url, app, 'admin', p.adminToken);
+    expect(again.code).not.toBe(0);
+    expect(again.output).toContain(`version "1.0" of ${app} is already published from commit ${first.slice(0, 12)}`);
+    expect(again.output).toContain('bump `version` in allgo.yaml');
+    editFile(repo, 'allgo.yaml', (t) => t.replace('version: "1.0"', 'version: "1.1"'));
+    commitAll(repo, 'bump');
+    const bumped = await push(repo, p.url, app, 'admin', p.adminToken);
+    expect(bumped.output).toContain(`published ${app} 1.1`);
+    expect((await versions(app)).map((v) => [v.version, v.state])).toEqual([
+      ['1.1', 'ready'],
+      ['1.0', 'ready'],
+    ]);
+  });
+
+  it('ends the push with the build error and a non-zero exit when the image does not build', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN echo "about to fail" && exit 7\n'));
+    const r = await push(repo, p.url, app, 'admin', p.adminToken);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('about to fail');
+    expect(r.output).toMatch(/build of app-[0-9a-f]+ 1\.0 failed: .*returned a non-zero code: 7/);
+    expect(await versions(app)).toEqual([expect.objectContaining({ version: '1.0', state: 'failed' })]);
+    const log = await p.api(`/api/v1/apps/${app}/versions/1.0/build-log`, { token: p.adminToken });
+    expect(await log.text()).toContain('about to fail');
+    // The same label can be pushed again once fixed.
+    editFile(repo, 'Dockerfile', (t) => t.replace(/RUN echo "about to fail".*\n/, ''));
+    commitAll(repo, 'fix');
+    expect((await push(repo, p.url, app, 'admin', p.adminToken)).output).toContain(`published ${app} 1.0`);
+  });
+
+  it('stores other branches without publishing them', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe');
+    expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
+    git(repo, 'checkout', '-q', '-b', 'experiment');
+    editFile(repo, 'allgo.yaml', (t) => t.replace('version: "1.0"', 'version: "2.0"'));
+    commitAll(repo, 'wip');
+    const r = await push(repo, p.url, app, 'admin', p.adminToken, 'experiment');
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('only pushes to main are published');
+    expect((await versions(app)).map((v) => v.version)).toEqual(['1.0']);
+  });
+
+  it('lets only the owner push to an app, and only providers create apps', async () => {
+    const app = newApp();
+    expect((await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken)).code).toBe(0);
+    const provider = uniqueName('prov');
+    const providerToken = await p.addUser(provider, { email: `${provider}@lab.example` });
+    const theirs = await push(fixtureRepo('probe'), p.url, app, provider, providerToken);
+    expect(theirs.code).not.toBe(0);
+    expect(theirs.output).toContain(`remote: allgo: app "${app}" belongs to admin: only its owner can push to it`);
+
+    const plain = uniqueName('user');
+    const plainToken = await p.addUser(plain, { email: `${plain}@elsewhere.example` });
+    const denied = await push(fixtureRepo('probe'), p.url, newApp(), plain, plainToken);
+    expect(denied.code).not.toBe(0);
+    expect(denied.output).toContain(`remote: allgo: user ${plain} may not create apps: ask an admin for provider rights or an email address in lab.example`);
+
+    // A user of an allowed email domain creates their own app.
+    const own = newApp();
+    expect((await push(fixtureRepo('probe'), p.url, own, provider, providerToken)).output).toContain(`published ${own} 1.0`);
+  });
+
+  it('refuses a bad token and a bad app name with a readable message', async () => {
+    const bad = await push(fixtureRepo('probe'), p.url, newApp(), 'admin', 'wrong-token');
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toMatch(/Authentication failed|authentication required/);
+    const name = await push(fixtureRepo('probe'), p.url, 'Bad_Name', 'admin', p.adminToken);
+    expect(name.code).not.toBe(0);
+    expect(name.output).toContain('app names are 2 to 40 characters');
+  });
+
+  it('makes a second push of the same app wait for the first build, and says so', async () => {
+    const app = newApp();
+    const slow = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 3\n'));
+    const other = fixtureRepo('probe', (dir) => {
+      appendFileSync(join(dir, 'Dockerfile'), 'RUN echo other\n');
+      writeFileSync(join(dir, 'allgo.yaml'), 'version: "2.0"\nentrypoint: /usr/local/bin/probe\n');
+    });
+    const first = push(slow, p.url, app, 'admin', p.adminToken);
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = await push(other, p.url, app, 'admin', p.adminToken, 'main:refs/heads/side');
+    // A side branch is not published, so it need not wait; a second main push does.
+    expect(second.code).toBe(0);
+    const secondMain = push(other, p.url, app, 'admin', p.adminToken, '+HEAD:main');
+    const [a, b] = await Promise.all([first, secondMain]);
+    expect(a.output).toContain(`published ${app} 1.0`);
+    expect(b.output).toContain(`another push of ${app} is building; waiting for it to finish`);
+  });
+});
