@@ -159,3 +159,35 @@ describe('pushes that are refused', () => {
     expect(b.output).toContain(`another push of ${app} is building; waiting for it to finish`);
   });
 });
+
+describe('a push whose pusher goes away', () => {
+  it('still finishes its build and publishes the version', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 2\n'));
+    const url = new URL(`/git/${app}.git`, p.url);
+    url.username = 'admin';
+    url.password = p.adminToken;
+    const { spawn } = await import('node:child_process');
+    const child = spawn('git', ['-C', repo, 'push', url.toString(), 'main'], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    let output = '';
+    const building = new Promise<void>((resolve) =>
+      child.stderr.on('data', (c) => {
+        output += c;
+        if (output.includes('Step 4/')) resolve();
+      }),
+    );
+    await building;
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 60_000;
+    let state = '';
+    while (Date.now() < deadline) {
+      state = (await versions(app))[0]?.state ?? '';
+      if (state !== 'building') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(state).toBe('ready');
+    // main moved on too, once the build succeeded.
+    const head = (await (await import('../helpers/git.js')).runAsync('git', ['ls-remote', url.toString(), 'refs/heads/main'])).stdout ?? '';
+    expect(head.split('\t')[0]).toBe(git(repo, 'rev-parse', 'HEAD').trim());
+  });
+});

@@ -1,0 +1,77 @@
+// `allgo up` as `npm start` runs it: its own redis-server (append-only, loopback), a fresh
+// data dir with an admin, the API and git on one port; `allgo user add` beside it.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { packageRoot } from '../../schemas/index.js';
+
+const cli = join(packageRoot(), 'dist', 'cli', 'main.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'allgo-up-'));
+let up: ChildProcess | null = null;
+
+afterAll(async () => {
+  if (up && up.exitCode === null) {
+    const exited = new Promise((r) => up!.once('exit', r));
+    up.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('allgo up', () => {
+  it('starts the whole platform with a supervised Redis, prints the admin token once, and stops cleanly', async () => {
+    const port = await freePort();
+    const env = { ...process.env, ALLGO_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+    delete env.REDIS_URL;
+    delete env.ALLGO_ADMIN_TOKEN;
+    up = spawn(process.execPath, [cli, 'up'], { env });
+    let out = '';
+    up.stdout!.on('data', (c) => (out += c));
+    up.stderr!.on('data', (c) => (out += c));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('listening on') && Date.now() < deadline && up.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('listening on');
+    const token = /API token \(shown only this once\):\s+(\S+)/.exec(out)?.[1];
+    expect(token).toBeTruthy();
+
+    const health = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const me = await fetch(`http://127.0.0.1:${port}/api/v1/user`, { headers: { authorization: `Token token=${token}` } });
+    expect(await me.json()).toMatchObject({ name: 'admin', admin: true });
+
+    // The supervised Redis keeps its data under the data dir, append-only, on loopback.
+    expect(readFileSync(join(dataDir, 'redis', 'url'), 'utf8')).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(existsSync(join(dataDir, 'redis', 'appendonlydir')) || existsSync(join(dataDir, 'redis', 'appendonly.aof'))).toBe(true);
+
+    // `allgo user add` writes beside the running server, and the new token works at once.
+    const added = await new Promise<{ code: number; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [cli, 'user', 'add', 'ada', '--email', 'ada@example.org', '--provider'], { env });
+      let o = '';
+      c.stdout.on('data', (d) => (o += d));
+      c.stderr.on('data', (d) => (o += d));
+      c.on('close', (code) => resolve({ code: code ?? -1, out: o }));
+    });
+    expect(added.code, added.out).toBe(0);
+    const adaToken = added.out.trim();
+    const ada = await fetch(`http://127.0.0.1:${port}/api/v1/user`, { headers: { authorization: `Token token=${adaToken}` } });
+    expect(await ada.json()).toMatchObject({ name: 'ada', provider: true, admin: false });
+
+    const exited = new Promise<number | null>((r) => up!.once('exit', (code) => r(code)));
+    up.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
