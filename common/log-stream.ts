@@ -62,11 +62,9 @@ export interface LogRead {
   lastId: string;
 }
 
-/** Chunks after `afterId` ('0' for all); waits up to blockMs for new ones when there are none. */
-export async function readLog(redis: Redis, key: string, afterId: string, blockMs: number): Promise<LogRead> {
-  const res = (blockMs > 0
-    ? await redis.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', key, afterId)
-    : await redis.xread('COUNT', 1000, 'STREAMS', key, afterId)) as [string, [string, string[]][]][] | null;
+/** Chunks after `afterId` ('0' for all). Never blocks: the connection is shared. */
+export async function readLog(redis: Redis, key: string, afterId: string): Promise<LogRead> {
+  const res = (await redis.xread('COUNT', 1000, 'STREAMS', key, afterId)) as [string, [string, string[]][]][] | null;
   const chunks: LogChunk[] = [];
   let ended = false;
   let lastId = afterId;
@@ -78,6 +76,32 @@ export async function readLog(redis: Redis, key: string, afterId: string, blockM
     }
   }
   return { chunks, ended, lastId };
+}
+
+const POLL_MS = 200;
+
+/**
+ * Delivers a log's chunks as they arrive, from after `afterId`, until its end marker, or
+ * until `stop()` says the writer is gone (then what is there is delivered once more).
+ * Polls rather than blocks, so one Redis connection serves every follower.
+ */
+export async function followLog(
+  redis: Redis,
+  key: string,
+  afterId: string,
+  onChunk: (c: LogChunk) => void,
+  stop: () => boolean,
+): Promise<{ lastId: string; ended: boolean }> {
+  let after = afterId;
+  for (;;) {
+    const stopping = stop();
+    const read = await readLog(redis, key, after);
+    read.chunks.forEach(onChunk);
+    after = read.lastId;
+    if (read.ended) return { lastId: after, ended: true };
+    if (stopping) return { lastId: after, ended: false };
+    if (read.chunks.length === 0) await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 /** The whole log as one string (for keeping a finished build's log in the store). */

@@ -14,6 +14,7 @@ import { authenticate } from './auth.js';
 import { UnauthorizedError } from './errors.js';
 import { installErrorHandler } from './error-handler.js';
 import { jobRoutes } from './routes/jobs.js';
+import { jobEventRoutes } from './routes/job-events.js';
 import { appRoutes } from './routes/apps.js';
 import { userRoutes } from './routes/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -74,6 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const api = { ...deps, datastore };
   await app.register(async (scope) => {
     await jobRoutes(scope, api);
+    await jobEventRoutes(scope, api);
     await appRoutes(scope, api);
     await userRoutes(scope, api);
     await healthRoutes(scope, api);

@@ -14,7 +14,7 @@ import { KeyedLock } from '../keyed-lock.js';
 import { parseManifest, ManifestError } from '../manifest.js';
 import { ParamsError, entrypointArgv } from '../split-params.js';
 import { buildLogKey } from '../../common/queues.js';
-import { readLog } from '../../common/log-stream.js';
+import { followLog } from '../../common/log-stream.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
 
 export interface PushContext {
@@ -189,15 +189,7 @@ export class PreReceive {
       timeLimitMs: config.buildTimeLimitMs,
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
-    let after = '0';
-    for (;;) {
-      const read = await readLog(redis, logKey, after, 1000);
-      for (const c of read.chunks) say(c.data);
-      after = read.lastId;
-      if (read.ended) break;
-      const v = store.versions.byId(versionId)!;
-      if (v.state !== 'building') break;
-    }
+    await followLog(redis, logKey, '0', (c) => say(c.data), () => store.versions.byId(versionId)!.state !== 'building');
     let final = store.versions.byId(versionId)!;
     while (final.state === 'building') {
       await events.next('version', versionId, 1000);

@@ -91,6 +91,25 @@ describe('job results explain themselves', () => {
   });
 });
 
+describe('live logs', () => {
+  it('streams state and log lines as Server-Sent Events while the job runs, and resumes from Last-Event-ID', async () => {
+    const { body } = await submit(p.adminToken, { 'job[webapp_id]': probe, 'job[param]': 'tick 5' });
+    const events = await readEvents(`/api/v1/jobs/${body.id}/events`, p.adminToken);
+    const logText = events.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data) as string).join('');
+    expect(logText).toBe('tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n');
+    // Lines arrived in several events, as they were printed, not in one piece at the end.
+    expect(events.filter((e) => e.event === 'log').length).toBeGreaterThan(1);
+    const states = events.filter((e) => e.event === 'state').map((e) => JSON.parse(e.data).status);
+    expect(states.at(-1)).toBe('done');
+    expect(events.at(-1)?.event).toBe('end');
+
+    const logEvents = events.filter((e) => e.event === 'log');
+    const resumed = await readEvents(`/api/v1/jobs/${body.id}/events`, p.adminToken, logEvents[0].id);
+    const rest = resumed.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data) as string).join('');
+    expect(JSON.parse(logEvents[0].data) + rest).toBe(logText);
+  });
+});
+
 describe('bad submissions are refused with a reason', () => {
   it('needs a token, and says so', async () => {
     const none = await submit(undefined, { 'job[webapp_id]': probe });
@@ -210,4 +229,32 @@ function rawMultipart(token: string, app: string, filename: string): Promise<{ s
     req.on('error', reject);
     req.end(body);
   });
+}
+
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads an SSE stream to its end (the server closes it once the job is done). */
+async function readEvents(path: string, token: string, lastEventId?: string): Promise<SseEvent[]> {
+  const headers: Record<string, string> = { authorization: `Token token=${token}` };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const res = await fetch(p.url + path, { headers, signal: AbortSignal.timeout(60_000) });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() && !block.startsWith(':'))
+    .map((block) => {
+      const e: SseEvent = { event: 'message', data: '' };
+      for (const line of block.split('\n')) {
+        const [k, ...v] = line.split(': ');
+        if (k === 'id') e.id = v.join(': ');
+        if (k === 'event') e.event = v.join(': ');
+        if (k === 'data') e.data = v.join(': ');
+      }
+      return e;
+    });
 }

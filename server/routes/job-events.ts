@@ -1,0 +1,69 @@
+// GET /api/v1/jobs/N/events: Server-Sent Events with the job's state changes and its log
+// as it is printed. Log events carry the Redis stream id as SSE id, so a client that
+// reconnects with Last-Event-ID resumes where it stopped, on any server.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { followLog } from '../../common/log-stream.js';
+import { runLogKey } from '../../common/queues.js';
+import { LOG_FILE } from '../datastore.js';
+import { notFound } from '../errors.js';
+import type { Job } from '../store/index.js';
+import { type ApiDeps, requireUser } from './context.js';
+
+const KEEPALIVE_MS = 15_000;
+const STREAM_ID = /^\d+-\d+$/;
+
+export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store, redis, events, config, datastore } = deps;
+
+  app.get<{ Params: { id: string }; Querystring: { last_event_id?: string } }>('/api/v1/jobs/:id/events', async (req, reply) => {
+    const user = requireUser(req);
+    const id = Number(req.params.id);
+    const first = Number.isInteger(id) ? store.jobs.byId(id) : null;
+    if (!first || (first.userId !== user.id && !user.isAdmin) || first.state === 'deleted') throw notFound.job(req.params.id);
+
+    const resumeFrom = String(req.headers['last-event-id'] ?? req.query.last_event_id ?? '');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    let closed = false;
+    req.raw.on('close', () => (closed = true));
+    const send = (event: string, data: unknown, eventId?: string) => {
+      if (closed) return;
+      res.write(`${eventId ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const state = (j: Job) => ({ status: j.state, result: j.result, exit_code: j.exitCode, message: j.message, started_at: j.startedAt, finished_at: j.finishedAt });
+
+    let last = first;
+    send('state', state(last));
+    const onJob = (changed: number) => {
+      if (changed !== id) return;
+      const now = store.jobs.byId(id);
+      if (now && (now.state !== last.state || now.result !== last.result)) send('state', state(now));
+      if (now) last = now;
+    };
+    events.on('job', onJob);
+    const keepalive = setInterval(() => !closed && res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    try {
+      const key = runLogKey(config.redisPrefix, id);
+      const fromRedis = (await redis.exists(key)) === 1;
+      if (fromRedis || last.state !== 'done') {
+        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || store.jobs.byId(id)?.state === 'done');
+      } else if (!resumeFrom) {
+        // The live copy has expired: the log file is the record.
+        const text = await readFile(join(datastore.jobDir(id), LOG_FILE), 'utf8').catch(() => '');
+        if (text) send('log', text, 'file');
+      }
+      // The outcome is recorded after the log ends: wait for it (bounded) so the last event is final.
+      for (let i = 0; i < 50 && !closed && store.jobs.byId(id)?.state !== 'done'; i++) await events.next('job', id, 200);
+      const end = store.jobs.byId(id);
+      if (end) send('state', state(end));
+      send('end', {});
+    } finally {
+      clearInterval(keepalive);
+      events.off('job', onJob);
+      res.end();
+    }
+  });
+}
