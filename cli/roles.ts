@@ -14,7 +14,7 @@ import { buildServer } from '../server/build-server.js';
 import { ensureAdmin, loadSecret } from '../server/bootstrap.js';
 import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
-import { startRunner } from '../runner/worker.js';
+import { RunnerPool } from '../runner/pool.js';
 import { connectRedis, type Redis } from '../common/redis.js';
 import { createValidators, packageRoot } from '../schemas/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
@@ -58,16 +58,20 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       closers.push(() => closeWorker(w));
     }
     if (roles.runner) {
-      const w = startRunner({
+      const pool = new RunnerPool({
         docker,
         connection: redis(),
         redis: redis(),
+        subscriber: redis(),
         prefix: config.redisPrefix,
-        concurrency: config.runnerConcurrency,
-        options: { user: config.runnerUser, pidsLimit: config.pidsLimit },
+        queues: config.queues.map((q) => q.name),
+        slots: config.runnerConcurrency,
+        lockDurationMs: config.lockDurationMs,
+        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
         log: log.child({ role: 'runner' }),
       });
-      closers.push(() => closeWorker(w));
+      closers.push(() => pool.close());
+      await pool.start();
     }
     if (roles.server) {
       const store = openStore(join(config.dataDir, 'allgo.db'));
@@ -76,10 +80,11 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       const admin = ensureAdmin(store, config.adminToken);
       running.generatedAdminToken = admin.token;
       const events = new ServerEvents();
-      const queues = new Queues(redis(), config.redisPrefix);
+      const queues = new Queues(redis(), config.redisPrefix, config.queues);
       closers.push(() => queues.close());
+      await queues.applyConcurrency();
       const logs = redis();
-      const outcomes = new OutcomeRecorder({ store, queues, redis: logs, eventConnections: [redis(), redis()], prefix: config.redisPrefix, events, log: log.child({ role: 'outcomes' }) });
+      const outcomes = new OutcomeRecorder({ store, queues, redis: logs, connect: redis, queueNames: config.queues.map((q) => q.name), prefix: config.redisPrefix, events, log: log.child({ role: 'outcomes' }) });
       closers.push(() => outcomes.close());
       await outcomes.start();
       const app = await buildServer({

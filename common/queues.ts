@@ -2,10 +2,19 @@
 // several allgo instances, or tests, can share one Redis.
 
 export const BUILD_QUEUE = 'builds';
-export const RUN_QUEUE = 'runs';
+/** Each allgo queue is its own BullMQ queue, so its concurrency can be capped over all runners. */
+export const runQueueName = (queue: string): string => `run-${queue}`;
 
 export const buildJobId = (versionId: number): string => `build-${versionId}`;
 export const runJobId = (jobId: number): string => `job-${jobId}`;
 
 export const buildLogKey = (prefix: string, versionId: number): string => `${prefix}:log:build:${versionId}`;
 export const runLogKey = (prefix: string, jobId: number): string => `${prefix}:log:job:${jobId}`;
+
+/** Set (and announced on abortChannel) when a user cancels a job. */
+export const abortKey = (prefix: string, jobId: number): string => `${prefix}:abort:${jobId}`;
+export const abortChannel = (prefix: string): string => `${prefix}:aborts`;
+/** Why a runner killed a job's container, for whichever runner reports the outcome. */
+export const verdictKey = (prefix: string, jobId: number): string => `${prefix}:verdict:${jobId}`;
+
+export const containerName = (jobId: number): string => `allgo-job-${jobId}`;

@@ -1,106 +1,212 @@
-// One job: a container from the version's image, the job folder as its working directory,
-// the log written to allgo.log as it comes and streamed live, then a result that says
-// why the job ended (exit code, time limit, memory limit).
-import { createWriteStream, type WriteStream } from 'node:fs';
+// One job in its box: a container from the version's image, named after the job so a second
+// delivery of the same job finds it and re-attaches instead of running it twice.
+//   find or create the container → start it → stream its output into allgo.log → enforce the
+//   time limit, the output limit and cancellation → a result that says why the job ended.
+// A runner that loses its claim on the job detaches and leaves the container to the new owner.
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { RunPayload, RunResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
+import { containerName } from '../common/queues.js';
 import { formatDuration } from '../common/duration.js';
+import { LogSink } from './log-sink.js';
+import { dirSize } from './dir-size.js';
 
 export const JOB_MOUNT = '/job';
 export const JOB_LABEL = 'allgo.job';
+const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {
   /** uid:gid the job runs as. */
   user: string;
   pidsLimit: number;
+  outputLimitBytes: number;
+  logLimitBytes: number;
+  tmpMb: number;
 }
 
-export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptions, live: LogWriter): Promise<RunResult> {
-  const startedAt = new Date().toISOString();
-  const file = createWriteStream(join(p.workdir, 'allgo.log'), { flags: 'a' });
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      live.write(chunk.toString('utf8'));
-      file.write(chunk, done);
-    },
-  });
-  const finish = async (r: Omit<RunResult, 'startedAt' | 'finishedAt'>): Promise<RunResult> => {
-    if (r.result !== 'success') await writeLine(file, `\n[allgo] ${r.message}\n`, live);
-    await closeFile(file);
+export type Verdict = Pick<RunResult, 'result' | 'message'>;
+
+export interface RunHooks {
+  live: LogWriter;
+  /** Aborted when a user cancels the job. */
+  cancel: AbortSignal;
+  /** Aborted when this runner lost its claim on the job. */
+  lost: AbortSignal;
+  /** Kept outside this process, so whichever runner reports the outcome knows why it was killed. */
+  setVerdict(v: Verdict): Promise<void>;
+  getVerdict(): Promise<Verdict | null>;
+  /** Already started once, maybe by a runner that is gone. */
+  resumed: boolean;
+}
+
+const MB = 1024 * 1024;
+
+export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
+  const found = await inspectJobContainer(docker, p.jobId);
+  if (!found && hooks.resumed) {
+    return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
+  }
+  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, !!found);
+  let startedAt = new Date().toISOString();
+  // The container is left in place: the caller removes it once the outcome is recorded,
+  // so a runner taking over at the last moment still finds it.
+  const end = async (r: Verdict & { exitCode: number | null }): Promise<RunResult> => {
+    if (r.result !== 'success') await sink.note(`\n[allgo] ${r.message}\n`);
+    await sink.close();
     return { ...r, startedAt, finishedAt: new Date().toISOString() };
   };
 
   let container: Docker.Container;
+  if (found) {
+    container = docker.getContainer(found.Id);
+    if (found.State.StartedAt && !found.State.StartedAt.startsWith('0001')) startedAt = found.State.StartedAt;
+  } else {
+    try {
+      container = await createJobContainer(docker, p, opts);
+    } catch (err) {
+      return end({ result: 'error', exitCode: null, message: `could not create the job's container: ${dockerMessage(err)}` });
+    }
+  }
+  if (hooks.cancel.aborted) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
+
+  const state = found?.State.Status;
+  if (state !== 'running' && state !== 'exited' && state !== 'dead') {
+    try {
+      await container.start();
+      startedAt = new Date().toISOString();
+    } catch (err) {
+      return end({ result: 'error', exitCode: null, message: `could not start ${p.argv[0]}: ${dockerMessage(err)}` });
+    }
+  }
+
+  // The engine's own log of the container is read from its start: on re-attach, what the
+  // file already holds is skipped, so the log continues without a gap or a repeat.
+  const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+  docker.modem.demuxStream(stream, sink, sink);
+  const drained = new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+
+  const kill = async (v: Verdict) => {
+    await hooks.setVerdict(v).catch(() => undefined);
+    await container.kill().catch(() => undefined);
+  };
+  const elapsed = Date.now() - Date.parse(startedAt);
+  const timer = setTimeout(
+    () => void kill({ result: 'timeout', message: `killed: time limit of ${formatDuration(p.timeLimitMs)} (queue ${p.queue}) exceeded` }),
+    Math.max(p.timeLimitMs - elapsed, 0),
+  );
+  const onCancel = () => void hooks.setVerdict({ result: 'aborted', message: 'cancelled while running; its files so far are kept' }).then(() => container.stop({ t: 3 }).catch(() => undefined));
+  hooks.cancel.addEventListener('abort', onCancel, { once: true });
+  const watcher = setInterval(async () => {
+    const used = await dirSize(p.workdir, opts.outputLimitBytes + 1);
+    if (used > opts.outputLimitBytes) {
+      clearInterval(watcher);
+      await kill({ result: 'error', message: `killed: its files went over the output limit of ${Math.round(opts.outputLimitBytes / MB)} MB` });
+    }
+  }, OUTPUT_CHECK_MS);
+
+  const lost = new Promise<'lost'>((resolve) => {
+    if (hooks.lost.aborted) resolve('lost');
+    hooks.lost.addEventListener('abort', () => resolve('lost'), { once: true });
+  });
+  let engineTrouble: string | null = null;
   try {
-    container = await docker.createContainer({
+    const exit = await Promise.race([
+      container.wait().catch((err) => {
+        engineTrouble = dockerMessage(err);
+        return null;
+      }),
+      lost,
+    ]);
+    if (exit === 'lost') {
+      // Another runner owns the job now; it re-attaches to the same container.
+      stream.destroy();
+      await sink.close();
+      return 'detached';
+    }
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 3000))]);
+    const info = await container.inspect().catch(() => null);
+    const verdict = await hooks.getVerdict().catch(() => null);
+    if (verdict) return end({ ...verdict, exitCode: info?.State.ExitCode ?? null });
+    if (!info || engineTrouble) {
+      return end({ result: 'error', exitCode: info?.State.ExitCode ?? null, message: `the Docker engine stopped during the job (${engineTrouble ?? 'its container is gone'})` });
+    }
+    const code = info.State.ExitCode;
+    if (info.State.OOMKilled) return end({ result: 'error', exitCode: code, message: `killed: out of memory (limit ${p.memoryMb} MB)` });
+    if (code !== 0) return end({ result: 'error', exitCode: code, message: `exited with code ${code}` });
+    return end({ result: 'success', exitCode: 0, message: 'exited with code 0' });
+  } finally {
+    clearTimeout(timer);
+    clearInterval(watcher);
+    hooks.cancel.removeEventListener('abort', onCancel);
+  }
+}
+
+/** The job's container as Docker knows it, or null. */
+export async function inspectJobContainer(docker: Docker, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
+  try {
+    return await docker.getContainer(containerName(jobId)).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return null;
+    throw err;
+  }
+}
+
+async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOptions): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer({
+      name: containerName(p.jobId),
       Image: p.image,
       // A non-empty Entrypoint makes Docker ignore the image's CMD: the job runs exactly argv.
       Entrypoint: p.argv,
       Cmd: [],
       WorkingDir: JOB_MOUNT,
       User: opts.user,
-      Env: ['HOME=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
+      Env: ['HOME=/tmp', 'TMPDIR=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
       Labels: { [JOB_LABEL]: String(p.jobId), 'allgo.queue': p.queue },
-      AttachStdout: true,
-      AttachStderr: true,
       Tty: false,
       NetworkDisabled: true,
       HostConfig: {
         Binds: [`${p.workdir}:${JOB_MOUNT}`],
         NetworkMode: 'none',
-        Memory: p.memoryMb * 1024 * 1024,
-        MemorySwap: p.memoryMb * 1024 * 1024,
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${opts.tmpMb}m` },
+        Memory: p.memoryMb * MB,
+        MemorySwap: p.memoryMb * MB,
         NanoCpus: p.cpus ? Math.round(p.cpus * 1e9) : undefined,
         PidsLimit: opts.pidsLimit,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
+        IpcMode: 'private',
+        // The engine's copy of the log only needs to outlast our reading of it.
+        LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(Math.ceil((opts.logLimitBytes * 2) / MB), 20)}m`, 'max-file': '1' } },
       },
     });
   } catch (err) {
-    return finish({ result: 'error', exitCode: null, message: `could not create the job's container: ${(err as Error).message}` });
-  }
-
-  try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    // stdout and stderr go to the same log, in the order they arrive.
-    docker.modem.demuxStream(stream, sink, sink);
-    const drained = once(stream, 'end').catch(() => undefined);
-    try {
-      await container.start();
-    } catch (err) {
-      return finish({ result: 'error', exitCode: null, message: `could not start ${p.argv[0]}: ${(err as Error).message.replace(/^\(HTTP code \d+\) \S+ - /, '')}` });
-    }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      container.kill().catch(() => undefined);
-    }, p.timeLimitMs);
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    clearTimeout(timer);
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
-    const info = await container.inspect();
-    if (timedOut) {
-      return finish({ result: 'timeout', exitCode: null, message: `killed: time limit of ${formatDuration(p.timeLimitMs)} (queue ${p.queue}) exceeded` });
-    }
-    if (info.State.OOMKilled) {
-      return finish({ result: 'error', exitCode: StatusCode, message: `killed: out of memory (limit ${p.memoryMb} MB)` });
-    }
-    if (StatusCode !== 0) return finish({ result: 'error', exitCode: StatusCode, message: `exited with code ${StatusCode}` });
-    return finish({ result: 'success', exitCode: 0, message: 'exited with code 0' });
-  } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    // Created meanwhile by another delivery of the same job: use that one.
+    if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(p.jobId));
+    throw err;
   }
 }
 
-function writeLine(file: WriteStream, text: string, live: LogWriter): Promise<void> {
-  live.write(text);
-  return new Promise((resolve) => file.write(text, () => resolve()));
+export async function removeJobContainer(docker: Docker, jobId: number): Promise<void> {
+  await docker.getContainer(containerName(jobId)).remove({ force: true }).catch(() => undefined);
 }
 
-function closeFile(file: WriteStream): Promise<void> {
-  return new Promise((resolve) => file.end(() => resolve()));
+async function finishWithoutContainer(p: RunPayload, opts: RunOptions, hooks: RunHooks, message: string): Promise<RunResult> {
+  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, true);
+  await sink.note(`\n[allgo] ${message}\n`);
+  await sink.close();
+  const now = new Date().toISOString();
+  return { result: 'error', exitCode: null, message, startedAt: now, finishedAt: now };
+}
+
+function dockerMessage(err: unknown): string {
+  const e = err as { message?: string; json?: { message?: string } };
+  return (e.json?.message ?? e.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]+- /, '').trim();
 }

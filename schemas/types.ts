@@ -110,6 +110,14 @@ export interface AllgoConfigFile {
        */
       time_limit: string;
       description?: string;
+      /**
+       * Most jobs of this queue running at once, over all runners. Default: no limit but the runners' slots.
+       */
+      concurrency?: number;
+      /**
+       * 1 is served first. Default: by time limit, shortest first (A||GO's rule).
+       */
+      priority?: number;
     };
   };
   providers?: {
@@ -136,9 +144,44 @@ export interface AllgoConfigFile {
      */
     user?: string;
     pids_limit?: number;
+    /**
+     * Most MB a job may leave in its folder (inputs included).
+     */
+    output_mb?: number;
+    /**
+     * Most MB of log kept per job; past it the log is cut with a visible marker.
+     */
+    log_mb?: number;
+    /**
+     * Size of a job's /tmp (its root filesystem is read-only).
+     */
+    tmp_mb?: number;
+    /**
+     * How long a runner's claim on a job lasts without renewal; a runner that dies loses its jobs after this.
+     */
+    lock_duration?: string;
+  };
+  jobs?: {
+    /**
+     * How long a finished job's files are kept (then the job is archived: metadata stays).
+     */
+    retention?: string;
   };
   builder?: {
     concurrency?: number;
+  };
+  /**
+   * The static catalog served at /, rebuilt after every publish.
+   */
+  site?: {
+    /**
+     * Build the catalog (default true). When false, whatever <data dir>/site holds is still served.
+     */
+    enabled?: boolean;
+    /**
+     * How long to wait after a change for more before rebuilding (default 2s).
+     */
+    debounce?: string;
   };
 }
 
@@ -188,4 +231,65 @@ export interface RunResult {
   message: string;
   startedAt?: string;
   finishedAt?: string;
+}
+
+// site-export.schema.json
+/**
+ * What the server hands the static site generator: the public catalog, one JSON document. Private apps and failed or unfinished builds are never in it.
+ */
+export interface SiteExport {
+  generated_at: string;
+  /**
+   * Base URL of the server, without a trailing slash (for curl lines and git remotes).
+   */
+  public_url: string;
+  default_queue: string;
+  queues: {
+    name: string;
+    /**
+     * e.g. 20m
+     */
+    time_limit: string;
+    time_limit_seconds: number;
+    description: string;
+  }[];
+  apps: {
+    id: number;
+    name: string;
+    title: string;
+    /**
+     * Markdown, as the provider wrote it: the site renders and sanitises it.
+     */
+    description: string;
+    owner: string;
+    tags: string[];
+    contact: string | null;
+    os: string | null;
+    memory: number | null;
+    cpus: number | null;
+    /**
+     * The app's default queue.
+     */
+    queue: string;
+    presets: {
+      name: string;
+      params: string;
+    }[];
+    /**
+     * MB of input files per job.
+     */
+    input_limit: number | null;
+    created_at: string;
+    updated_at: string;
+    latest_version: string;
+    /**
+     * Ready versions, newest first.
+     */
+    versions: {
+      version: string;
+      commit: string;
+      created_at: string;
+      finished_at: string | null;
+    }[];
+  }[];
 }

@@ -10,6 +10,7 @@ import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
 import type { Validators } from '../schemas/index.js';
 import { Datastore } from './datastore.js';
+import { RetentionSweeper } from './retention.js';
 import { authenticate } from './auth.js';
 import { UnauthorizedError } from './errors.js';
 import { installErrorHandler } from './error-handler.js';
@@ -71,6 +72,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     sources,
     contextUrl: (versionId) => `${internalBase()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
   });
+
+  const retention = new RetentionSweeper(store, datastore, config.retentionMs, deps.log.child({ role: 'retention' }));
+  app.addHook('onReady', async () => retention.start());
+  app.addHook('onClose', async () => retention.stop());
 
   const api = { ...deps, datastore };
   await app.register(async (scope) => {

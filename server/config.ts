@@ -10,8 +10,10 @@ export interface QueueConfig {
   name: string;
   timeLimitMs: number;
   description: string;
-  /** BullMQ priority: 1 is the highest. Shorter time limit → higher priority, as in A||GO. */
+  /** 1 is served first. Shorter time limit → higher priority, as in A||GO, unless configured. */
   priority: number;
+  /** Most jobs of the queue running at once over all runners; null: only runner slots limit it. */
+  concurrency: number | null;
 }
 
 export interface Config {
@@ -32,7 +34,14 @@ export interface Config {
   runnerConcurrency: number;
   runnerUser: string;
   pidsLimit: number;
+  outputLimitBytes: number;
+  logLimitBytes: number;
+  tmpMb: number;
+  lockDurationMs: number;
+  retentionMs: number;
   builderConcurrency: number;
+  /** The static catalog: built after every publish unless disabled, `debounceMs` after the last change. */
+  site: Readonly<{ enabled: boolean; debounceMs: number }>;
 }
 
 export class ConfigError extends Error {
@@ -70,9 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
   const host = env.HOST ?? merged.host ?? '0.0.0.0';
   const queues = Object.entries(merged.queues ?? DEFAULT_QUEUES)
-    .map(([name, q]) => ({ name, timeLimitMs: parseDuration(q.time_limit), description: q.description ?? '' }))
+    .map(([name, q]) => ({ name, timeLimitMs: parseDuration(q.time_limit), description: q.description ?? '', concurrency: q.concurrency ?? null, configured: q.priority }))
     .sort((a, b) => a.timeLimitMs - b.timeLimitMs)
-    .map((q, i) => ({ ...q, priority: i + 1 }));
+    .map(({ configured, ...q }, i) => ({ ...q, priority: configured ?? i + 1 }))
+    .sort((a, b) => a.priority - b.priority || a.timeLimitMs - b.timeLimitMs);
   const defaultQueue = merged.default_queue ?? (queues.some((q) => q.name === 'standard') ? 'standard' : queues[0].name);
   if (!queues.some((q) => q.name === defaultQueue)) {
     throw new ConfigError(`${file}: default_queue "${defaultQueue}" is not one of the queues (${queues.map((q) => q.name).join(', ')})`);
@@ -98,7 +108,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     runnerConcurrency: merged.runner?.concurrency ?? 2,
     runnerUser: merged.runner?.user ?? '65534:65534',
     pidsLimit: merged.runner?.pids_limit ?? 512,
+    outputLimitBytes: Math.round((merged.runner?.output_mb ?? 1024) * 1024 * 1024),
+    logLimitBytes: Math.round((merged.runner?.log_mb ?? 10) * 1024 * 1024),
+    tmpMb: merged.runner?.tmp_mb ?? 256,
+    lockDurationMs: parseDuration(merged.runner?.lock_duration ?? '30s'),
+    retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
+    site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
   };
   return Object.freeze(config);
 }

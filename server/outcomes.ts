@@ -4,7 +4,7 @@
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BUILD_QUEUE, RUN_QUEUE, buildJobId, runJobId, buildLogKey } from '../common/queues.js';
+import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey } from '../common/queues.js';
 import { readWholeLog } from '../common/log-stream.js';
 import type { BuildResult, RunResult } from '../schemas/index.js';
 import type { Store } from './store/index.js';
@@ -18,8 +18,9 @@ export interface OutcomeDeps {
   store: Store;
   queues: Queues;
   redis: Redis;
-  /** Connections for QueueEvents (they block). */
-  eventConnections: [Redis, Redis];
+  /** A new connection for each QueueEvents (they block). */
+  connect(): Redis;
+  queueNames: readonly string[];
   prefix: string;
   events: ServerEvents;
   log: Logger;
@@ -27,13 +28,13 @@ export interface OutcomeDeps {
 
 export class OutcomeRecorder {
   private readonly buildEvents: QueueEvents;
-  private readonly runEvents: QueueEvents;
+  private readonly runEvents: QueueEvents[];
   private sweepTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(private readonly deps: OutcomeDeps) {
-    this.buildEvents = new QueueEvents(BUILD_QUEUE, { connection: deps.eventConnections[0], prefix: deps.prefix });
-    this.runEvents = new QueueEvents(RUN_QUEUE, { connection: deps.eventConnections[1], prefix: deps.prefix });
+    this.buildEvents = new QueueEvents(BUILD_QUEUE, { connection: deps.connect(), prefix: deps.prefix });
+    this.runEvents = deps.queueNames.map((q) => new QueueEvents(runQueueName(q), { connection: deps.connect(), prefix: deps.prefix }));
     const idOf = (jobId: string, prefix: string): number | null => (jobId.startsWith(prefix) ? Number(jobId.slice(prefix.length)) : null);
     const onBuild = ({ jobId }: { jobId: string }) => {
       const id = idOf(jobId, 'build-');
@@ -45,15 +46,17 @@ export class OutcomeRecorder {
     };
     this.buildEvents.on('completed', onBuild);
     this.buildEvents.on('failed', onBuild);
-    this.runEvents.on('progress', onRun);
-    this.runEvents.on('completed', onRun);
-    this.runEvents.on('failed', onRun);
+    for (const events of this.runEvents) {
+      events.on('progress', onRun);
+      events.on('completed', onRun);
+      events.on('failed', onRun);
+      events.on('error', (err) => deps.log.warn({ err }, 'run events'));
+    }
     this.buildEvents.on('error', (err) => deps.log.warn({ err }, 'build events'));
-    this.runEvents.on('error', (err) => deps.log.warn({ err }, 'run events'));
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.buildEvents.waitUntilReady(), this.runEvents.waitUntilReady()]);
+    await Promise.all([this.buildEvents, ...this.runEvents].map((e) => e.waitUntilReady()));
     await this.sweep();
     const loop = () => {
       this.sweepTimer = setTimeout(() => {
@@ -68,7 +71,7 @@ export class OutcomeRecorder {
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
-    await Promise.allSettled([this.buildEvents.close(), this.runEvents.close()]);
+    await Promise.allSettled([this.buildEvents, ...this.runEvents].map((e) => e.close()));
   }
 
   private guard(p: Promise<unknown>): void {
@@ -109,7 +112,7 @@ export class OutcomeRecorder {
     const { store, queues, events } = this.deps;
     const row = store.jobs.byId(jobId);
     if (!row || !['waiting', 'running', 'aborting', 'new'].includes(row.state)) return;
-    const job = await queues.run.getJob(runJobId(jobId));
+    const job = await queues.getRunJob(row.queue, jobId).catch(() => undefined);
     if (!job) {
       // 'new' jobs are between insert and enqueue in a live request: leave those to it.
       if (sweeping && row.state !== 'new') {

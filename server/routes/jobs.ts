@@ -10,7 +10,7 @@ import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError,
 import { maySee } from '../auth.js';
 import { checkUploadName, LOG_FILE } from '../datastore.js';
 import { splitParams, entrypointArgv, ParamsError } from '../split-params.js';
-import { runLogKey } from '../../common/queues.js';
+import { runLogKey, abortKey, abortChannel } from '../../common/queues.js';
 import type { App, Job, User, Version } from '../store/index.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
 
@@ -97,7 +97,6 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
             queue: queue.name,
             logKey: runLogKey(config.redisPrefix, job.id),
           },
-          queue.priority,
         );
       } catch (err) {
         // Not queued means not accepted: leave no half-made job behind.
@@ -130,13 +129,40 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const files = await datastore.list(job.id);
     const urls: Record<string, string> = {};
     for (const f of files) urls[f.name] = fileUrl(job, f.name);
+    const waiting = job.state === 'waiting' ? await queues.position(job.queue, job.id).catch(() => null) : null;
     // The first two keys are A||GO's, kept exactly; the rest are additions old clients ignore.
     return {
       [job.id]: urls,
       status: job.state,
       ...describe(job),
+      ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
       files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(job, f.name) })),
     };
+  });
+
+  // Cancels a job that has not finished; deletes the files of one that has.
+  app.delete<{ Params: { id: string } }>('/api/v1/jobs/:id', async (req, reply) => {
+    const job = visibleJob(req.params.id, requireUser(req));
+    if (job.state === 'done' || job.state === 'archived') {
+      store.jobs.markDeleted(job.id);
+      await datastore.discard(datastore.jobDir(job.id));
+      deps.events.emit('job', job.id);
+      return reply.send({ id: job.id, status: 'deleted' });
+    }
+    if (job.state === 'new' || job.state === 'waiting') {
+      const queued = await queues.getRunJob(job.queue, job.id);
+      // remove() refuses a job a runner has just locked: that one is cancelled as running.
+      const removed = queued ? await queued.remove().then(() => true, () => false) : true;
+      if (removed) {
+        store.jobs.finish(job.id, { result: 'aborted', exitCode: null, message: 'cancelled before it started' });
+        deps.events.emit('job', job.id);
+        return reply.send({ id: job.id, status: 'done', result: 'aborted' });
+      }
+    }
+    await deps.redis.multi().set(abortKey(config.redisPrefix, job.id), '1', 'EX', 7 * 24 * 3600).publish(abortChannel(config.redisPrefix), String(job.id)).exec();
+    store.jobs.markAborting(job.id);
+    deps.events.emit('job', job.id);
+    return reply.code(202).send({ id: job.id, status: 'aborting' });
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/jobs/:id/log', async (req, reply) => {

@@ -110,6 +110,24 @@ export class JobStore {
     );
   }
 
+  markAborting(id: number): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN ('new', 'waiting', 'running')").run(id).changes === 1;
+  }
+
+  /** Finished jobs whose files are older than `finishedBefore`: the retention sweep archives them. */
+  listExpired(finishedBefore: string, limit: number): Job[] {
+    return (this.db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`).all(finishedBefore, limit) as Row[]).map(toJob);
+  }
+
+  /** Files gone, metadata kept. */
+  markArchived(id: number): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'").run(id).changes === 1;
+  }
+
+  markDeleted(id: number): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN ('done', 'archived')").run(id).changes === 1;
+  }
+
   /** Removes a job that never reached the queue (its submission failed half-way). */
   discard(id: number): void {
     this.db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'").run(id);

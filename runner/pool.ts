@@ -1,0 +1,175 @@
+// The runner role. It takes jobs by hand from one BullMQ queue per allgo queue, highest
+// priority first, up to its number of slots; BullMQ's global concurrency caps each queue
+// over all runners. It renews its claim on each running job; a runner that dies loses its
+// claim, BullMQ hands the job to another runner, which re-attaches to the container.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Worker, type Job } from 'bullmq';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
+import { runQueueName, abortKey, abortChannel, verdictKey } from '../common/queues.js';
+import { LogWriter } from '../common/log-stream.js';
+import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
+
+const IDLE_POLL_MS = 250;
+const VERDICT_TTL_S = 7 * 24 * 3600;
+
+export interface RunnerDeps {
+  docker: Docker;
+  /** Fetches jobs (BullMQ). */
+  connection: Redis;
+  /** Logs, verdicts, cancellations. */
+  redis: Redis;
+  /** Subscribes to cancellations. */
+  subscriber: Redis;
+  prefix: string;
+  /** Queue names, highest priority first. */
+  queues: readonly string[];
+  slots: number;
+  lockDurationMs: number;
+  options: RunOptions;
+  log: Logger;
+}
+
+interface Running {
+  cancel: AbortController;
+  done: Promise<void>;
+}
+
+export class RunnerPool {
+  private readonly workers: { queue: string; worker: Worker<RunPayload, RunResult> }[];
+  private readonly running = new Map<number, Running>();
+  private readonly validate = createValidators().runPayload;
+  private readonly id = `${hostname()}:${process.pid}`;
+  private closing = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.workers = deps.queues.map((queue) => ({
+      queue,
+      worker: new Worker<RunPayload, RunResult>(runQueueName(queue), null, {
+        connection: deps.connection,
+        prefix: deps.prefix,
+        autorun: false,
+        lockDuration: deps.lockDurationMs,
+        stalledInterval: deps.lockDurationMs,
+        // Each stall is a runner lost mid-job; the job goes back to be re-attached, not failed.
+        maxStalledCount: 10,
+      }),
+    }));
+    for (const { worker } of this.workers) worker.on('error', (err) => deps.log.warn({ err }, 'runner queue error'));
+  }
+
+  async start(): Promise<void> {
+    await this.deps.subscriber.subscribe(abortChannel(this.deps.prefix));
+    this.deps.subscriber.on('message', (_channel, message) => this.running.get(Number(message))?.cancel.abort());
+    for (const { worker } of this.workers) {
+      await worker.waitUntilReady();
+      void worker.startStalledCheckTimer().catch((err) => this.deps.log.warn({ err }, 'stalled check'));
+    }
+    this.loopDone = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closing) {
+      let took = false;
+      if (this.running.size < this.deps.slots) {
+        for (const { worker } of this.workers) {
+          const token = `${this.id}:${randomUUID()}`;
+          let job: Job<RunPayload, RunResult> | undefined;
+          try {
+            job = await worker.getNextJob(token, { block: false });
+          } catch (err) {
+            this.deps.log.warn({ err }, 'could not fetch a job');
+            break;
+          }
+          if (job) {
+            this.begin(worker, job, token);
+            took = true;
+            break;
+          }
+        }
+      }
+      if (!took) await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, IDLE_POLL_MS);
+      });
+    }
+  }
+
+  private begin(worker: Worker<RunPayload, RunResult>, job: Job<RunPayload, RunResult>, token: string): void {
+    const jobId = (job.data as RunPayload).jobId;
+    const cancel = new AbortController();
+    const done = this.process(worker, job, token, cancel).finally(() => {
+      this.running.delete(jobId);
+      this.wake?.();
+    });
+    this.running.set(jobId, { cancel, done });
+  }
+
+  private async process(worker: Worker<RunPayload, RunResult>, job: Job<RunPayload, RunResult>, token: string, cancel: AbortController): Promise<void> {
+    const { redis, prefix } = this.deps;
+    const p = job.data;
+    const log = this.deps.log.child({ jobId: p.jobId, queue: p.queue });
+    if (!this.validate(p)) {
+      await job.moveToFailed(new Error(`bad run payload: ${JSON.stringify(this.validate.errors)}`), token, false).catch(() => undefined);
+      return;
+    }
+    const lost = new AbortController();
+    const renew = setInterval(async () => {
+      try {
+        if ((await job.extendLock(token, this.deps.lockDurationMs)) === 0) lost.abort();
+      } catch (err) {
+        // Redis away: keep trying; if another runner took the job meanwhile, the next renewal says so.
+        log.warn({ err }, 'could not renew the job lock');
+      }
+    }, Math.max(this.deps.lockDurationMs / 3, 200));
+    const resumed = typeof job.progress === 'object' && (job.progress as { state?: string }).state === 'running';
+    if ((await redis.exists(abortKey(prefix, p.jobId)).catch(() => 0)) === 1) cancel.abort();
+    const live = new LogWriter(redis, p.logKey);
+    try {
+      if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: this.id });
+      log.info({ resumed }, resumed ? 'job re-attached' : 'job started');
+      const result = await runContainer(this.deps.docker, p, this.deps.options, {
+        live,
+        cancel: cancel.signal,
+        lost: lost.signal,
+        resumed,
+        setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
+        getVerdict: async () => {
+          const text = await redis.get(verdictKey(prefix, p.jobId));
+          return text ? (JSON.parse(text) as Verdict) : null;
+        },
+      });
+      if (result === 'detached') {
+        log.warn('lost the claim on the job; left it to the runner that took it over');
+        return;
+      }
+      await live.end();
+      await job.moveToCompleted(result, token, false);
+      await removeJobContainer(this.deps.docker, p.jobId);
+      await redis.del(verdictKey(prefix, p.jobId), abortKey(prefix, p.jobId)).catch(() => undefined);
+      log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
+    } catch (err) {
+      log.error({ err }, 'job failed in the runner');
+      await live.end();
+      await job.moveToFailed(err as Error, token, false).catch((e) => log.warn({ err: e }, 'could not report the failure'));
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Stops taking jobs; running ones are left to finish (or to be re-attached after a restart). */
+  async close(waitMs = 10_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.wake?.();
+    await this.loopDone;
+    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, waitMs))]);
+    await Promise.allSettled(this.workers.map(({ worker }) => worker.close(true)));
+    await this.deps.subscriber.unsubscribe().catch(() => undefined);
+  }
+}

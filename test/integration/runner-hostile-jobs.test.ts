@@ -1,0 +1,119 @@
+// Strangers' code for strangers: each hostile job ends with a clear result, stays inside its
+// box, and the next job on the same runner runs normally.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { fixtureRepo, push } from '../helpers/git.js';
+
+let p: Platform;
+let probe: string;
+
+const CONFIG = `
+queues:
+  quick: {time_limit: 6s}
+  standard: {time_limit: 20m}
+runner:
+  concurrency: 2
+  output_mb: 20
+  log_mb: 1
+  pids_limit: 64
+  tmp_mb: 8
+`;
+
+beforeAll(async () => {
+  p = await startPlatform({ configYaml: CONFIG });
+  probe = uniqueName('probe');
+  expect((await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken)).code).toBe(0);
+});
+afterAll(async () => {
+  await p?.close();
+  removeImages([probe]);
+});
+
+async function run(script: string, queue = 'quick'): Promise<{ job: Record<string, unknown>; log: string }> {
+  const f = new FormData();
+  f.append('job[webapp_id]', probe);
+  f.append('job[queue]', queue);
+  f.append('job[param]', `bash '${script.replace(/'/g, `'\\''`)}'`);
+  const res = await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body: f });
+  expect(res.status).toBe(200);
+  const { id } = (await res.json()) as { id: number };
+  const job = await waitForJob(p, id, p.adminToken);
+  const log = readFileSync(join(p.dataDir, 'datastore', String(id), 'allgo.log'), 'utf8');
+  return { job, log };
+}
+
+describe('hostile jobs end with a clear result', () => {
+  it('a fork bomb hits the process limit and is stopped by the time limit', async () => {
+    const { job } = await run(':(){ :|:& };:; sleep 60');
+    expect(job).toMatchObject({ status: 'done', result: 'timeout' });
+  });
+
+  it('a memory hog is killed by the memory limit and the result says so', async () => {
+    const { job, log } = await run('perl -e \'$x = "a" x (1024*1024*1024); print length($x)\'');
+    expect(job).toMatchObject({ status: 'done', result: 'error', message: 'killed: out of memory (limit 64 MB)' });
+    expect(log).toContain('[allgo] killed: out of memory (limit 64 MB)');
+  });
+
+  it('an infinite loop is killed at the time limit', async () => {
+    const { job } = await run('while :; do :; done');
+    expect(job).toMatchObject({ result: 'timeout', message: 'killed: time limit of 6s (queue quick) exceeded' });
+  });
+
+  it('10 GB of output is stopped at the output limit', async () => {
+    const { job } = await run('dd if=/dev/zero of=big.bin bs=1M count=10240 status=none', 'standard');
+    expect(job).toMatchObject({ result: 'error', message: 'killed: its files went over the output limit of 20 MB' });
+    const files = job.files as { name: string; size: number }[];
+    // Stopped within a few hundred ms of crossing the limit, far from 10 GB.
+    expect(files.find((f) => f.name === 'big.bin')!.size).toBeLessThan(2 * 1024 * 1024 * 1024);
+  });
+
+  it('cannot reach the network, the host or the server', async () => {
+    const port = new URL(p.url).port;
+    const { job, log } = await run(
+      `for target in 127.0.0.1/${port} 172.17.0.1/${port} 1.1.1.1/80; do if timeout 3 bash -c "echo > /dev/tcp/$target" 2>/dev/null; then echo "reached $target"; else echo "unreachable $target"; fi; done; ip -o link 2>/dev/null || cat /proc/net/dev`,
+    );
+    expect(job).toMatchObject({ result: 'success' });
+    expect(log).not.toContain('reached ');
+    expect(log.match(/unreachable/g)).toHaveLength(3);
+    expect(log).not.toMatch(/eth0/);
+  });
+
+  it('sees neither the host nor other jobs: no secrets in /proc, no data dir, read-only root, no root user', async () => {
+    const { job, log } = await run(
+      `echo "pids: $(ls -d /proc/[0-9]* | wc -l)"; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; ls ${p.dataDir} 2>&1 | head -1; ls /job/../ ; touch /etc/evil 2>&1 | head -1; echo "uid: $(id -u)"; touch /tmp/ok && echo tmp-writable`,
+    );
+    expect(job).toMatchObject({ result: 'success' });
+    expect(Number(/pids: (\d+)/.exec(log)![1])).toBeLessThan(6);
+    expect(log).not.toContain(p.adminToken);
+    expect(log).not.toContain('ALLGO_ADMIN_TOKEN');
+    expect(log).toContain(`ls: cannot access '${p.dataDir}': No such file or directory`);
+    expect(log).toContain('Read-only file system');
+    expect(log).toContain('uid: 65534');
+    expect(log).toContain('tmp-writable');
+  });
+
+  it('a single 100 MB line is cut at the log limit with a visible marker, and the job succeeds', async () => {
+    const { job, log } = await run("head -c 100000000 /dev/zero | tr '\\0' x; echo; echo after", 'standard');
+    expect(job).toMatchObject({ result: 'success' });
+    expect(log).toContain('[allgo] log truncated at 1 MB');
+    expect(log.length).toBeLessThan(1.1 * 1024 * 1024);
+  });
+
+  it('a file name with a newline is listed and downloadable', async () => {
+    const { job } = await run(`printf content > "$(printf 'two\\nlines.txt')"`);
+    expect(job).toMatchObject({ result: 'success' });
+    const file = (job.files as { name: string; url: string }[]).find((f) => f.name === 'two\nlines.txt');
+    expect(file).toBeDefined();
+    expect(file!.url).toContain('two%0Alines.txt');
+    expect(await (await fetch(file!.url)).text()).toBe('content');
+  });
+
+  it('and after all that, the next job runs normally', async () => {
+    const { job, log } = await run('echo still fine');
+    expect(job).toMatchObject({ result: 'success', exit_code: 0 });
+    expect(log).toBe('still fine\n');
+    expect(statSync(p.dataDir).isDirectory()).toBe(true);
+  });
+});
