@@ -77,6 +77,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       time_limit_seconds: q.timeLimitMs / 1000,
       description: q.description,
       priority: q.priority,
+      concurrency: q.concurrency,
     })),
   }));
 }
