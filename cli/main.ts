@@ -47,6 +47,8 @@ async function serve(roles: RoleSet): Promise<number> {
   if (running.generatedAdminToken) {
     console.log(`\nallgo: created the admin user "admin". Its API token (shown only this once):\n\n  ${running.generatedAdminToken}\n`);
   }
+  if (roles.builder) console.log('allgo: builder ready');
+  if (roles.runner) console.log(`allgo: runner ready (queues ${config.queues.map((q) => q.name).join(', ')}; ${config.runnerConcurrency} slots)`);
   if (running.url) console.log(`allgo: listening on ${config.host}:${running.port}, public URL ${config.publicUrl}`);
   let stopping = false;
   const stop = async (signal: string) => {

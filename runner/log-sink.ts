@@ -1,9 +1,17 @@
 // Where a job's output goes: allgo.log (stdout and stderr as they came) and the live stream,
 // up to a size limit past which the log is cut with a visible marker and the job goes on.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { LogWriter } from '../common/log-stream.js';
+
+async function openStream(path: string, flags: number): Promise<WriteStream> {
+  return (await open(path, flags, 0o644)).createWriteStream();
+}
+
+/** Whether this runner still owns the job: 'unsure' while a renewal is overdue. */
+export type Fence = () => 'owner' | 'unsure' | 'lost';
+const ALWAYS_OWNER: Fence = () => 'owner';
 
 const marker = (limit: number) => `\n[allgo] log truncated at ${Math.round(limit / 1024 / 1024)} MB: the job went on, its further output is not kept\n`;
 
@@ -17,22 +25,40 @@ export class LogSink extends Writable {
     private readonly limit: number,
     /** Output already in the file from an earlier attach: skipped when replayed. */
     private skip: number,
+    private readonly fence: Fence,
   ) {
     super();
   }
 
   /** A fresh log, or, when re-attaching, one that continues the existing file. */
-  static async open(path: string, live: LogWriter, limit: number, resume: boolean): Promise<LogSink> {
-    if (!resume) return new LogSink(createWriteStream(path, { flags: 'w' }), live, limit, 0);
-    const size = (await stat(path).catch(() => null))?.size ?? 0;
-    const cut = size > 0 && (await readFile(path, 'utf8').catch(() => '')).includes('[allgo] log truncated at');
-    const sink = new LogSink(createWriteStream(path, { flags: 'a' }), live, limit, cut ? Number.POSITIVE_INFINITY : size);
+  static async open(path: string, live: LogWriter, limit: number, resume: boolean, fence: Fence = ALWAYS_OWNER): Promise<LogSink> {
+    // The job can write its folder: never follow a link it may have put in the log's place.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW } = constants;
+    if (!resume) return new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW), live, limit, 0, fence);
+    let previous = '';
+    try {
+      const h = await open(path, constants.O_RDONLY | O_NOFOLLOW);
+      previous = await h.readFile('utf8').finally(() => h.close());
+    } catch {
+      previous = '';
+    }
+    const size = Buffer.byteLength(previous);
+    const cut = previous.includes('[allgo] log truncated at');
+    const sink = new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW), live, limit, cut ? Number.POSITIVE_INFINITY : size, fence);
     sink.written = size;
     sink.truncated = cut;
     return sink;
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+  override _write(chunk: Buffer, enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    // A runner frozen past its claim must not write what the runner that took over writes too:
+    // hold the chunk until a renewal confirms the claim, drop it once it is known lost.
+    const verdict = this.fence();
+    if (verdict === 'lost') return done();
+    if (verdict === 'unsure') {
+      setTimeout(() => this._write(chunk, enc, done), 50);
+      return;
+    }
     let data = chunk;
     if (this.skip > 0) {
       const n = Math.min(this.skip, data.length);

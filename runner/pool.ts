@@ -4,14 +4,14 @@
 // claim, BullMQ hands the job to another runner, which re-attaches to the container.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Worker, type Job } from 'bullmq';
+import { Worker, Job } from 'bullmq';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
-import { runQueueName, abortKey, abortChannel, verdictKey } from '../common/queues.js';
+import { runQueueName, runJobId, abortKey, abortChannel, verdictKey } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
-import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
+import { runContainer, removeJobContainer, JOB_LABEL, type RunOptions, type Verdict } from './run-container.js';
 
 const IDLE_POLL_MS = 250;
 const VERDICT_TTL_S = 7 * 24 * 3600;
@@ -64,6 +64,7 @@ export class RunnerPool {
   }
 
   async start(): Promise<void> {
+    await this.removeOrphans().catch((err) => this.deps.log.warn({ err }, 'could not look for orphaned job containers'));
     await this.deps.subscriber.subscribe(abortChannel(this.deps.prefix));
     this.deps.subscriber.on('message', (_channel, message) => this.running.get(Number(message))?.cancel.abort());
     for (const { worker } of this.workers) {
@@ -71,6 +72,24 @@ export class RunnerPool {
       void worker.startStalledCheckTimer().catch((err) => this.deps.log.warn({ err }, 'stalled check'));
     }
     this.loopDone = this.loop();
+  }
+
+  /**
+   * Job containers whose job has ended (reported by another runner, or the engine restarted
+   * before removal) are removed; those of unfinished jobs are left for re-attaching.
+   */
+  private async removeOrphans(): Promise<void> {
+    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [JOB_LABEL] } });
+    for (const c of containers) {
+      const worker = this.workers.find((w) => w.queue === c.Labels['allgo.queue']);
+      if (!worker) continue;
+      const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[JOB_LABEL])));
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'completed' || state === 'failed' || state === 'missing') {
+        await this.deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        this.deps.log.info({ container: c.Names[0], state }, 'removed orphaned job container');
+      }
+    }
   }
 
   private async loop(): Promise<void> {
@@ -119,9 +138,11 @@ export class RunnerPool {
       return;
     }
     const lost = new AbortController();
+    let renewedAt = Date.now();
     const renew = setInterval(async () => {
       try {
         if ((await job.extendLock(token, this.deps.lockDurationMs)) === 0) lost.abort();
+        else renewedAt = Date.now();
       } catch (err) {
         // Redis away: keep trying; if another runner took the job meanwhile, the next renewal says so.
         log.warn({ err }, 'could not renew the job lock');
@@ -137,6 +158,7 @@ export class RunnerPool {
         live,
         cancel: cancel.signal,
         lost: lost.signal,
+        fence: () => (lost.signal.aborted ? 'lost' : Date.now() - renewedAt < this.deps.lockDurationMs * 0.8 ? 'owner' : 'unsure'),
         resumed,
         setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
         getVerdict: async () => {

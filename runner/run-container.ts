@@ -10,7 +10,7 @@ import type { RunPayload, RunResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
 import { containerName } from '../common/queues.js';
 import { formatDuration } from '../common/duration.js';
-import { LogSink } from './log-sink.js';
+import { LogSink, type Fence } from './log-sink.js';
 import { dirSize } from './dir-size.js';
 
 export const JOB_MOUNT = '/job';
@@ -34,6 +34,7 @@ export interface RunHooks {
   cancel: AbortSignal;
   /** Aborted when this runner lost its claim on the job. */
   lost: AbortSignal;
+  fence: Fence;
   /** Kept outside this process, so whichever runner reports the outcome knows why it was killed. */
   setVerdict(v: Verdict): Promise<void>;
   getVerdict(): Promise<Verdict | null>;
@@ -48,7 +49,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   if (!found && hooks.resumed) {
     return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
   }
-  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, !!found);
+  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.

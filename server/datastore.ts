@@ -1,6 +1,7 @@
 // Job folders: <data dir>/datastore/<job id>/. Uploads land in a staging folder first and
 // are renamed into place once the job exists, so a refused submission leaves nothing behind.
-import { mkdir, readdir, rename, rm, stat, chown, chmod } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, lstat, chown, chmod, open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BadRequestError } from './errors.js';
@@ -45,7 +46,11 @@ export class Datastore {
     await rm(dir, { recursive: true, force: true });
   }
 
-  /** Regular files of the job folder with their sizes, by name. */
+  /**
+   * Regular files of the job folder with their sizes, by name. Symbolic links are not
+   * files here: a job writes its folder, and a link it leaves must never lead the server
+   * to a file of the host.
+   */
   async list(jobId: number): Promise<{ name: string; size: number }[]> {
     const dir = this.jobDir(jobId);
     let names: string[];
@@ -56,11 +61,43 @@ export class Datastore {
     }
     const out: { name: string; size: number }[] = [];
     for (const name of names.sort()) {
-      const s = await stat(join(dir, name)).catch(() => null);
+      const s = await lstat(join(dir, name)).catch(() => null);
       if (s?.isFile()) out.push({ name, size: s.size });
     }
     return out;
   }
+
+  /** Opens a regular file of the job folder for reading, never through a link; null if none. */
+  async open(jobId: number, name: string): Promise<{ handle: FileHandle; size: number } | null> {
+    return openRegular(join(this.jobDir(jobId), name));
+  }
+
+  /** A file's whole text (e.g. allgo.log), or '' when there is no such regular file. */
+  async readText(jobId: number, name: string): Promise<string> {
+    const f = await this.open(jobId, name);
+    if (!f) return '';
+    try {
+      return await f.handle.readFile('utf8');
+    } finally {
+      await f.handle.close();
+    }
+  }
+}
+
+/** O_NOFOLLOW then fstat: the file opened is the regular file at `path`, not a link's target. */
+export async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  const s = await handle.stat();
+  if (!s.isFile()) {
+    await handle.close();
+    return null;
+  }
+  return { handle, size: s.size };
 }
 
 /**

@@ -1,8 +1,5 @@
 // Result downloads: /datastore/<job>/<key>/<file>. The key is the capability: these URLs
 // need no token, so a result can be shared by sharing its link.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, AllgoError } from '../errors.js';
@@ -18,18 +15,17 @@ export async function datastoreRoutes(app: FastifyInstance, deps: ApiDeps): Prom
     if (!job || key.length !== job.accessKey.length || !timingSafeEqual(Buffer.from(key), Buffer.from(job.accessKey))) throw missing;
     if (job.state === 'archived' || job.state === 'deleted') throw new AllgoError('gone', 410, `the files of job ${job.id} have expired`);
     if (file.includes('/') || file === '.' || file === '..') throw missing;
-    const path = join(deps.datastore.jobDir(job.id), file);
-    const s = await stat(path).catch(() => null);
-    if (!s?.isFile()) throw missing;
+    const f = await deps.datastore.open(job.id, file);
+    if (!f) throw missing;
     // User-made files are never rendered as pages on this origin.
     reply.header('x-content-type-options', 'nosniff');
     reply.header('content-security-policy', "default-src 'none'; sandbox");
-    reply.header('content-length', s.size);
+    reply.header('content-length', f.size);
     if (INLINE.test(file)) reply.type('text/plain; charset=utf-8');
     else {
       reply.type('application/octet-stream');
       reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file)}`);
     }
-    return reply.send(createReadStream(path));
+    return reply.send(f.handle.createReadStream());
   });
 }

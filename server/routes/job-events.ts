@@ -1,8 +1,6 @@
 // GET /api/v1/jobs/N/events: Server-Sent Events with the job's state changes and its log
 // as it is printed. Log events carry the Redis stream id as SSE id, so a client that
 // reconnects with Last-Event-ID resumes where it stopped, on any server.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { followLog } from '../../common/log-stream.js';
 import { runLogKey } from '../../common/queues.js';
@@ -52,7 +50,7 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || store.jobs.byId(id)?.state === 'done');
       } else if (!resumeFrom) {
         // The live copy has expired: the log file is the record.
-        const text = await readFile(join(datastore.jobDir(id), LOG_FILE), 'utf8').catch(() => '');
+        const text = await datastore.readText(id, LOG_FILE);
         if (text) send('log', text, 'file');
       }
       // The outcome is recorded after the log ends: wait for it (bounded) so the last event is final.

@@ -1,7 +1,6 @@
 // The jobs API, compatible with A||GO's: POST /api/v1/jobs (multipart, job[webapp_id],
 // job[param], files[N]) and GET /api/v1/jobs/N with the file → URL map and the status.
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
@@ -167,8 +166,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.get<{ Params: { id: string } }>('/api/v1/jobs/:id/log', async (req, reply) => {
     const job = visibleJob(req.params.id, requireUser(req));
-    const text = await readFile(join(datastore.jobDir(job.id), LOG_FILE)).catch(() => Buffer.alloc(0));
-    return reply.type('text/plain; charset=utf-8').send(text);
+    return reply.type('text/plain; charset=utf-8').send(await datastore.readText(job.id, LOG_FILE));
   });
 
   function describe(j: Job) {

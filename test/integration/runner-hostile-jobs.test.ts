@@ -110,6 +110,18 @@ describe('hostile jobs end with a clear result', () => {
     expect(await (await fetch(file!.url)).text()).toBe('content');
   });
 
+  it('cannot make the server read host files through symbolic links', async () => {
+    const { job } = await run(`ln -s /etc/passwd passwd.txt; ln -s ${join(p.dataDir, 'allgo.db')} db.txt; rm -f allgo.log; ln -s /etc/hostname allgo.log; echo done > ok.txt`);
+    expect(job).toMatchObject({ result: 'success' });
+    const names = (job.files as { name: string }[]).map((f) => f.name);
+    expect(names).toEqual(['ok.txt']);
+    const base = (job.files as { url: string }[])[0].url.replace(/ok\.txt$/, '');
+    expect((await fetch(base + 'passwd.txt')).status).toBe(404);
+    expect((await fetch(base + 'db.txt')).status).toBe(404);
+    expect((await p.api(`/api/v1/jobs/${job.id}/log`, { token: p.adminToken })).status).toBe(200);
+    expect(await (await p.api(`/api/v1/jobs/${job.id}/log`, { token: p.adminToken })).text()).not.toContain(readFileSync('/etc/hostname', 'utf8').trim() + '\n');
+  });
+
   it('and after all that, the next job runs normally', async () => {
     const { job, log } = await run('echo still fine');
     expect(job).toMatchObject({ result: 'success', exit_code: 0 });

@@ -1,0 +1,235 @@
+// Configuration: environment + <data dir>/config.yaml, validated, frozen.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { loadConfig, ConfigError } from '../../server/config.js';
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'allgo-unit-config-'));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Config from an empty environment and the temp data dir (with its config.yaml if written). */
+const load = (env: NodeJS.ProcessEnv = {}) => loadConfig({ ALLGO_DATA_DIR: dataDir, ...env });
+const writeConfig = (yaml: string) => writeFile(join(dataDir, 'config.yaml'), yaml);
+
+function refusal(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('loadConfig: defaults', () => {
+  it('uses ./data, resolved from the working directory, without ALLGO_DATA_DIR', () => {
+    const cwd = process.cwd();
+    process.chdir(dataDir);
+    try {
+      expect(loadConfig({}).dataDir).toBe(resolve(dataDir, 'data'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('listens on 0.0.0.0:8080 and calls itself http://localhost:8080', () => {
+    const c = load();
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('has A||GO’s three queues, shortest first, with priorities 1, 2, 3, and standard as default', () => {
+    const c = load();
+    expect(c.queues.map((q) => [q.name, q.timeLimitMs, q.priority])).toEqual([
+      ['interactive', 60_000, 1],
+      ['standard', 20 * 60_000, 2],
+      ['batch', 24 * 3_600_000, 3],
+    ]);
+    expect(c.defaultQueue).toBe('standard');
+  });
+
+  it('has no Redis URL, no admin token and no provider domains unless given', () => {
+    const c = load();
+    expect(c.redisUrl).toBeNull();
+    expect(c.adminToken).toBeNull();
+    expect(c.providerDomains).toEqual([]);
+    expect(c.redisPrefix).toBe('allgo');
+  });
+
+  it('runs jobs as nobody (65534:65534) and allows 1 GiB of uploads', () => {
+    const c = load();
+    expect(c.runnerUser).toBe('65534:65534');
+    expect(c.uploadLimitBytes).toBe(1024 * 1024 * 1024);
+    expect(c.buildTimeLimitMs).toBe(3_600_000);
+  });
+
+  it('returns a frozen object, queues and domains included', () => {
+    const c = load();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.queues)).toBe(true);
+    expect(Object.isFrozen(c.queues[0])).toBe(true);
+    expect(Object.isFrozen(c.providerDomains)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('loadConfig: environment', () => {
+  it('takes the port from PORT, and the public URL follows it', () => {
+    const c = load({ PORT: '9000' });
+    expect(c.port).toBe(9000);
+    expect(c.publicUrl).toBe('http://localhost:9000');
+  });
+
+  it('refuses a PORT that is not a port number', () => {
+    expect(refusal(() => load({ PORT: 'eighty' })).message).toContain('PORT');
+    expect(() => load({ PORT: '70000' })).toThrow(ConfigError);
+  });
+
+  it('takes the public URL from ALLGO_PUBLIC_URL, without its trailing slashes', () => {
+    expect(load({ ALLGO_PUBLIC_URL: 'https://allgo.example.org/' }).publicUrl).toBe('https://allgo.example.org');
+    expect(load({ ALLGO_PUBLIC_URL: 'https://allgo.example.org/sub//' }).publicUrl).toBe('https://allgo.example.org/sub');
+  });
+
+  it('refuses a public URL that is not http(s)', () => {
+    expect(refusal(() => load({ ALLGO_PUBLIC_URL: 'allgo.example.org' })).message).toContain('ALLGO_PUBLIC_URL');
+  });
+
+  it('takes REDIS_URL and ALLGO_ADMIN_TOKEN', () => {
+    const c = load({ REDIS_URL: 'redis://10.0.0.1:6380/2', ALLGO_ADMIN_TOKEN: 'secret' });
+    expect(c.redisUrl).toBe('redis://10.0.0.1:6380/2');
+    expect(c.adminToken).toBe('secret');
+  });
+
+  it('takes the data dir from ALLGO_DATA_DIR, or from the overrides before it', () => {
+    expect(load().dataDir).toBe(dataDir);
+    expect(loadConfig({ ALLGO_DATA_DIR: '/elsewhere' }, { data_dir: dataDir }).dataDir).toBe(dataDir);
+  });
+
+  it('lets environment variables win over the file', async () => {
+    await writeConfig('port: 7000\npublic_url: http://file.example\nredis_url: redis://file:6379\n');
+    expect(load()).toMatchObject({ port: 7000, publicUrl: 'http://file.example', redisUrl: 'redis://file:6379' });
+    expect(load({ PORT: '7001', ALLGO_PUBLIC_URL: 'http://env.example', REDIS_URL: 'redis://env:6379' })).toMatchObject({
+      port: 7001,
+      publicUrl: 'http://env.example',
+      redisUrl: 'redis://env:6379',
+    });
+  });
+});
+
+describe('loadConfig: the config file', () => {
+  it('reads custom queues and the default queue from <data dir>/config.yaml', async () => {
+    await writeConfig('queues:\n  quick:\n    time_limit: 30s\n  default:\n    time_limit: 1h\n    description: most jobs\ndefault_queue: default\n');
+    const c = load();
+    expect(c.queues).toHaveLength(2);
+    expect(c.queues[0]).toMatchObject({ name: 'quick', timeLimitMs: 30_000, description: '', priority: 1 });
+    expect(c.queues[1]).toMatchObject({ name: 'default', timeLimitMs: 3_600_000, description: 'most jobs', priority: 2 });
+    expect(c.defaultQueue).toBe('default');
+  });
+
+  it('gives the shortest queue the highest priority whatever the order in the file', async () => {
+    await writeConfig('queues:\n  long: {time_limit: 2d}\n  short: {time_limit: 10s}\n  mid: {time_limit: 5m}\n');
+    expect(load().queues.map((q) => [q.name, q.priority])).toEqual([
+      ['short', 1],
+      ['mid', 2],
+      ['long', 3],
+    ]);
+  });
+
+  it('defaults to the shortest queue when the queues have no "standard"', async () => {
+    await writeConfig('queues:\n  slow: {time_limit: 1h}\n  fast: {time_limit: 1m}\n');
+    expect(load().defaultQueue).toBe('fast');
+  });
+
+  it('reads provider domains (lowercased), limits and runner settings', async () => {
+    await writeConfig('providers:\n  email_domains: [Inria.FR]\nlimits:\n  upload_mb: 2\n  upload_files: 3\n  build_time_limit: 90m\nrunner:\n  user: "1000:1000"\n  concurrency: 4\n');
+    const c = load();
+    expect(c.providerDomains).toEqual(['inria.fr']);
+    expect(c.uploadLimitBytes).toBe(2 * 1024 * 1024);
+    expect(c.uploadMaxFiles).toBe(3);
+    expect(c.buildTimeLimitMs).toBe(90 * 60_000);
+    expect(c.runnerUser).toBe('1000:1000');
+    expect(c.runnerConcurrency).toBe(4);
+  });
+
+  it('reads the file named by ALLGO_CONFIG instead', async () => {
+    const file = join(dataDir, 'elsewhere.yaml');
+    await writeFile(file, 'port: 8181\n');
+    await writeConfig('port: 9191\n');
+    expect(load({ ALLGO_CONFIG: file }).port).toBe(8181);
+  });
+
+  it('accepts an empty file', async () => {
+    await writeConfig('');
+    expect(load().port).toBe(8080);
+  });
+
+  it('refuses an unknown key, naming the file and the key', async () => {
+    await writeConfig('port: 8080\ncolour: blue\n');
+    const err = refusal(() => load());
+    expect(err.message).toContain(join(dataDir, 'config.yaml'));
+    expect(err.message).toContain('colour');
+  });
+
+  it('refuses a bad duration, naming the file and the queue’s field', async () => {
+    await writeConfig('queues:\n  quick:\n    time_limit: soon\n');
+    const err = refusal(() => load());
+    expect(err.message).toContain(join(dataDir, 'config.yaml'));
+    expect(err.message).toContain('queues.quick.time_limit');
+  });
+
+  it('refuses a default queue that is not among the queues, listing them', async () => {
+    await writeConfig('queues:\n  quick: {time_limit: 30s}\ndefault_queue: standard\n');
+    const err = refusal(() => load());
+    expect(err.message).toContain(join(dataDir, 'config.yaml'));
+    expect(err.message).toContain('default_queue');
+    expect(err.message).toContain('quick');
+  });
+
+  it('refuses a default queue that is not among the default queues either', async () => {
+    await writeConfig('default_queue: express\n');
+    expect(refusal(() => load()).message).toContain('default_queue "express"');
+  });
+
+  it('refuses invalid YAML, naming the file', async () => {
+    await writeConfig('queues:\n  quick: {time_limit: 30s\n');
+    const err = refusal(() => load());
+    expect(err.message).toContain(join(dataDir, 'config.yaml'));
+    expect(err.message).toContain('not valid YAML');
+  });
+
+  it('refuses duplicate keys as invalid YAML', async () => {
+    await writeConfig('port: 1\nport: 2\n');
+    expect(refusal(() => load()).message).toContain('not valid YAML');
+  });
+
+  it('refuses a file that is a list rather than a mapping', async () => {
+    await writeConfig('- port: 1\n');
+    expect(refusal(() => load()).message).toContain(join(dataDir, 'config.yaml'));
+  });
+
+  it('refuses a value of the wrong type, naming the field', async () => {
+    await writeConfig('runner:\n  concurrency: many\n');
+    expect(refusal(() => load()).message).toContain('runner.concurrency');
+  });
+
+  it('refuses an ALLGO_CONFIG that names a missing file', () => {
+    const missing = join(dataDir, 'missing.yaml');
+    const err = refusal(() => load({ ALLGO_CONFIG: missing }));
+    expect(err.message).toContain('ALLGO_CONFIG');
+    expect(err.message).toContain(missing);
+  });
+
+  it('validates the overrides like the file', () => {
+    expect(() => loadConfig({ ALLGO_DATA_DIR: dataDir }, { runner: { concurrency: 0 } })).toThrow(ConfigError);
+    expect(loadConfig({ ALLGO_DATA_DIR: dataDir }, { port: 1234 }).port).toBe(1234);
+  });
+});
