@@ -7,7 +7,7 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * UNITS[m[2]]);
 }
 
-/** 1_200_000 → "20m": the shortest exact form, for messages. */
+/** 1_200_000 → "20m": the shortest exact form when there is one (else seconds to a tenth), for messages. */
 export function formatDuration(ms: number): string {
   for (const unit of ['d', 'h', 'm', 's'] as const) {
     if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;

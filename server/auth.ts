@@ -7,7 +7,8 @@ import type { UserStore } from './store/users.js';
 export function tokenFromHeader(header: string | undefined): string | null {
   if (!header) return null;
   const h = header.trim();
-  let m = /^Token\s+token\s*=\s*"?([^"\s]+)"?$/i.exec(h) ?? /^(?:Token|Bearer)\s+"?([^"\s]+)"?$/i.exec(h);
+  if (/^Token\s+token\s*=/i.test(h)) return /^Token\s+token\s*=\s*"?([^"\s]+)"?$/i.exec(h)?.[1] ?? null;
+  let m = /^(?:Token|Bearer)\s+"?([^"\s]+)"?$/i.exec(h);
   if (m) return m[1];
   m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
   if (m) {

@@ -75,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
   const v = createValidators().config;
   if (!v(merged)) throw new ConfigError(`${file}: ${v.errors!.map(describeAjvError).join('; ')}`);
 
-  const port = env.PORT !== undefined ? Number(env.PORT) : merged.port ?? 8080;
+  const port = env.PORT ? Number(env.PORT) : merged.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
   const host = env.HOST ?? merged.host ?? '0.0.0.0';
   const queues = Object.entries(merged.queues ?? DEFAULT_QUEUES)

@@ -111,7 +111,9 @@ export function checkUploadName(name: string): string {
   if (name.includes('/') || name.includes('\\')) throw new BadRequestError(`file name ${shown} contains a path separator: send the file's own name only`, 'bad_file_name');
   if (name === '.' || name === '..') throw new BadRequestError(`file name ${shown} is not a file name`, 'bad_file_name');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new BadRequestError(`file name ${shown} contains control characters`, 'bad_file_name');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new BadRequestError(`file name ${shown} contains control characters`, 'bad_file_name');
+  // Direction overrides make a name display as another (e.g. "evil\u202Etxt.exe").
+  if (/[\u202a-\u202e\u2066-\u2069]/.test(name)) throw new BadRequestError(`file name ${shown} contains text-direction control characters`, 'bad_file_name');
   if (Buffer.byteLength(name) > 255) throw new BadRequestError(`file name ${shown} is longer than 255 bytes`, 'bad_file_name');
   if (name === LOG_FILE) throw new BadRequestError(`${LOG_FILE} is the job's log: rename your file`, 'bad_file_name');
   return name;

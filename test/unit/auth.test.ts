@@ -144,3 +144,10 @@ describe('maySee and mayManage', () => {
     expect(mayManage(user(4, { isProvider: true }), app(owner.id, false))).toBe(false);
   });
 });
+
+describe('malformed A||GO headers', () => {
+  it('treats "Token token=" with nothing after it as no token', async () => {
+    const { tokenFromHeader } = await import('../../server/auth.js');
+    expect(tokenFromHeader('Token token=')).toBeNull();
+  });
+});

@@ -195,3 +195,11 @@ describe('Datastore', () => {
     await expect(store.discard(staging)).resolves.toBeUndefined();
   });
 });
+
+describe('names that display as something else', () => {
+  it('refuses C1 controls and text-direction overrides', async () => {
+    const { checkUploadName } = await import('../../server/datastore.js');
+    expect(() => checkUploadName('evil\u202Etxt.exe')).toThrow(/text-direction/);
+    expect(() => checkUploadName('a\u0085b')).toThrow(/control characters/);
+  });
+});

@@ -1,0 +1,132 @@
+// One catalog rebuild: export the store → `astro build` in a child process into a fresh
+// folder → precompress → swap it in. <data dir>/site is a symlink to the build being served;
+// the swap renames a new symlink over it, which is atomic, so a reader sees the old site or
+// the new one, never a half-written one.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Store } from '../store/index.js';
+import { packageRoot } from '../../schemas/index.js';
+import { exportCatalog } from './export.js';
+import { precompress } from './precompress.js';
+
+const BUILD_TIME_LIMIT_MS = 10 * 60_000;
+const OUTPUT_TAIL = 16 * 1024;
+
+export class SiteBuildError extends Error {
+  override name = 'SiteBuildError';
+}
+
+export interface SiteBuildDeps {
+  store: Store;
+  config: Readonly<Pick<Config, 'dataDir' | 'publicUrl' | 'queues' | 'defaultQueue'>>;
+  log: Logger;
+}
+
+export interface SiteBuildResult {
+  /** The folder now served as <data dir>/site. */
+  dir: string;
+  apps: number;
+  ms: number;
+}
+
+/** Where the served site is: a symlink to the current build. */
+export const siteDir = (dataDir: string): string => join(dataDir, 'site');
+const buildsDir = (dataDir: string): string => join(dataDir, 'site-builds');
+
+export async function buildSite(deps: SiteBuildDeps, signal?: AbortSignal): Promise<SiteBuildResult> {
+  const started = Date.now();
+  const { dataDir } = deps.config;
+  const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const builds = buildsDir(dataDir);
+  const out = join(builds, id);
+  const work = join(builds, `${id}.work`);
+  await mkdir(work, { recursive: true });
+  try {
+    const doc = exportCatalog(deps.store, deps.config);
+    const data = join(work, 'catalog.json');
+    await writeFile(data, JSON.stringify(doc));
+    await runAstro({ data, out, cache: join(work, 'cache') }, signal);
+    // Astro's empty content-layer modules are build leftovers, not pages.
+    await Promise.all(['content-assets.mjs', 'content-modules.mjs'].map((f) => rm(join(out, f), { force: true })));
+    if (!(await stat(join(out, 'index.html')).catch(() => null))) throw new SiteBuildError('astro build finished without writing index.html');
+    await precompress(out);
+    await swapIn(dataDir, id);
+    const ms = Date.now() - started;
+    deps.log.info({ build: id, apps: doc.apps.length, ms }, 'site rebuilt');
+    return { dir: out, apps: doc.apps.length, ms };
+  } catch (err) {
+    await rm(out, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await pruneBuilds(dataDir).catch((err) => deps.log.warn({ err }, 'could not remove old site builds'));
+  }
+}
+
+function runAstro(paths: { data: string; out: string; cache: string }, signal?: AbortSignal): Promise<void> {
+  const root = packageRoot();
+  const siteRoot = join(root, 'site');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'node_modules', 'astro', 'astro.js'), 'build', '--root', siteRoot, '--silent'], {
+      cwd: siteRoot,
+      env: {
+        ...process.env,
+        ASTRO_TELEMETRY_DISABLED: '1',
+        NODE_ENV: 'production',
+        ALLGO_SITE_DATA: paths.data,
+        ALLGO_SITE_OUT: paths.out,
+        ALLGO_SITE_CACHE: paths.cache,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+      timeout: BUILD_TIME_LIMIT_MS,
+      killSignal: 'SIGKILL',
+    });
+    let tail = '';
+    const keep = (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (err) => reject(err.name === 'AbortError' ? err : new SiteBuildError(`could not run astro: ${err.message}`)));
+    child.on('close', (code, sig) => {
+      if (code === 0) resolve();
+      else reject(new SiteBuildError(`astro build ${sig ? `was killed (${sig})` : `exited with ${code}`}:\n${tail.trim()}`));
+    });
+  });
+}
+
+/** Points <data dir>/site at builds/<id> in one rename(2). */
+async function swapIn(dataDir: string, id: string): Promise<void> {
+  const link = siteDir(dataDir);
+  const next = join(dataDir, `site.next-${id}`);
+  await symlink(join('site-builds', id), next, 'dir');
+  const current = await lstat(link).catch(() => null);
+  // A real folder (put there by hand) cannot be replaced by a rename: move it aside first.
+  if (current?.isDirectory()) await rename(link, join(buildsDir(dataDir), `manual-${id}`));
+  await rename(next, link);
+}
+
+/** Keeps the served build and the one before it (pages already open may still load its assets). */
+async function pruneBuilds(dataDir: string): Promise<void> {
+  const builds = buildsDir(dataDir);
+  const names = (await readdir(builds).catch(() => [] as string[])).filter((n) => !n.endsWith('.work')).sort();
+  const served = await readlinkSafe(siteDir(dataDir));
+  const servedIndex = served ? names.indexOf(served) : -1;
+  const keep = new Set(servedIndex >= 0 ? [names[servedIndex], names[servedIndex - 1]] : []);
+  // Builds newer than the served one are in progress elsewhere: leave them.
+  const old = names.filter((n, i) => !keep.has(n) && (servedIndex < 0 || i < servedIndex));
+  await Promise.all(old.map((n) => rm(join(builds, n), { recursive: true, force: true })));
+}
+
+async function readlinkSafe(path: string): Promise<string | null> {
+  const target = await readlink(path).catch(() => null);
+  return target ? target.split('/').pop() ?? null : null;
+}
+
+/** True when a built site is being served (or was, before a restart). */
+export async function siteExists(dataDir: string): Promise<boolean> {
+  return !!(await stat(join(siteDir(dataDir), 'index.html')).catch(() => null));
+}
