@@ -34,7 +34,8 @@ export class LogSink extends Writable {
   static async open(path: string, live: LogWriter, limit: number, resume: boolean, fence: Fence = ALWAYS_OWNER): Promise<LogSink> {
     // The job can write its folder: never follow a link it may have put in the log's place.
     const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW } = constants;
-    if (!resume) return new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW), live, limit, 0, fence);
+    // O_APPEND: should two runners ever write at once, neither overwrites the other.
+    if (!resume) return new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW), live, limit, 0, fence);
     let previous = '';
     try {
       const h = await open(path, constants.O_RDONLY | O_NOFOLLOW);
@@ -78,6 +79,7 @@ export class LogSink extends Writable {
 
   /** A line from allgo itself (why the job ended), kept even past the limit. */
   note(text: string): Promise<void> {
+    if (this.fence() !== 'owner') return Promise.resolve();
     this.live.write(text);
     return new Promise((resolve) => this.file.write(text, () => resolve()));
   }

@@ -124,7 +124,8 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
       }),
       lost,
     ]);
-    if (exit === 'lost') {
+    // A runner that was frozen learns here whether the job is still its own.
+    if (exit === 'lost' || (await settleClaim(hooks.fence)) === 'lost') {
       // Another runner owns the job now; it re-attaches to the same container.
       stream.destroy();
       await sink.close();
@@ -193,6 +194,16 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
     if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(p.jobId));
     throw err;
   }
+}
+
+/** Waits (bounded) while a renewal is overdue, until the claim is confirmed or known lost. */
+async function settleClaim(fence: Fence): Promise<'owner' | 'lost'> {
+  for (let i = 0; i < 600; i++) {
+    const v = fence();
+    if (v !== 'unsure') return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return 'lost';
 }
 
 export async function removeJobContainer(docker: Docker, jobId: number): Promise<void> {
