@@ -140,6 +140,10 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     }
     const code = info.State.ExitCode;
     if (info.State.OOMKilled) return end({ result: 'error', exitCode: code, message: `killed: out of memory (limit ${p.memoryMb} MB)` });
+    // Killed by a signal nobody here sent: a stopping engine kills its containers first.
+    if ((code === 137 || code === 143) && (await engineGoesAway(docker))) {
+      return end({ result: 'error', exitCode: code, message: 'the Docker engine stopped during the job and killed its container' });
+    }
     if (code !== 0) return end({ result: 'error', exitCode: code, message: `exited with code ${code}` });
     return end({ result: 'success', exitCode: 0, message: 'exited with code 0' });
   } finally {
@@ -194,6 +198,19 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
     if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(p.jobId));
     throw err;
   }
+}
+
+async function engineGoesAway(docker: Docker, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      await docker.ping();
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
 }
 
 /** Waits (bounded) while a renewal is overdue, until the claim is confirmed or known lost. */
