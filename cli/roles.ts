@@ -17,6 +17,7 @@ import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
 import { connectRedis, type Redis } from '../common/redis.js';
 import { createValidators, packageRoot } from '../schemas/index.js';
+import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
 
 export interface RoleSet {
@@ -104,6 +105,10 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       const addr = app.server.address() as { port: number };
       running.port = addr.port;
       running.url = `http://127.0.0.1:${addr.port}`;
+      if (config.site.enabled) {
+        const site = await startSiteRebuilds({ config, store, events, connection: redis(), workerConnection: redis(), log: log.child({ role: 'site' }) });
+        closers.push(() => site.close());
+      }
     }
     return running;
   } catch (err) {

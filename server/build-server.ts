@@ -20,6 +20,7 @@ import { appRoutes } from './routes/apps.js';
 import { userRoutes } from './routes/users.js';
 import { healthRoutes } from './routes/health.js';
 import { datastoreRoutes } from './routes/datastore.js';
+import { siteRoutes } from './site/serve.js';
 import { smartHttp } from './git/smart-http.js';
 import { internalRoutes, signSource } from './git/internal-routes.js';
 import { PreReceive, type PushContext } from './git/pre-receive.js';
@@ -90,5 +91,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await smartHttp(scope, { config, store, repos: deps.repos, pushes, hookUrl: () => `${internalBase()}/internal/git-hook`, hookSecret: deps.secret });
     await internalRoutes(scope, { store, repos: deps.repos, preReceive, pushes, sources, secret: deps.secret });
   });
+  // The catalog: a catch-all GET that every route above outranks.
+  await app.register(async (scope) => siteRoutes(scope, { dataDir: config.dataDir }));
   return app;
 }

@@ -3,8 +3,8 @@
 // the swap renames a new symlink over it, which is atomic, so a reader sees the old site or
 // the new one, never a half-written one.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -15,6 +15,8 @@ import { precompress } from './precompress.js';
 
 const BUILD_TIME_LIMIT_MS = 10 * 60_000;
 const OUTPUT_TAIL = 16 * 1024;
+/** In each build: what it was built from. A dotfile, so it is never served. */
+const DIGEST_FILE = '.build-digest';
 
 export class SiteBuildError extends Error {
   override name = 'SiteBuildError';
@@ -31,33 +33,40 @@ export interface SiteBuildResult {
   dir: string;
   apps: number;
   ms: number;
+  /** True when the served site was already built from the same catalog and site sources. */
+  unchanged: boolean;
 }
 
 /** Where the served site is: a symlink to the current build. */
 export const siteDir = (dataDir: string): string => join(dataDir, 'site');
 const buildsDir = (dataDir: string): string => join(dataDir, 'site-builds');
 
-export async function buildSite(deps: SiteBuildDeps, signal?: AbortSignal): Promise<SiteBuildResult> {
+export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSignal; force?: boolean } = {}): Promise<SiteBuildResult> {
   const started = Date.now();
   const { dataDir } = deps.config;
+  const doc = exportCatalog(deps.store, deps.config);
+  // A change that shows nowhere (a private app's build, a restart) costs no rebuild.
+  const digest = createHash('sha256').update(JSON.stringify({ ...doc, generated_at: null })).update(await sourceDigest()).digest('hex');
+  const served = await readFile(join(siteDir(dataDir), DIGEST_FILE), 'utf8').catch(() => null);
+  if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps: doc.apps.length, ms: Date.now() - started, unchanged: true };
   const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   const builds = buildsDir(dataDir);
   const out = join(builds, id);
   const work = join(builds, `${id}.work`);
   await mkdir(work, { recursive: true });
   try {
-    const doc = exportCatalog(deps.store, deps.config);
     const data = join(work, 'catalog.json');
     await writeFile(data, JSON.stringify(doc));
-    await runAstro({ data, out, cache: join(work, 'cache') }, signal);
+    await runAstro({ data, out, cache: join(work, 'cache') }, opts.signal);
     // Astro's empty content-layer modules are build leftovers, not pages.
     await Promise.all(['content-assets.mjs', 'content-modules.mjs'].map((f) => rm(join(out, f), { force: true })));
     if (!(await stat(join(out, 'index.html')).catch(() => null))) throw new SiteBuildError('astro build finished without writing index.html');
     await precompress(out);
+    await writeFile(join(out, DIGEST_FILE), digest);
     await swapIn(dataDir, id);
     const ms = Date.now() - started;
     deps.log.info({ build: id, apps: doc.apps.length, ms }, 'site rebuilt');
-    return { dir: out, apps: doc.apps.length, ms };
+    return { dir: out, apps: doc.apps.length, ms, unchanged: false };
   } catch (err) {
     await rm(out, { recursive: true, force: true });
     throw err;
@@ -129,4 +138,22 @@ async function readlinkSafe(path: string): Promise<string | null> {
 /** True when a built site is being served (or was, before a restart). */
 export async function siteExists(dataDir: string): Promise<boolean> {
   return !!(await stat(join(siteDir(dataDir), 'index.html')).catch(() => null));
+}
+
+let sources: Promise<string> | null = null;
+
+/** What the site's own code is: its files under site/ and the Astro version building them. */
+function sourceDigest(): Promise<string> {
+  sources ??= (async () => {
+    const root = packageRoot();
+    const hash = createHash('sha256');
+    hash.update(await readFile(join(root, 'node_modules', 'astro', 'package.json')));
+    const files = (await readdir(join(root, 'site'), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && !/(^|\/)(node_modules|dist|\.astro)(\/|$)/.test(join(e.parentPath, e.name).slice(root.length)))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const f of files) hash.update(f.slice(root.length)).update(await readFile(f));
+    return hash.digest('hex');
+  })();
+  return sources;
 }

@@ -29,6 +29,8 @@ export class SiteRebuilds {
   private readonly queue: Queue<SiteRebuildRequest>;
   private readonly worker: Worker<SiteRebuildRequest>;
   private closing: Promise<void> | null = null;
+  /** Aborted by close(): a build in progress is killed rather than waited for. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: SiteRebuildsOptions) {
     this.queue = new Queue(SITE_QUEUE, { connection: opts.connection, prefix: opts.prefix });
@@ -37,13 +39,16 @@ export class SiteRebuilds {
       prefix: opts.prefix,
       concurrency: 1,
     });
-    this.worker.on('failed', (job, err) => opts.log.error({ err, reason: job?.data.reason, attempt: job?.attemptsMade }, 'site rebuild failed'));
+    this.worker.on('failed', (job, err) => {
+      if (this.stopping.signal.aborted) return;
+      opts.log.error({ err, reason: job?.data.reason, attempt: job?.attemptsMade }, 'site rebuild failed');
+    });
     this.worker.on('error', (err) => opts.log.warn({ err }, 'site worker'));
   }
 
   private async process(job: Job<SiteRebuildRequest>, signal?: AbortSignal): Promise<void> {
     this.opts.log.debug({ reason: job.data.reason }, 'rebuilding the site');
-    await this.opts.build(signal ?? new AbortController().signal);
+    await this.opts.build(signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal);
   }
 
   /** Asks for a rebuild `debounceMs` from now; requests until then are folded into it. */
@@ -69,6 +74,7 @@ export class SiteRebuilds {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopping.abort();
       await Promise.race([this.worker.close(), new Promise((r) => setTimeout(r, 10_000))]);
       await this.worker.close(true);
       await this.queue.close();

@@ -24,7 +24,8 @@ export interface Platform {
 
 export const uniqueName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
 
-export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string> } = {}): Promise<Platform> {
+/** `site`: build the catalog site (off by default: building it costs seconds of CPU per publish). */
+export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string } } = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
   if (opts.configYaml) writeFileSync(join(dataDir, 'config.yaml'), opts.configYaml);
   const adminToken = randomBytes(16).toString('hex');
@@ -39,7 +40,7 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
     ALLGO_ADMIN_TOKEN: adminToken,
     PATH: process.env.PATH,
     ...opts.env,
-  });
+  }, { site: { enabled: !!opts.site, ...(typeof opts.site === 'object' ? opts.site : {}) } });
   const running = await startRoles(config, { server: true, builder: true, runner: true }, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const url = running.url!;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {

@@ -1,0 +1,46 @@
+// The catalog site's server side: rebuilds after every change that can show in it, and once
+// at start (cheap when nothing changed: the build compares digests first).
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Store } from '../store/index.js';
+import type { ServerEvents } from '../events.js';
+import { buildSite } from './build-site.js';
+import { SiteRebuilds } from './rebuilds.js';
+
+export { siteRoutes } from './serve.js';
+
+export interface SiteDeps {
+  config: Readonly<Config>;
+  store: Store;
+  events: ServerEvents;
+  connection: Redis;
+  workerConnection: Redis;
+  log: Logger;
+}
+
+export interface RunningSite {
+  close(): Promise<void>;
+}
+
+export async function startSiteRebuilds(deps: SiteDeps): Promise<RunningSite> {
+  const { config, store, events, log } = deps;
+  const rebuilds = new SiteRebuilds({
+    connection: deps.connection,
+    workerConnection: deps.workerConnection,
+    prefix: config.redisPrefix,
+    debounceMs: config.site.debounceMs,
+    build: (signal) => buildSite({ store, config, log }, { signal }),
+    log,
+  });
+  // A version that became ready or failed: the app's manifest, visibility, tags or versions may have changed.
+  const onVersion = (versionId: number) => rebuilds.requestSoon(`version ${versionId}`);
+  events.on('version', onVersion);
+  await rebuilds.request('server start');
+  return {
+    async close() {
+      events.off('version', onVersion);
+      await rebuilds.close();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// A user's whole path in a real browser: the catalog lists a freshly pushed app, its page
+// submits a job with real file uploads (picker and drag and drop), the job page streams the
+// log live and shows done, and the output downloads with the right content.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { editFile, fixtureRepo, push } from '../helpers/git.js';
+import { launchBrowser, screenshot, signIn, waitForSite } from '../helpers/browser.js';
+
+let p: Platform;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let app: string;
+const PRESETS = `presets:
+  - name: Count slowly
+    params: tick 8
+  - name: Write a file
+    params: write out.txt hello-from-the-browser
+`;
+
+beforeAll(async () => {
+  p = await startPlatform({ site: { debounce: '200ms' } });
+  app = uniqueName('probe');
+  const repo = fixtureRepo('probe', (dir) => editFile(dir, 'allgo.yaml', (y) => y.replace('tags: [test]', 'tags: [test, signal-processing]') + PRESETS));
+  const pushed = await push(repo, p.url, app, 'admin', p.adminToken);
+  expect(pushed.code, pushed.output).toBe(0);
+  await waitForSite(p, '/', (html) => html.includes(`/apps/${app}/`));
+  browser = await launchBrowser();
+  ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  page = await ctx.newPage();
+});
+afterAll(async () => {
+  await browser?.close();
+  await p?.close();
+  removeImages([app]);
+});
+
+describe('the catalog and job pages in a browser', () => {
+  it('lists the freshly pushed app, searchable and filterable with no request', async () => {
+    await page.goto(p.url + '/');
+    const card = page.locator('.card', { hasText: 'Probe' });
+    await expect(card.getByRole('link', { name: 'Probe' }).getAttribute('href')).resolves.toBe(`/apps/${app}/`);
+    await expect(card.textContent()).resolves.toContain('A test fixture that provokes each job outcome.');
+    await expect(card.textContent()).resolves.toContain('by admin');
+
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const search = page.getByLabel('Search apps');
+    await search.fill('no-such-thing');
+    await expect(card.isHidden()).resolves.toBe(true);
+    await expect(page.getByText('No app matches').isVisible()).resolves.toBe(true);
+    await search.fill('provokes');
+    await expect(card.isVisible()).resolves.toBe(true);
+    await search.fill('');
+    await page.getByRole('button', { name: /signal-processing/ }).click();
+    await expect(card.isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: /signal-processing/ }).getAttribute('aria-pressed')).resolves.toBe('true');
+    expect(requests).toEqual([]);
+    await screenshot(page, 'catalog');
+  });
+
+  it('submits a job with two uploaded files from the app page and follows its log live', async () => {
+    await signIn(page, p.url, p.adminToken, `/apps/${app}/`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Probe');
+    // Every field of the run form has a label.
+    const unlabelled = await page.$$eval('allgo-run-form input, allgo-run-form select', (els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0).map((e) => e.id));
+    expect(unlabelled).toEqual([]);
+    await expect(page.getByLabel('Version', { exact: true }).inputValue()).resolves.toBe('1.0');
+    await expect(page.getByLabel('Queue', { exact: true }).inputValue()).resolves.toBe('standard');
+    await expect(page.locator('#run-queue option').allTextContents()).resolves.toEqual(['interactive (up to 1 minute)', 'standard (up to 20 minutes)', 'batch (up to 1 day)']);
+
+    const dir = mkdtempSync(join(tmpdir(), 'allgo-browser-'));
+    writeFileSync(join(dir, 'input.txt'), 'picked from the file picker\n');
+    await page.getByLabel('Files to upload').setInputFiles(join(dir, 'input.txt'));
+    const dropped = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped on the page\n'], 'dropped.txt', { type: 'text/plain' }));
+      return dt;
+    });
+    await page.locator('[data-drop]').dispatchEvent('drop', { dataTransfer: dropped });
+    await expect(page.locator('[data-file-list] li').allTextContents()).resolves.toEqual([expect.stringContaining('input.txt'), expect.stringContaining('dropped.txt')]);
+
+    await page.getByLabel('Presets', { exact: true }).selectOption({ label: 'Count slowly' });
+    await expect(page.getByLabel('Parameters', { exact: true }).inputValue()).resolves.toBe('tick 8');
+    // The API panel shows the same job as a curl command, with this user's token.
+    const curl = await page.locator('[data-submit-cmd]').textContent();
+    expect(curl).toContain(`'Authorization: Token token=${p.adminToken}'`);
+    expect(curl).toContain(`'job[webapp_id]=${app}'`);
+    expect(curl).toContain(`'job[param]=tick 8'`);
+    expect(curl).toContain(`'files[1]=@dropped.txt'`);
+    expect(curl).toContain(`${p.url}/api/v1/jobs`);
+    await page.locator('allgo-api-panel summary').click();
+    await screenshot(page, 'app');
+
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.waitForURL(/\/jobs\/\?id=\d+$/);
+    const jobId = new URL(page.url()).searchParams.get('id');
+    // Live: the first line shows while the job is still running.
+    await page.waitForFunction(() => document.querySelector('[data-log]')?.textContent?.includes('tick 1'), undefined, { timeout: 60_000 });
+    const stateWhileLogging = await page.locator('[data-state-badge]').textContent();
+    expect(stateWhileLogging).toBe('running');
+    await page.waitForFunction(() => document.querySelector('[data-state-badge]')?.textContent === 'done', undefined, { timeout: 60_000 });
+    await expect(page.locator('[data-result-badge]').textContent()).resolves.toBe('success');
+    const log = await page.locator('[data-log]').textContent();
+    expect(log).toContain('tick 8');
+    expect(log!.indexOf('tick 1')).toBeLessThan(log!.indexOf('tick 8'));
+    const meta = await page.locator('table.meta').innerText();
+    expect(meta).toMatch(new RegExp(`App\\s+${app}`));
+    expect(meta).toMatch(/Parameters\s+tick 8/);
+    expect(meta).toMatch(/Queue\s+standard/);
+    expect(meta).toMatch(/Exit code\s+0/);
+    expect(meta).toMatch(/Finished\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-files] tr').length >= 3);
+    const files = await page.locator('[data-files] tr').allInnerTexts();
+    expect(files.map((f) => f.split('\t')[0]).sort()).toEqual(['allgo.log', 'dropped.txt', 'input.txt']);
+    expect(files.find((f) => f.startsWith('input.txt'))).toContain('28 B');
+    const href = await page.getByRole('link', { name: 'dropped.txt' }).getAttribute('href');
+    expect(await (await fetch(href!)).text()).toBe('dropped on the page\n');
+    await screenshot(page, 'job');
+
+    // The log stays readable after the job: a fresh load of the page shows it whole.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-log]')?.textContent?.includes('tick 8'));
+    expect(jobId).toMatch(/^\d+$/);
+  });
+
+  it('downloads an output file with the right content', async () => {
+    await page.goto(`${p.url}/apps/${app}/`);
+    await page.getByLabel('Presets', { exact: true }).selectOption({ label: 'Write a file' });
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.waitForURL(/\/jobs\/\?id=\d+$/);
+    await page.waitForFunction(() => document.querySelector('[data-state-badge]')?.textContent === 'done', undefined, { timeout: 60_000 });
+    const link = page.getByRole('link', { name: 'out.txt' });
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('out.txt');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('hello-from-the-browser\n');
+  });
+
+  it('lists the signed-in user\'s jobs, newest first', async () => {
+    await page.goto(`${p.url}/my-jobs/`);
+    await page.locator('[data-rows] tr').first().waitFor();
+    const rows = await page.locator('[data-rows] tr').allInnerTexts();
+    expect(rows).toHaveLength(2);
+    const ids = rows.map((r) => Number(/#(\d+)/.exec(r)![1]));
+    expect(ids[0]).toBeGreaterThan(ids[1]);
+    for (const r of rows) expect(r).toContain(`${app} 1.0`);
+    expect(rows[0]).toContain('done');
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await ctx.newPage();
+    await phone.setViewportSize({ width: 360, height: 740 });
+    for (const path of ['/', `/apps/${app}/`]) {
+      await phone.goto(p.url + path);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} scrolls sideways on a phone`).toBeLessThanOrEqual(0);
+    }
+    await screenshot(phone, 'app-phone');
+    await phone.close();
+  });
+});
