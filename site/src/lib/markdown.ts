@@ -30,8 +30,7 @@ export function summarize(source: string, max = 180): string {
     if (tokens[i].type !== 'paragraph_open') continue;
     const inline = tokens[i + 1];
     text = (inline.children ?? [])
-      .filter((c) => c.type === 'text' || c.type === 'code_inline')
-      .map((c) => c.content)
+      .map((c) => (c.type === 'text' || c.type === 'code_inline' ? c.content : c.type === 'softbreak' || c.type === 'hardbreak' ? ' ' : ''))
       .join('')
       .replace(/\s+/g, ' ')
       .trim();

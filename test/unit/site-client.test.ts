@@ -1,0 +1,73 @@
+// The browser-side helpers that need no browser: the SSE parser that reads a job's events,
+// the curl commands of the "Use the API" panel, and the sign-in redirect check.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { SseParser } from '../../site/src/lib/client/sse.js';
+import { resultCommand, submitCommand } from '../../site/src/lib/curl.js';
+import { safeNext } from '../../site/src/lib/client/session.js';
+import { formatLimit, formatSize } from '../../site/src/lib/format.js';
+
+describe('SseParser', () => {
+  it('parses events split anywhere across chunks', () => {
+    const stream = 'event: state\ndata: {"status":"running"}\n\n: keepalive\n\nid: 1-0\nevent: log\ndata: "tick 1\\n"\n\nevent: end\ndata: {}\n\n';
+    for (const size of [1, 3, 7, stream.length]) {
+      const p = new SseParser();
+      const events = [];
+      for (let i = 0; i < stream.length; i += size) events.push(...p.push(stream.slice(i, i + size)));
+      expect(events).toEqual([
+        { event: 'state', data: '{"status":"running"}', id: null },
+        { event: 'log', data: '"tick 1\\n"', id: '1-0' },
+        { event: 'end', data: '{}', id: '1-0' },
+      ]);
+    }
+  });
+
+  it('joins multi-line data and accepts CRLF', () => {
+    expect(new SseParser().push('data: a\r\ndata: b\r\n\r\n')).toEqual([{ event: 'message', data: 'a\nb', id: null }]);
+  });
+});
+
+describe('the API panel commands', () => {
+  it('quotes every choice so a shell passes it through unchanged', () => {
+    const param = `it's "quoted" $(id) \`id\` ; rm -rf /`;
+    const cmd = submitCommand({ publicUrl: 'https://allgo.example.org', app: 'samusa', param, version: '1.0', queue: 'batch', files: ['my file.mp3'], token: 'tok' });
+    // What a shell would hand curl, without running curl.
+    const argv = JSON.parse(execFileSync('sh', ['-c', `printf '%s\\0' ${cmd.replace(/^curl /, '').replace(/\\\n/g, ' ')} | node -e "process.stdout.write(JSON.stringify(require('fs').readFileSync(0,'utf8').split('\\\\0').slice(0,-1)))"`], { encoding: 'utf8' }));
+    expect(argv).toEqual([
+      '-H', 'Authorization: Token token=tok', '-X', 'POST',
+      '-F', 'job[webapp_id]=samusa',
+      '-F', `job[param]=${param}`,
+      '-F', 'job[version]=1.0',
+      '-F', 'job[queue]=batch',
+      '-F', 'files[0]=@my file.mp3',
+      'https://allgo.example.org/api/v1/jobs',
+    ]);
+  });
+
+  it('sends parameters starting with @ or < as strings, not files', () => {
+    expect(submitCommand({ publicUrl: 'http://x', app: 'a', param: '@etc/passwd', files: [] })).toContain(`--form-string 'job[param]=@etc/passwd'`);
+  });
+
+  it('shows the placeholder token until signed in', () => {
+    expect(resultCommand('http://x')).toBe(`curl -H 'Authorization: Token token=<your_private_token>' http://x/api/v1/jobs/<job_id>`);
+    expect(submitCommand({ publicUrl: 'http://x', app: 'a', param: '', files: [] })).toContain(`'files[1]=@<path_to_file1>'`);
+  });
+});
+
+describe('safeNext', () => {
+  it.each([
+    ['/apps/x/', '/apps/x/'],
+    ['/jobs/?id=3', '/jobs/?id=3'],
+    ['https://evil.example/', '/'],
+    ['//evil.example/', '/'],
+    ['/\\evil.example', '/'],
+    [null, '/'],
+  ])('%s → %s', (raw, expected) => expect(safeNext(raw)).toBe(expected));
+});
+
+describe('formatting', () => {
+  it('says sizes and limits the way people do', () => {
+    expect([formatSize(28), formatSize(2048), formatSize(15 * 1024 * 1024)]).toEqual(['28 B', '2.0 KB', '15 MB']);
+    expect([formatLimit(60), formatLimit(1200), formatLimit(86400), formatLimit(90)]).toEqual(['1 minute', '20 minutes', '1 day', '90 seconds']);
+  });
+});
