@@ -11,7 +11,7 @@ export default defineConfig({
   outDir: process.env.ALLGO_SITE_OUT || './dist',
   // Vite's and Astro's caches go with the build, so concurrent builds never share one.
   cacheDir: cache || './node_modules/.astro',
-  build: { format: 'directory', inlineStylesheets: 'always' },
+  build: { format: 'directory', inlineStylesheets: 'never' },
   trailingSlash: 'ignore',
   image: { service: passthroughImageService() },
   devToolbar: { enabled: false },

@@ -1,0 +1,127 @@
+// Benchmark: the catalog of a large instance. Seeds a store with 1,000 public apps (and some
+// private ones), rebuilds the site as the server does, then serves it and measures what a
+// browser transfers for the catalog page. Targets: rebuild < 20 s on two cores, catalog page
+// JS+CSS < 100 KB. Run: npm run bench:site [-- --apps 1000].
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { pino } from 'pino';
+import { openStore } from '../server/store/index.js';
+import { loadConfig } from '../server/config.js';
+import { buildSite } from '../server/site/build-site.js';
+import { siteRoutes } from '../server/site/serve.js';
+import { publishApp } from '../test/helpers/seed-store.js';
+
+const { values } = parseArgs({ options: { apps: { type: 'string', default: '1000' } } });
+const N = Number(values.apps);
+const TAGS = ['audio', 'speech', 'image', 'video', 'genomics', 'text', 'nlp', 'segmentation', 'graphs', 'physics', 'chemistry', 'statistics', 'geo', 'music', 'ocr'];
+const WORDS = 'detects segments classifies aligns counts measures extracts converts music speech audio images sequences proteins text graphs signals files results quickly accurately robustly'.split(' ');
+
+function description(i: number): string {
+  const words = Array.from({ length: 40 + (i % 60) }, (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length]).join(' ');
+  return `# App ${i}\n\nThis app ${words}.\n\n## Usage\n\nUpload a file and pass \`--mode fast\` or \`--mode exact\`.\n\n- input: one or more files\n- output: a CSV per input\n\nSee [the paper](https://example.org/paper/${i}).\n`;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-bench-site-'));
+  const log = pino({ level: 'warn' });
+  try {
+    const store = openStore(join(dataDir, 'allgo.db'));
+    const config = loadConfig({ ALLGO_DATA_DIR: dataDir, ALLGO_PUBLIC_URL: 'https://allgo.example.org' });
+    const owners = Array.from({ length: 20 }, (_, i) => store.users.create({ name: `provider${i}`, email: `p${i}@example.org` }).user);
+    let seeded = Date.now();
+    store.db.transaction(() => {
+      for (let i = 0; i < N; i++) {
+        publishApp(store, {
+          name: `app-${String(i).padStart(4, '0')}`,
+          owner: owners[i % owners.length],
+          manifest: {
+            title: `App number ${i}`,
+            tags: [TAGS[i % TAGS.length], TAGS[(i * 3 + 1) % TAGS.length]].filter((t, k, a) => a.indexOf(t) === k),
+            presets: [{ name: 'Fast', params: '--mode fast' }, { name: 'Exact', params: '--mode exact' }],
+            contact: `p${i % owners.length}@example.org`,
+          },
+          description: description(i),
+          versions: i % 3 === 0 ? ['1.0', '1.1', '2.0'] : ['1.0'],
+          failed: i % 10 === 0 ? ['9.9'] : [],
+        });
+      }
+      for (let i = 0; i < 50; i++) publishApp(store, { name: `private-${i}`, owner: owners[0], manifest: { private: true } });
+    })();
+    seeded = Date.now() - seeded;
+
+    const first = await buildSite({ store, config, log }, { force: true });
+    const second = await buildSite({ store, config, log }, { force: true });
+
+    const app = Fastify();
+    await app.register(async (scope) => siteRoutes(scope, { dataDir }));
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const page = await transfer(base, '/');
+    const assets = await catalogAssets(base, page.text);
+    await app.close();
+    store.close();
+
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    const jsCss = assets.reduce((n, a) => n + a.transferred, 0) + page.inlineJsCss.transferred;
+    const jsCssRaw = assets.reduce((n, a) => n + a.raw, 0) + page.inlineJsCss.raw;
+    const report = {
+      bench: 'site-catalog',
+      apps: first.apps,
+      cores: cpus().length,
+      seed_ms: seeded,
+      rebuild_ms: first.ms,
+      rebuild_again_ms: second.ms,
+      catalog_html_bytes: page.raw,
+      catalog_html_transferred_bytes: page.transferred,
+      catalog_js_css_bytes: jsCssRaw,
+      catalog_js_css_transferred_bytes: jsCss,
+      catalog_assets: assets.map((a) => a.path),
+    };
+    console.log(`catalog of ${first.apps} apps on ${report.cores} cores (seeded in ${seeded} ms)`);
+    console.log(`  rebuild: ${(first.ms / 1000).toFixed(1)} s, again: ${(second.ms / 1000).toFixed(1)} s (target < 20 s on two cores)`);
+    console.log(`  catalog page HTML: ${kb(page.raw)}, transferred ${kb(page.transferred)} (${page.encoding ?? 'identity'})`);
+    console.log(`  catalog page JS+CSS: ${kb(jsCssRaw)}, transferred ${kb(jsCss)} in ${assets.length} files + inline (target < 100 KB)`);
+    console.log(JSON.stringify(report));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface Transfer {
+  path: string;
+  text: string;
+  raw: number;
+  transferred: number;
+  encoding: string | null;
+}
+
+/** Fetches a path as a browser would (br/gzip accepted) and counts bytes on the wire and decoded. */
+async function transfer(base: string, path: string): Promise<Transfer & { inlineJsCss: { raw: number; transferred: number } }> {
+  const res = await fetch(base + path, { headers: { 'accept-encoding': 'br, gzip' } });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  const wire = Number(res.headers.get('content-length') ?? 0);
+  const text = await res.text();
+  const raw = Buffer.byteLength(text);
+  // Inline <style> and <script> travel inside the HTML: count them as JS+CSS at the page's compression ratio.
+  const inline = [...text.matchAll(/<(style|script)\b[^>]*>([\s\S]*?)<\/\1>/g)].reduce((n, m) => n + Buffer.byteLength(m[2]), 0);
+  const ratio = wire && raw ? wire / raw : 1;
+  return { path, text, raw, transferred: wire || raw, encoding: res.headers.get('content-encoding'), inlineJsCss: { raw: inline, transferred: Math.round(inline * ratio) } };
+}
+
+/** The page's external scripts and stylesheets, and every module they import. */
+async function catalogAssets(base: string, html: string): Promise<Transfer[]> {
+  const queue = [...html.matchAll(/<script[^>]+src="([^"]+)"/g), ...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]);
+  const seen = new Map<string, Transfer>();
+  while (queue.length) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    const t = await transfer(base, path);
+    seen.set(path, t);
+    for (const m of t.text.matchAll(/(?:import|from)\s*["'](\.{1,2}\/[^"']+)["']/g)) queue.push(new URL(m[1], base + path).pathname);
+  }
+  return [...seen.values()];
+}
+
+await main();
