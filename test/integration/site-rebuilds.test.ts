@@ -82,6 +82,12 @@ describe('buildSite', () => {
 
   it('swaps each build in whole while readers keep reading, and skips a build that would change nothing', async () => {
     const config = loadConfig({ ALLGO_DATA_DIR: dataDir, ALLGO_PUBLIC_URL: 'http://127.0.0.1:1' });
+    // A new instance: the catalog tells a provider how to publish.
+    await buildSite({ store, config, log });
+    const empty = readFileSync(join(siteDir(dataDir), 'index.html'), 'utf8');
+    expect(empty).toContain('No apps published yet');
+    expect(empty).toContain('git remote add allgo http://127.0.0.1:1/git/myapp.git');
+
     const owner = store.users.create({ name: 'ada', email: 'ada@example.org' }).user;
     publishApp(store, { name: 'first-app', owner, manifest: { title: 'First' } });
     const first = await buildSite({ store, config, log });
