@@ -141,15 +141,31 @@ describe('the catalog and job pages in a browser', () => {
     expect(readFileSync((await download.path())!, 'utf8')).toBe('hello-from-the-browser\n');
   });
 
+  it('cancels a running job from its page', async () => {
+    const body = new FormData();
+    body.set('job[webapp_id]', app);
+    body.set('job[param]', 'sleep 60');
+    const res = await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body });
+    const { id } = (await res.json()) as { id: number };
+    await page.goto(`${p.url}/jobs/?id=${id}`);
+    await page.waitForFunction(() => document.querySelector('[data-log]')?.textContent?.includes('sleeping 60'), undefined, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Cancel this job' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-result-badge]')?.textContent === 'aborted', undefined, { timeout: 60_000 });
+    await expect(page.locator('[data-state-badge]').textContent()).resolves.toBe('done');
+    await expect(page.getByRole('button', { name: 'Cancel this job' }).isHidden()).resolves.toBe(true);
+    await expect(page.getByRole('link', { name: 'Run the app again' }).getAttribute('href')).resolves.toBe(`/apps/${app}/`);
+  });
+
   it('lists the signed-in user\'s jobs, newest first', async () => {
     await page.goto(`${p.url}/my-jobs/`);
     await page.locator('[data-rows] tr').first().waitFor();
     const rows = await page.locator('[data-rows] tr').allInnerTexts();
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     const ids = rows.map((r) => Number(/#(\d+)/.exec(r)![1]));
-    expect(ids[0]).toBeGreaterThan(ids[1]);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
     for (const r of rows) expect(r).toContain(`${app} 1.0`);
-    expect(rows[0]).toContain('done');
+    expect(rows[0]).toContain('aborted');
+    expect(rows[1]).toContain('success');
   });
 
   it('fits a phone screen', async () => {
