@@ -17,4 +17,4 @@ export const abortChannel = (prefix: string): string => `${prefix}:aborts`;
 /** Why a runner killed a job's container, for whichever runner reports the outcome. */
 export const verdictKey = (prefix: string, jobId: number): string => `${prefix}:verdict:${jobId}`;
 
-export const containerName = (jobId: number): string => `allgo-job-${jobId}`;
+export const containerName = (instance: string, jobId: number): string => `allgo-${instance}-job-${jobId}`;

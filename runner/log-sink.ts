@@ -18,6 +18,7 @@ const marker = (limit: number) => `\n[allgo] log truncated at ${Math.round(limit
 export class LogSink extends Writable {
   private written = 0;
   private truncated = false;
+  private done = false;
 
   private constructor(
     private readonly file: WriteStream,
@@ -28,6 +29,8 @@ export class LogSink extends Writable {
     private readonly fence: Fence,
   ) {
     super();
+    // Output the engine sends after finish() is dropped, not an error.
+    this.on('error', () => undefined);
   }
 
   /** A fresh log, or, when re-attaching, one that continues the existing file. */
@@ -55,7 +58,7 @@ export class LogSink extends Writable {
     // A runner frozen past its claim must not write what the runner that took over writes too:
     // hold the chunk until a renewal confirms the claim, drop it once it is known lost.
     const verdict = this.fence();
-    if (verdict === 'lost') return done();
+    if (verdict === 'lost' || this.done) return done();
     if (verdict === 'unsure') {
       setTimeout(() => this._write(chunk, enc, done), 50);
       return;
@@ -77,14 +80,18 @@ export class LogSink extends Writable {
     this.file.write(data, done);
   }
 
-  /** A line from allgo itself (why the job ended), kept even past the limit. */
-  note(text: string): Promise<void> {
-    if (this.fence() !== 'owner') return Promise.resolve();
-    this.live.write(text);
-    return new Promise((resolve) => this.file.write(text, () => resolve()));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.file.end(() => resolve()));
+  /**
+   * Writes what is still queued, then `note` (allgo's own line saying why the job ended,
+   * kept even past the limit), then closes the file. Output arriving later is dropped.
+   */
+  async finish(note?: string): Promise<void> {
+    if (this.done) return;
+    await new Promise<void>((resolve) => this.end(() => resolve()));
+    this.done = true;
+    if (note && this.fence() === 'owner') {
+      this.live.write(note);
+      await new Promise((resolve) => this.file.write(note, resolve));
+    }
+    await new Promise<void>((resolve) => this.file.end(() => resolve()));
   }
 }

@@ -11,7 +11,8 @@ import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
 import { runQueueName, runJobId, abortKey, abortChannel, verdictKey } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
-import { runContainer, removeJobContainer, JOB_LABEL, type RunOptions, type Verdict } from './run-container.js';
+import { runContainer, removeJobContainer, JOB_LABEL, INSTANCE_LABEL, type RunOptions, type Verdict } from './run-container.js';
+import { instanceId } from '../common/instance.js';
 
 const IDLE_POLL_MS = 250;
 const VERDICT_TTL_S = 7 * 24 * 3600;
@@ -29,7 +30,7 @@ export interface RunnerDeps {
   queues: readonly string[];
   slots: number;
   lockDurationMs: number;
-  options: RunOptions;
+  options: Omit<RunOptions, 'instance'>;
   log: Logger;
 }
 
@@ -46,6 +47,7 @@ export class RunnerPool {
   private closing = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
+  private options: RunOptions | null = null;
 
   constructor(private readonly deps: RunnerDeps) {
     this.workers = deps.queues.map((queue) => ({
@@ -64,6 +66,7 @@ export class RunnerPool {
   }
 
   async start(): Promise<void> {
+    this.options = { ...this.deps.options, instance: await instanceId(this.deps.redis, this.deps.prefix) };
     await this.removeOrphans().catch((err) => this.deps.log.warn({ err }, 'could not look for orphaned job containers'));
     await this.deps.subscriber.subscribe(abortChannel(this.deps.prefix));
     this.deps.subscriber.on('message', (_channel, message) => this.running.get(Number(message))?.cancel.abort());
@@ -79,13 +82,14 @@ export class RunnerPool {
    * before removal) are removed; those of unfinished jobs are left for re-attaching.
    */
   private async removeOrphans(): Promise<void> {
-    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [JOB_LABEL] } });
+    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [`${INSTANCE_LABEL}=${this.options!.instance}`] } });
     for (const c of containers) {
       const worker = this.workers.find((w) => w.queue === c.Labels['allgo.queue']);
       if (!worker) continue;
       const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[JOB_LABEL])));
       const state = job ? await job.getState() : 'missing';
-      if (state === 'completed' || state === 'failed' || state === 'missing') {
+      // Only a job known to have ended: anything uncertain is left for re-attaching.
+      if (state === 'completed' || state === 'failed') {
         await this.deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
         this.deps.log.info({ container: c.Names[0], state }, 'removed orphaned job container');
       }
@@ -154,7 +158,7 @@ export class RunnerPool {
     try {
       if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: this.id });
       log.info({ resumed }, resumed ? 'job re-attached' : 'job started');
-      const result = await runContainer(this.deps.docker, p, this.deps.options, {
+      const result = await runContainer(this.deps.docker, p, this.options!, {
         live,
         cancel: cancel.signal,
         lost: lost.signal,
@@ -172,7 +176,7 @@ export class RunnerPool {
       }
       await live.end();
       await job.moveToCompleted(result, token, false);
-      await removeJobContainer(this.deps.docker, p.jobId);
+      await removeJobContainer(this.deps.docker, this.options!.instance, p.jobId);
       await redis.del(verdictKey(prefix, p.jobId), abortKey(prefix, p.jobId)).catch(() => undefined);
       log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
     } catch (err) {

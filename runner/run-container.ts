@@ -15,9 +15,12 @@ import { dirSize } from './dir-size.js';
 
 export const JOB_MOUNT = '/job';
 export const JOB_LABEL = 'allgo.job';
+export const INSTANCE_LABEL = 'allgo.instance';
 const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {
+  /** The installation's id (common/instance.ts): part of container names. */
+  instance: string;
   /** uid:gid the job runs as. */
   user: string;
   pidsLimit: number;
@@ -45,7 +48,7 @@ export interface RunHooks {
 const MB = 1024 * 1024;
 
 export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
-  const found = await inspectJobContainer(docker, p.jobId);
+  const found = await inspectJobContainer(docker, opts.instance, p.jobId);
   if (!found && hooks.resumed) {
     return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
   }
@@ -54,8 +57,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.
   const end = async (r: Verdict & { exitCode: number | null }): Promise<RunResult> => {
-    if (r.result !== 'success') await sink.note(`\n[allgo] ${r.message}\n`);
-    await sink.close();
+    await sink.finish(r.result !== 'success' ? `\n[allgo] ${r.message}\n` : undefined);
     return { ...r, startedAt, finishedAt: new Date().toISOString() };
   };
 
@@ -128,10 +130,11 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     if (exit === 'lost' || (await settleClaim(hooks.fence)) === 'lost') {
       // Another runner owns the job now; it re-attaches to the same container.
       stream.destroy();
-      await sink.close();
+      await sink.finish();
       return 'detached';
     }
     await Promise.race([drained, new Promise((r) => setTimeout(r, 3000))]);
+    stream.destroy();
     const info = await container.inspect().catch(() => null);
     const verdict = await hooks.getVerdict().catch(() => null);
     if (verdict) return end({ ...verdict, exitCode: info?.State.ExitCode ?? null });
@@ -154,9 +157,9 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
 }
 
 /** The job's container as Docker knows it, or null. */
-export async function inspectJobContainer(docker: Docker, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
+export async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
   try {
-    return await docker.getContainer(containerName(jobId)).inspect();
+    return await docker.getContainer(containerName(instance, jobId)).inspect();
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return null;
     throw err;
@@ -166,7 +169,7 @@ export async function inspectJobContainer(docker: Docker, jobId: number): Promis
 async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOptions): Promise<Docker.Container> {
   try {
     return await docker.createContainer({
-      name: containerName(p.jobId),
+      name: containerName(opts.instance, p.jobId),
       Image: p.image,
       // A non-empty Entrypoint makes Docker ignore the image's CMD: the job runs exactly argv.
       Entrypoint: p.argv,
@@ -174,7 +177,7 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
       WorkingDir: JOB_MOUNT,
       User: opts.user,
       Env: ['HOME=/tmp', 'TMPDIR=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
-      Labels: { [JOB_LABEL]: String(p.jobId), 'allgo.queue': p.queue },
+      Labels: { [JOB_LABEL]: String(p.jobId), [INSTANCE_LABEL]: opts.instance, 'allgo.queue': p.queue },
       Tty: false,
       NetworkDisabled: true,
       HostConfig: {
@@ -195,7 +198,7 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
     });
   } catch (err) {
     // Created meanwhile by another delivery of the same job: use that one.
-    if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(p.jobId));
+    if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(opts.instance, p.jobId));
     throw err;
   }
 }
@@ -223,14 +226,13 @@ async function settleClaim(fence: Fence): Promise<'owner' | 'lost'> {
   return 'lost';
 }
 
-export async function removeJobContainer(docker: Docker, jobId: number): Promise<void> {
-  await docker.getContainer(containerName(jobId)).remove({ force: true }).catch(() => undefined);
+export async function removeJobContainer(docker: Docker, instance: string, jobId: number): Promise<void> {
+  await docker.getContainer(containerName(instance, jobId)).remove({ force: true }).catch(() => undefined);
 }
 
 async function finishWithoutContainer(p: RunPayload, opts: RunOptions, hooks: RunHooks, message: string): Promise<RunResult> {
   const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, true);
-  await sink.note(`\n[allgo] ${message}\n`);
-  await sink.close();
+  await sink.finish(`\n[allgo] ${message}\n`);
   const now = new Date().toISOString();
   return { result: 'error', exitCode: null, message, startedAt: now, finishedAt: now };
 }

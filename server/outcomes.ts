@@ -13,6 +13,7 @@ import type { ServerEvents } from './events.js';
 
 const SWEEP_MS = 5000;
 const BUILD_LOG_MAX = 2 * 1024 * 1024;
+const NEW_JOB_GRACE_MS = 60_000;
 
 export interface OutcomeDeps {
   store: Store;
@@ -114,8 +115,13 @@ export class OutcomeRecorder {
     if (!row || !['waiting', 'running', 'aborting', 'new'].includes(row.state)) return;
     const job = await queues.getRunJob(row.queue, jobId).catch(() => undefined);
     if (!job) {
-      // 'new' jobs are between insert and enqueue in a live request: leave those to it.
-      if (sweeping && row.state !== 'new') {
+      // 'new' jobs are between insert and enqueue in a live request: leave those to it,
+      // unless it is long gone (a server killed mid-submission).
+      const abandoned = row.state === 'new' && Date.now() - Date.parse(row.createdAt) > NEW_JOB_GRACE_MS;
+      if (abandoned) {
+        store.jobs.finish(jobId, { result: 'error', exitCode: null, message: 'the submission was interrupted before the job was queued; submit it again' });
+        events.emit('job', jobId);
+      } else if (sweeping && row.state !== 'new') {
         store.jobs.finish(jobId, { result: 'error', exitCode: null, message: 'the job was lost by the queue (was Redis reset?); submit it again' });
         events.emit('job', jobId);
       }

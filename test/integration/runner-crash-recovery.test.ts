@@ -133,7 +133,8 @@ describe('a runner killed mid-job', () => {
     const id = await submit(e, app, 'echo begun; sleep 60');
     await until(() => log(e, id).includes('begun'), 30_000, 'job started');
     await first.stop('SIGKILL');
-    execFileSync('docker', ['rm', '-f', `allgo-job-${id}`], { stdio: 'ignore' });
+    const instance = await new Redis(e.env.REDIS_URL).get(`${e.env.ALLGO_REDIS_PREFIX}:instance`).then((v) => v!);
+    execFileSync('docker', ['rm', '-f', `allgo-${instance}-job-${id}`], { stdio: 'ignore' });
     role('runner', e);
     const end = await done(e, id);
     expect(end).toMatchObject({ result: 'error' });

@@ -37,9 +37,17 @@ describe('fault injection', () => {
     const port = await freePort();
     const token = randomBytes(16).toString('hex');
     const url = `http://127.0.0.1:${port}`;
-    const env = { ALLGO_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ALLGO_PUBLIC_URL: url, REDIS_URL: redisUrl, ALLGO_ADMIN_TOKEN: token };
+    const env: Record<string, string> = { ALLGO_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ALLGO_PUBLIC_URL: url, REDIS_URL: redisUrl, ALLGO_ADMIN_TOKEN: token };
+    // SOAK_LOGS=<dir>: keep every role's log (info level) and the kill times there.
+    const logs = process.env.SOAK_LOGS;
+    if (logs) env.LOG_LEVEL = 'info';
+    const events: string[] = [];
+    const note = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
+    let generation = 0;
     const roles: Record<string, RoleProcess> = {};
     const start = async (name: 'server' | 'builder' | 'runner', key = name) => {
+      if (logs && roles[key]) writeFileSync(join(logs, `${key}-${generation++}.log`), roles[key].output());
+      note(`start ${key}`);
       roles[key] = spawnRole(name, env);
       await roles[key].waitFor(name === 'server' ? 'listening on' : `${name} ready`, 60_000);
     };
@@ -83,6 +91,7 @@ describe('fault injection', () => {
           await new Promise((r) => setTimeout(r, 1000 + random() * 2500));
           const pick = random();
           kills++;
+          note(`kill ${pick < 0.5 ? 'runner' : pick < 0.8 ? 'server' : 'redis'}`);
           if (pick < 0.5) {
             byKind.runner++;
             const key = random() < 0.5 ? 'runner1' : 'runner2';
@@ -137,6 +146,10 @@ describe('fault injection', () => {
       expect(lost).toEqual([]);
     } finally {
       for (const r of Object.values(roles)) await r.stop('SIGTERM');
+      if (logs) {
+        for (const [key, r] of Object.entries(roles)) writeFileSync(join(logs, `${key}-${generation++}.log`), r.output());
+        writeFileSync(join(logs, 'events.log'), events.join('\n') + '\n');
+      }
       await redis.stop();
     }
   });
