@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // faults/ and soak/ disturb the machine: they have their own configs and run alone.
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Integration tests build images and run containers: give them time, and keep two
     // files at a time on two cores.
