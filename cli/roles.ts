@@ -3,6 +3,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Worker } from 'bullmq';
 import type { Config } from '../server/config.js';
@@ -31,6 +32,8 @@ export interface Running {
   url: string | null;
   port: number | null;
   store: Store | null;
+  /** The HTTP server, when the server role runs. */
+  server: FastifyInstance | null;
   /** The first admin's token, when this start created it without ALLGO_ADMIN_TOKEN. */
   generatedAdminToken: string | null;
   close(): Promise<void>;
@@ -52,7 +55,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       return r;
     };
     const docker = new Docker();
-    const running: Running = { url: null, port: null, store: null, generatedAdminToken: null, close };
+    const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
 
     if (roles.builder) {
       const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, log: log.child({ role: 'builder' }) });
@@ -101,6 +104,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         log: log.child({ role: 'server' }),
       });
       closers.push(() => app.close());
+      running.server = app;
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address() as { port: number };
       running.port = addr.port;

@@ -53,6 +53,309 @@ export interface AllgoManifest {
   input_limit?: number;
 }
 
+// api.schema.json
+/**
+ * text/plain
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Text".
+ */
+export type Text = string;
+/**
+ * text/event-stream: events `state` (JSON), `log` (JSON string; its id resumes with Last-Event-ID), `end`.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "EventStream".
+ */
+export type EventStream = string;
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Binary".
+ */
+export type Binary = string;
+
+/**
+ * Request and response bodies of the REST API. Routes reference these definitions; the OpenAPI document at /api/openapi.json is built from them.
+ */
+export interface AllgoApi {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "ErrorBody".
+ */
+export interface ErrorBody {
+  /**
+   * What is wrong, in words that say what to do.
+   */
+  error: string;
+  /**
+   * Stable machine-readable code, e.g. not_found, bad_file_name.
+   */
+  code: string;
+}
+/**
+ * multipart/form-data, as A||GO's API. Input files go in files[0], files[1], …
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobSubmission".
+ */
+export interface JobSubmission {
+  /**
+   * The app's id or name.
+   */
+  'job[webapp_id]': string;
+  /**
+   * Parameters, split like a shell would; no shell runs them.
+   */
+  'job[param]'?: string;
+  /**
+   * Default: the latest ready version.
+   */
+  'job[version]'?: string;
+  /**
+   * Default: the app's queue.
+   */
+  'job[queue]'?: string;
+  'files[0]'?: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobCreated".
+ */
+export interface JobCreated {
+  id: number;
+  url: string;
+  /**
+   * Always 0; kept for A||GO clients.
+   */
+  avg_time: number;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobSummary".
+ */
+export interface JobSummary {
+  id: number;
+  app: string;
+  version: string;
+  param: string;
+  queue: string;
+  state: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+  result: 'success' | 'error' | 'timeout' | 'aborted' | null;
+  exit_code: number | null;
+  /**
+   * Why the job ended.
+   */
+  message: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  url: string;
+}
+/**
+ * A||GO's shape first: {"<id>": {file name: download URL}, "status": state}, then additions old clients ignore.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobStatus".
+ */
+export interface JobStatus {
+  status: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+  id: number;
+  app: string;
+  version: string;
+  param: string;
+  queue: string;
+  state: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+  result: 'success' | 'error' | 'timeout' | 'aborted' | null;
+  exit_code: number | null;
+  message: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  url: string;
+  /**
+   * While waiting: 1 starts next.
+   */
+  queue_position?: number | null;
+  queue_position_more_than?: number;
+  files: {
+    name: string;
+    size: number;
+    url: string;
+  }[];
+  /**
+   * The key named by the job id: file name → download URL (A||GO's).
+   */
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobList".
+ */
+export interface JobList {
+  jobs: JobSummary[];
+  /**
+   * Path of the next page, or null.
+   */
+  next: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobCancelled".
+ */
+export interface JobCancelled {
+  id: number;
+  status: 'aborting' | 'done' | 'deleted';
+  result?: 'aborted';
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "AppSummary".
+ */
+export interface AppSummary {
+  id: number;
+  name: string;
+  title: string;
+  /**
+   * Markdown.
+   */
+  description: string;
+  owner: string;
+  tags: string[];
+  private: boolean;
+  latest_version: string | null;
+  updated_at: string;
+  url: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "AppList".
+ */
+export interface AppList {
+  apps: AppSummary[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "AppDetail".
+ */
+export interface AppDetail {
+  id: number;
+  name: string;
+  title: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  private: boolean;
+  latest_version: string | null;
+  updated_at: string;
+  url: string;
+  contact: string | null;
+  os: string | null;
+  /**
+   * MB per job.
+   */
+  memory: number | null;
+  cpus: number | null;
+  /**
+   * The app's default queue.
+   */
+  queue: string;
+  presets: {
+    name: string;
+    params: string;
+  }[];
+  /**
+   * MB of input files per job.
+   */
+  input_limit: number | null;
+  /**
+   * Newest first; others than the owner see ready versions only.
+   */
+  versions: {
+    version: string;
+    state: 'building' | 'ready' | 'failed';
+    commit: string;
+    created_at: string;
+    finished_at: string | null;
+    /**
+     * Owner only.
+     */
+    error?: string | null;
+  }[];
+  queues: {
+    name: string;
+    time_limit: string;
+  }[];
+  /**
+   * Owner only.
+   */
+  git_url?: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Queues".
+ */
+export interface Queues {
+  default: string;
+  /**
+   * Highest priority first.
+   */
+  queues: {
+    name: string;
+    time_limit: string;
+    time_limit_seconds: number;
+    description: string;
+    priority: number;
+    /**
+     * Most jobs running at once over all runners; null: no cap.
+     */
+    concurrency: number | null;
+  }[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "User".
+ */
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  admin: boolean;
+  /**
+   * May create apps.
+   */
+  provider: boolean;
+  created_at: string;
+  /**
+   * Only when the user is created: shown once.
+   */
+  token?: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "NewUser".
+ */
+export interface NewUser {
+  name: string;
+  email: string;
+  provider?: boolean;
+  admin?: boolean;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Health".
+ */
+export interface Health {
+  status: 'ok' | 'degraded';
+  checks: {
+    [k: string]: {
+      ok: boolean;
+      error?: string;
+    };
+  };
+}
+
 // build-payload.schema.json
 /**
  * Data of a BullMQ build job: everything a builder needs, so it never opens the store.

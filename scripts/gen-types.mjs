@@ -13,6 +13,7 @@ for (const f of files) {
     bannerComment: '',
     additionalProperties: false,
     ignoreMinAndMaxItems: true,
+    unreachableDefinitions: true,
     style: { singleQuote: true },
     cwd: dir,
   });

@@ -1,6 +1,10 @@
 // Wires the HTTP side: plugins, auth, the API, the git server. Listens nowhere: main does.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
@@ -8,7 +12,7 @@ import type { Config } from './config.js';
 import type { Store } from './store/index.js';
 import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
-import type { Validators } from '../schemas/index.js';
+import { packageRoot, type Validators } from '../schemas/index.js';
 import { Datastore } from './datastore.js';
 import { RetentionSweeper } from './retention.js';
 import { authenticate } from './auth.js';
@@ -40,12 +44,64 @@ export interface ServerDeps {
   log: Logger;
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  readonly hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    allgoRoutes: RouteEntry[];
+  }
+}
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  // Every route, as registered: the API reference test checks each is documented.
+  const routes: RouteEntry[] = [];
+  app.decorate('allgoRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    // Read when asked: scopes that hide their routes set it after this hook runs.
+    for (const method of [r.method].flat()) {
+      routes.push({ method, url: r.url, get hidden() { return !!(r.schema as { hide?: boolean } | undefined)?.hide; } });
+    }
+  });
   installErrorHandler(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
   await app.register(multipart, { preservePath: true });
+  // Response schemas document and are checked by tests; bodies are sent as built, so A||GO's
+  // key order ({"<id>": …, "status": …}) and every field survive.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'allgo API',
+        version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
+        description: 'Run published command-line apps as jobs. Compatible with A||GO\'s API v1: POST /api/v1/jobs and GET /api/v1/jobs/N work unchanged.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token token=<your token>` (A||GO\'s form) or `Bearer <your token>`' },
+        },
+      },
+      security: [{ token: [] }],
+      tags: [
+        { name: 'jobs', description: 'Submit, follow, cancel jobs' },
+        { name: 'apps', description: 'Published apps and their versions' },
+        { name: 'users', description: 'Accounts and tokens' },
+        { name: 'files', description: 'Result downloads' },
+        { name: 'system', description: 'Queues and health' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  /** Routes that are protocol or plumbing, not API: kept out of the reference. */
+  const hideRoutes = (scope: FastifyInstance) => scope.addHook('onRoute', (r) => void (r.schema = { ...(r.schema ?? {}), hide: true }));
 
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (req) => {
@@ -88,10 +144,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await datastoreRoutes(scope, api);
   });
   await app.register(async (scope) => {
+    hideRoutes(scope);
     await smartHttp(scope, { config, store, repos: deps.repos, pushes, hookUrl: () => `${internalBase()}/internal/git-hook`, hookSecret: deps.secret });
     await internalRoutes(scope, { store, repos: deps.repos, preReceive, pushes, sources, secret: deps.secret });
   });
   // The catalog: a catch-all GET that every route above outranks.
-  await app.register(async (scope) => siteRoutes(scope, { dataDir: config.dataDir }));
+  await app.register(async (scope) => {
+    hideRoutes(scope);
+    await siteRoutes(scope, { dataDir: config.dataDir });
+  });
   return app;
 }

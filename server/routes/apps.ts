@@ -4,6 +4,9 @@ import { notFound } from '../errors.js';
 import { formatDuration } from '../../common/duration.js';
 import type { App, User } from '../store/index.js';
 import type { ApiDeps } from './context.js';
+import { def, errors, textResponse } from './api-schemas.js';
+
+const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The app\'s name or id' } } };
 
 export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
@@ -31,9 +34,14 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     };
   };
 
-  app.get('/api/v1/apps', async (req) => ({ apps: store.apps.listVisible(req.user).map(summary) }));
+  app.get('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
+    apps: store.apps.listVisible(req.user).map(summary),
+  }));
 
-  app.get<{ Params: { name: string } }>('/api/v1/apps/:name', async (req) => {
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/apps/:name',
+    { schema: { tags: ['apps'], summary: 'One app: versions, presets, queues', params: nameParams, response: { 200: def('AppDetail'), ...errors(401, 404) } } },
+    async (req) => {
     const a = find(req.params.name, req.user);
     const owner = mayManage(req.user, a);
     const m = a.manifest;
@@ -59,17 +67,29 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       queues: config.queues.map((q) => ({ name: q.name, time_limit: formatDuration(q.timeLimitMs) })),
       ...(owner ? { git_url: `${config.publicUrl}/git/${a.name}.git` } : {}),
     };
-  });
+  },
+  );
 
-  app.get<{ Params: { name: string; version: string } }>('/api/v1/apps/:name/versions/:version/build-log', async (req, reply) => {
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/apps/:name/versions/:version/build-log',
+    {
+      schema: {
+        tags: ['apps'],
+        summary: 'A version\'s build log (owner only)',
+        params: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } },
+        response: { 200: textResponse('the docker build output'), ...errors(401, 404) },
+      },
+    },
+    async (req, reply) => {
     const a = find(req.params.name, req.user);
     const v = store.versions.byLabel(a.id, req.params.version);
     // Build logs can show the provider's source: they are the owner's only.
     if (!v || !mayManage(req.user, a)) throw notFound.version(a.name, req.params.version);
     return reply.type('text/plain; charset=utf-8').send(store.versions.buildLog(v.id) ?? (v.state === 'building' ? 'the build is in progress\n' : ''));
-  });
+  },
+  );
 
-  app.get('/api/v1/queues', async () => ({
+  app.get('/api/v1/queues', { schema: { tags: ['system'], summary: 'Queues: time limit, priority, concurrency cap', response: { 200: def('Queues') } } }, async () => ({
     default: config.defaultQueue,
     queues: config.queues.map((q) => ({
       name: q.name,

@@ -4,11 +4,22 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, AllgoError } from '../errors.js';
 import type { ApiDeps } from './context.js';
+import { contentResponse, errors } from './api-schemas.js';
 
 const INLINE = /\.(txt|log|csv|tsv|json|md)$/i;
 
 export async function datastoreRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get<{ Params: { job: string; key: string; file: string } }>('/datastore/:job/:key/:file', async (req, reply) => {
+  app.get<{ Params: { job: string; key: string; file: string } }>(
+    '/datastore/:job/:key/:file',
+    {
+      schema: {
+        tags: ['files'],
+        summary: 'Download a job\'s file: the link is the capability, no token needed',
+        params: { type: 'object', required: ['job', 'key', 'file'], properties: { job: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' } } },
+        response: { 200: contentResponse('the file: text inline, anything else as an attachment', { 'application/octet-stream': 'Binary', 'text/plain': 'Text' }), ...errors(404, 410) },
+      },
+    },
+    async (req, reply) => {
     const { job: jobId, key, file } = req.params;
     const missing = new NotFoundError('no such file (the link may be mistyped)');
     const job = /^\d+$/.test(jobId) ? deps.store.jobs.byId(Number(jobId)) : null;
@@ -27,5 +38,6 @@ export async function datastoreRoutes(app: FastifyInstance, deps: ApiDeps): Prom
       reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file)}`);
     }
     return reply.send(f.handle.createReadStream());
-  });
+  },
+  );
 }

@@ -8,6 +8,7 @@ import { LOG_FILE } from '../datastore.js';
 import { notFound } from '../errors.js';
 import type { Job } from '../store/index.js';
 import { type ApiDeps, requireUser } from './context.js';
+import { contentResponse, errors, jobIdParams } from './api-schemas.js';
 
 const KEEPALIVE_MS = 15_000;
 const STREAM_ID = /^\d+-\d+$/;
@@ -15,7 +16,18 @@ const STREAM_ID = /^\d+-\d+$/;
 export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, redis, events, config, datastore } = deps;
 
-  app.get<{ Params: { id: string }; Querystring: { last_event_id?: string } }>('/api/v1/jobs/:id/events', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { last_event_id?: string } }>(
+    '/api/v1/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Live state and log (Server-Sent Events), resumable with Last-Event-ID',
+        params: jobIdParams,
+        querystring: { type: 'object', properties: { last_event_id: { type: 'string', description: 'Same as the Last-Event-ID header' } } },
+        response: { 200: contentResponse('state, log and end events', { 'text/event-stream': 'EventStream' }), ...errors(401, 404) },
+      },
+    },
+    async (req, reply) => {
     const user = requireUser(req);
     const id = Number(req.params.id);
     const first = Number.isInteger(id) ? store.jobs.byId(id) : null;
@@ -63,5 +75,6 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       events.off('job', onJob);
       res.end();
     }
-  });
+  },
+  );
 }

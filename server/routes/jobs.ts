@@ -12,6 +12,7 @@ import { splitParams, entrypointArgv, ParamsError } from '../split-params.js';
 import { runLogKey, abortKey, abortChannel } from '../../common/queues.js';
 import type { App, Job, User, Version } from '../store/index.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
+import { def, errors, jobIdParams, textResponse } from './api-schemas.js';
 
 const FILE_FIELD = /^files(\[\d*\])?$/;
 const MB = 1024 * 1024;
@@ -27,7 +28,20 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   const fileUrl = (job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;
 
-  app.post('/api/v1/jobs', async (req, reply) => {
+  app.post(
+    '/api/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Submit a job (A||GO compatible)',
+        consumes: ['multipart/form-data'],
+        body: def('JobSubmission'),
+        response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 503) },
+      },
+      // The multipart body is read as a stream and checked field by field in the handler.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
     const user = requireUser(req);
     if (!req.isMultipart()) throw new BadRequestError('send the job as multipart/form-data: job[webapp_id], job[param], files[0], …');
     const staging = await datastore.newStaging();
@@ -110,9 +124,20 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     } finally {
       await datastore.discard(staging);
     }
-  });
+  },
+  );
 
-  app.get<{ Querystring: { limit?: string; before?: string } }>('/api/v1/jobs', async (req) => {
+  app.get<{ Querystring: { limit?: string; before?: string } }>(
+    '/api/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Your jobs, newest first',
+        querystring: { type: 'object', properties: { limit: { type: 'string', description: '1 to 100, default 20' }, before: { type: 'string', description: 'A job id: list older jobs' } } },
+        response: { 200: def('JobList'), ...errors(401) },
+      },
+    },
+    async (req) => {
     const user = requireUser(req);
     const limit = Math.min(Math.max(Number(req.query.limit ?? 20) || 20, 1), 100);
     const before = Number(req.query.before) || undefined;
@@ -121,9 +146,13 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       jobs: jobs.map((j) => describe(j)),
       next: jobs.length === limit ? `/api/v1/jobs?limit=${limit}&before=${jobs[jobs.length - 1].id}` : null,
     };
-  });
+  },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', async (req) => {
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/jobs/:id',
+    { schema: { tags: ['jobs'], summary: 'A job: A||GO\'s {"<id>": {file: url}, "status"} and more', params: jobIdParams, response: { 200: def('JobStatus'), ...errors(401, 404) } } },
+    async (req) => {
     const job = visibleJob(req.params.id, requireUser(req));
     const files = await datastore.list(job.id);
     const urls: Record<string, string> = {};
@@ -137,10 +166,21 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
       files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(job, f.name) })),
     };
-  });
+  },
+  );
 
   // Cancels a job that has not finished; deletes the files of one that has.
-  app.delete<{ Params: { id: string } }>('/api/v1/jobs/:id', async (req, reply) => {
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel an unfinished job, or delete a finished job\'s files',
+        params: jobIdParams,
+        response: { 200: def('JobCancelled'), 202: def('JobCancelled'), ...errors(401, 404) },
+      },
+    },
+    async (req, reply) => {
     const job = visibleJob(req.params.id, requireUser(req));
     if (job.state === 'done' || job.state === 'archived') {
       store.jobs.markDeleted(job.id);
@@ -162,12 +202,17 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     store.jobs.markAborting(job.id);
     deps.events.emit('job', job.id);
     return reply.code(202).send({ id: job.id, status: 'aborting' });
-  });
+  },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id/log', async (req, reply) => {
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/jobs/:id/log',
+    { schema: { tags: ['jobs'], summary: 'The job\'s log so far', params: jobIdParams, response: { 200: textResponse('allgo.log: stdout and stderr as they came'), ...errors(401, 404) } } },
+    async (req, reply) => {
     const job = visibleJob(req.params.id, requireUser(req));
     return reply.type('text/plain; charset=utf-8').send(await datastore.readText(job.id, LOG_FILE));
-  });
+  },
+  );
 
   function describe(j: Job) {
     return {

@@ -3,6 +3,7 @@ import { BadRequestError, ConflictError, ForbiddenError } from '../errors.js';
 import { isValidUserName, USER_NAME_RULE, type User } from '../store/users.js';
 import { mayCreateApps } from '../auth.js';
 import { type ApiDeps, requireUser } from './context.js';
+import { def, errors } from './api-schemas.js';
 
 interface NewUser {
   name: string;
@@ -22,24 +23,12 @@ export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     created_at: u.createdAt,
   });
 
-  app.get('/api/v1/user', async (req) => describe(requireUser(req)));
+  app.get('/api/v1/user', { schema: { tags: ['users'], summary: 'Who the token belongs to', response: { 200: def('User'), ...errors(401) } } }, async (req) => describe(requireUser(req)));
 
   app.post<{ Body: NewUser }>(
     '/api/v1/users',
     {
-      schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'email'],
-          properties: {
-            name: { type: 'string' },
-            email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
-            provider: { type: 'boolean' },
-            admin: { type: 'boolean' },
-          },
-        },
-      },
+      schema: { tags: ['users'], summary: 'Create a user (admins); the answer holds their token, shown once', body: def('NewUser'), response: { 201: def('User'), ...errors(400, 401, 403, 409) } },
     },
     async (req, reply) => {
       const me = requireUser(req);

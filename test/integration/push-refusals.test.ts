@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
-import { commitAll, editFile, fixtureRepo, git, push } from '../helpers/git.js';
+import { commitAll, editFile, fixtureRepo, git, push, runAsync } from '../helpers/git.js';
 
 let p: Platform;
 const apps: string[] = [];
@@ -186,8 +186,13 @@ describe('a push whose pusher goes away', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(state).toBe('ready');
-    // main moved on too, once the build succeeded.
-    const head = (await (await import('../helpers/git.js')).runAsync('git', ['ls-remote', url.toString(), 'refs/heads/main'])).stdout ?? '';
-    expect(head.split('\t')[0]).toBe(git(repo, 'rev-parse', 'HEAD').trim());
+    // main moves on too once the hook returns its verdict, a moment after the version is ready.
+    const want = git(repo, 'rev-parse', 'HEAD').trim();
+    let head = '';
+    for (let i = 0; i < 100 && head !== want; i++) {
+      head = ((await runAsync('git', ['ls-remote', url.toString(), 'refs/heads/main'])).stdout ?? '').split('\t')[0];
+      if (head !== want) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(head).toBe(want);
   });
 });
