@@ -71,11 +71,25 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
   };
 }
 
-/** Removes the images a test's apps made. */
+/**
+ * Removes the images a test's apps made, and any job container still using them (a runner
+ * that stops leaves its jobs' containers running, by design). Cleanup never fails a suite.
+ */
 export function removeImages(apps: string[]): void {
+  const docker = (...args: string[]): string[] => {
+    try {
+      return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
   for (const app of apps) {
-    const ids = execFileSync('docker', ['images', '-q', `allgo/${app}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+    const ids = [...new Set(docker('images', '-q', `allgo/${app}`))];
+    for (const id of ids) {
+      const containers = docker('ps', '-aq', '--filter', `ancestor=${id}`);
+      if (containers.length) docker('rm', '-f', ...containers);
+    }
+    if (ids.length) docker('rmi', '-f', ...ids);
   }
 }
 
