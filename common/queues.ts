@@ -14,6 +14,8 @@ export const runLogKey = (prefix: string, jobId: number): string => `${prefix}:l
 /** Set (and announced on abortChannel) when a user cancels a job. */
 export const abortKey = (prefix: string, jobId: number): string => `${prefix}:abort:${jobId}`;
 export const abortChannel = (prefix: string): string => `${prefix}:aborts`;
+/** Announced when a run is queued, so idle runners fetch it at once rather than at their next poll. */
+export const runsChannel = (prefix: string): string => `${prefix}:runs`;
 /** Why a runner killed a job's container, for whichever runner reports the outcome. */
 export const verdictKey = (prefix: string, jobId: number): string => `${prefix}:verdict:${jobId}`;
 

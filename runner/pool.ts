@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
-import { runQueueName, runJobId, abortKey, abortChannel, verdictKey } from '../common/queues.js';
+import { runQueueName, runJobId, abortKey, abortChannel, runsChannel, verdictKey } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
 import { runContainer, removeJobContainer, JOB_LABEL, INSTANCE_LABEL, type RunOptions, type Verdict } from './run-container.js';
 import { instanceId } from '../common/instance.js';
@@ -47,6 +47,8 @@ export class RunnerPool {
   private closing = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
+  /** Set when a slot freed or a job was queued while the loop was busy: it looks again at once. */
+  private nudged = false;
   private options: RunOptions | null = null;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -68,8 +70,12 @@ export class RunnerPool {
   async start(): Promise<void> {
     this.options = { ...this.deps.options, instance: await instanceId(this.deps.redis, this.deps.prefix) };
     await this.removeOrphans().catch((err) => this.deps.log.warn({ err }, 'could not look for orphaned job containers'));
-    await this.deps.subscriber.subscribe(abortChannel(this.deps.prefix));
-    this.deps.subscriber.on('message', (_channel, message) => this.running.get(Number(message))?.cancel.abort());
+    const aborts = abortChannel(this.deps.prefix);
+    await this.deps.subscriber.subscribe(aborts, runsChannel(this.deps.prefix));
+    this.deps.subscriber.on('message', (channel, message) => {
+      if (channel === aborts) this.running.get(Number(message))?.cancel.abort();
+      else this.nudge();
+    });
     for (const { worker } of this.workers) {
       await worker.waitUntilReady();
       void worker.startStalledCheckTimer().catch((err) => this.deps.log.warn({ err }, 'stalled check'));
@@ -96,8 +102,14 @@ export class RunnerPool {
     }
   }
 
+  private nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
   private async loop(): Promise<void> {
     while (!this.closing) {
+      this.nudged = false;
       let took = false;
       if (this.running.size < this.deps.slots) {
         for (const { worker } of this.workers) {
@@ -116,7 +128,7 @@ export class RunnerPool {
           }
         }
       }
-      if (!took) await new Promise<void>((resolve) => {
+      if (!took && !this.nudged) await new Promise<void>((resolve) => {
         this.wake = resolve;
         setTimeout(resolve, IDLE_POLL_MS);
       });
@@ -128,7 +140,7 @@ export class RunnerPool {
     const cancel = new AbortController();
     const done = this.process(worker, job, token, cancel).finally(() => {
       this.running.delete(jobId);
-      this.wake?.();
+      this.nudge();
     });
     this.running.set(jobId, { cancel, done });
   }
@@ -192,7 +204,7 @@ export class RunnerPool {
   async close(waitMs = 10_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.wake?.();
+    this.nudge();
     await this.loopDone;
     await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, waitMs))]);
     await Promise.allSettled(this.workers.map(({ worker }) => worker.close(true)));

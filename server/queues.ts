@@ -4,7 +4,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BuildPayload, BuildResult, RunPayload, RunResult } from '../schemas/index.js';
 import type { QueueConfig } from './config.js';
-import { BUILD_QUEUE, runQueueName, buildJobId, runJobId } from '../common/queues.js';
+import { BUILD_QUEUE, runQueueName, runsChannel, buildJobId, runJobId } from '../common/queues.js';
 
 const KEEP = { age: 30 * 24 * 3600, count: 100_000 };
 /** Past this many waiting jobs, a position is reported as "more than". */
@@ -15,8 +15,8 @@ export class Queues {
   private readonly runs = new Map<string, Queue<RunPayload, RunResult>>();
 
   constructor(
-    connection: Redis,
-    prefix: string,
+    private readonly connection: Redis,
+    private readonly prefix: string,
     private readonly queues: readonly QueueConfig[],
   ) {
     this.build = new Queue(BUILD_QUEUE, { connection, prefix });
@@ -44,6 +44,8 @@ export class Queues {
 
   async enqueueRun(payload: RunPayload): Promise<void> {
     await this.run(payload.queue).add('run', payload, { jobId: runJobId(payload.jobId), attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
+    // Only a hint: a runner that misses it finds the job at its next poll.
+    await this.connection.publish(runsChannel(this.prefix), payload.queue).catch(() => undefined);
   }
 
   getRunJob(queue: string, jobId: number): Promise<Job<RunPayload, RunResult> | undefined> {
