@@ -1,6 +1,6 @@
 // Pushes with the real git client, the way a provider does.
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
@@ -27,8 +27,13 @@ export function fixtureRepo(name: string, edit?: (dir: string) => void): string 
   return repoFrom(join(packageRoot(), 'test', 'fixtures', name), edit);
 }
 
+/** Work trees made by this test process, removed when it exits. */
+const made: string[] = [];
+process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function repoFrom(source: string, edit?: (dir: string) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'allgo-push-'));
+  made.push(dir);
   cpSync(source, dir, { recursive: true });
   execFileSync('git', ['init', '-q', '-b', 'main', dir], { env: GIT_ENV });
   edit?.(dir);
