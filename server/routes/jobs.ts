@@ -49,8 +49,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const fields: Record<string, string> = {};
       const names = new Set<string>();
       let total = 0;
-      let parts: AsyncIterableIterator<Multipart>;
-      parts = req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 100, fieldSize: MB } });
+      const parts: AsyncIterableIterator<Multipart> = req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 100, fieldSize: MB } });
       try {
         for await (const part of parts) {
           if (part.type === 'field') {
