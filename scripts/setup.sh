@@ -25,7 +25,7 @@ DEFAULT_MIRROR=http://deb.debian.org/debian
 LOCK=/tmp/allgo-setup.lock
 APT_LOG=/tmp/allgo-setup-apt.log
 DOCKERD_LOG=/var/log/allgo-dockerd.log
-SRC_DIRS=(server builder runner cli schemas common)
+SRC_DIRS=(server builder runner cli client schemas common)
 
 ACTED=0
 say() { printf 'allgo setup: %s\n' "$*"; ACTED=1; }

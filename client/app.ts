@@ -1,0 +1,63 @@
+// One app, run like A||GO's Python client does it: `new App('ndsafir').run({files, params})`
+// submits, follows the job to its end and downloads its results.
+import { AllgoClient, inputName, type ClientOptions, type InputFile, type Output } from './api.js';
+import { followJob } from './follow.js';
+import type { AppDetail, JobCreated, JobStateEvent, JobStatus } from './types.js';
+
+export interface RunOptions {
+  /** Input files: paths on disk (sent under their base names) or named bytes. */
+  files?: InputFile[];
+  /** The parameter string, split like a shell would on the server (no shell runs it). */
+  params?: string;
+  /** Default: the latest ready version. */
+  version?: string;
+  /** Default: the app's queue. */
+  queue?: string;
+  onLog?: (text: string) => void;
+  onState?: (state: JobStateEvent) => void;
+  onSubmitted?: (job: JobCreated) => void;
+  onUploadProgress?: (sent: number, total: number) => void;
+  /** Where results are saved (default: the current directory). Inputs are not downloaded back. */
+  outDir?: string;
+  /** false: leave the results on the server. */
+  download?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The finished job, and the result files saved on disk. */
+export type FinishedJob = JobStatus & { outputs: Output[] };
+
+export class App {
+  readonly client: AllgoClient;
+
+  /** Credentials not given come from ALLGO_URL / ALLGO_TOKEN, ~/.allgo_token, then `allgo login`'s file. */
+  constructor(
+    readonly name: string,
+    opts: ClientOptions | AllgoClient = {},
+  ) {
+    this.client = opts instanceof AllgoClient ? opts : new AllgoClient(opts);
+  }
+
+  info(): Promise<AppDetail> {
+    return this.client.app(this.name);
+  }
+
+  /** Resolves once the job has finished, whatever its result: check `result` ('success', …). */
+  async run(opts: RunOptions = {}): Promise<FinishedJob> {
+    const files = opts.files ?? [];
+    const submitted = await this.client.submit({
+      app: this.name,
+      files,
+      params: opts.params,
+      version: opts.version,
+      queue: opts.queue,
+      onUploadProgress: opts.onUploadProgress,
+      signal: opts.signal,
+    });
+    opts.onSubmitted?.(submitted);
+    const job = await followJob(this.client, submitted.id, { onLog: opts.onLog, onState: opts.onState, signal: opts.signal });
+    const outputs =
+      opts.download === false ? [] : await this.client.downloadAll(job, opts.outDir ?? process.cwd(), { skip: files.map(inputName), signal: opts.signal });
+    return { ...job, outputs };
+  }
+}
