@@ -1,0 +1,108 @@
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { App, inputName, type AllgoClient, type FinishedJob, type JobCreated } from '../../client/index.js';
+import { parse, client, CliError, UsageError, CONNECTION_HELP, CONNECTION_OPTIONS, type Command } from '../lib/command.js';
+import { EXIT, exitCodeOf } from '../lib/exit-codes.js';
+import { progressBar } from '../lib/progress.js';
+
+export const run: Command = {
+  name: 'run',
+  summary: 'submit a job (--wait: stream its log, then download its results)',
+  help: `usage: allgo run APP [FILE…] [--param "…" | --preset NAME] [--version V] [--queue Q]
+                 [--wait [--out DIR]]
+
+Uploads the files as the job's inputs. Without --wait, prints the job's id and returns.
+
+  --param "…"      the parameter string, split like a shell would on the server
+  --preset NAME    use one of the app's presets (see "allgo app APP")
+  --version V      default: the latest ready version
+  --queue Q        default: the app's queue
+  --wait           stream the log to stdout until the job ends, then download its results
+                   (its inputs excepted) and exit 0 only if it succeeded (4 error, 5 timeout,
+                   6 cancelled)
+  --out DIR        where --wait saves the results (default: the current directory)
+${CONNECTION_HELP}`,
+
+  async run(args) {
+    const parsed = parse(
+      this,
+      args,
+      {
+        ...CONNECTION_OPTIONS,
+        param: { type: 'string' },
+        preset: { type: 'string' },
+        version: { type: 'string' },
+        queue: { type: 'string' },
+        wait: { type: 'boolean' },
+        out: { type: 'string' },
+      },
+      { min: 1, max: Infinity, names: 'the app name' },
+    );
+    if (!parsed) return EXIT.ok;
+    const { values, positionals } = parsed;
+    const [name, ...files] = positionals;
+    if (values.param !== undefined && values.preset !== undefined) throw new UsageError('give --param or --preset, not both');
+    if (values.out !== undefined && !values.wait) throw new UsageError('--out is for --wait (or use "allgo get ID --out DIR" later)');
+    const total = await inputSize(files);
+    const api = client(values);
+    const params = values.preset !== undefined ? await presetParams(api, name, values.preset) : values.param;
+
+    const bar = progressBar(process.stderr, total);
+    const common = { files, params, version: values.version, queue: values.queue, onUploadProgress: bar ? bar.update : undefined };
+    if (!values.wait) {
+      const submitted = await api.submit({ app: name, ...common }).finally(() => bar?.done());
+      process.stdout.write(`${submitted.id}\n`);
+      process.stderr.write(`allgo: job ${submitted.id} submitted; follow it with "allgo logs ${submitted.id} -f"\n`);
+      return EXIT.ok;
+    }
+
+    const outDir = resolve(values.out ?? '.');
+    let submitted: JobCreated | null = null;
+    // Ctrl-C leaves the job running on the server, and says how to get back to it.
+    const onInterrupt = () => {
+      process.stderr.write(submitted ? `\nallgo: job ${submitted.id} goes on; "allgo logs ${submitted.id} -f" follows it, "allgo cancel ${submitted.id}" stops it\n` : '\n');
+      process.exit(130);
+    };
+    process.once('SIGINT', onInterrupt);
+    let job: FinishedJob;
+    try {
+      job = await new App(name, api).run({
+        ...common,
+        outDir,
+        onSubmitted: (s) => {
+          submitted = s;
+          bar?.done();
+          process.stderr.write(`allgo: job ${s.id} submitted; waiting for it to finish (Ctrl-C leaves it running)\n`);
+        },
+        onLog: (text) => process.stdout.write(text),
+      });
+    } finally {
+      bar?.done();
+      process.off('SIGINT', onInterrupt);
+    }
+    const saved = job.outputs.map((o) => relative(process.cwd(), o.path) || o.path);
+    const outcome = job.result === 'success' ? 'succeeded' : `ended with ${job.result ?? job.state}${job.message ? `: ${job.message}` : ''}`;
+    process.stderr.write(`allgo: job ${job.id} ${outcome}${saved.length ? `; saved ${saved.join(', ')}` : ''}\n`);
+    return exitCodeOf(job.result);
+  },
+};
+
+async function inputSize(files: string[]): Promise<number> {
+  let total = 0;
+  const names = new Set<string>();
+  for (const f of files) {
+    const s = await stat(f).catch(() => null);
+    if (!s?.isFile()) throw new CliError(`${f}: no such file (inputs are files; a folder can be sent as an archive)`, EXIT.usage);
+    if (names.has(inputName(f))) throw new CliError(`two inputs are named ${inputName(f)}: the job's folder is flat, so rename one`, EXIT.usage);
+    names.add(inputName(f));
+    total += s.size;
+  }
+  return total;
+}
+
+async function presetParams(api: AllgoClient, app: string, preset: string): Promise<string> {
+  const found = (await api.app(app)).presets;
+  const p = found.find((x) => x.name === preset);
+  if (!p) throw new CliError(`${app} has no preset "${preset}"${found.length ? `: use one of ${found.map((x) => x.name).join(', ')}` : ' (it has none)'}`, EXIT.usage);
+  return p.params;
+}
