@@ -71,6 +71,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         queues: config.queues.map((q) => q.name),
         slots: config.runnerConcurrency,
         lockDurationMs: config.lockDurationMs,
+        datastoreDir: join(config.dataDir, 'datastore'),
         options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
         log: log.child({ role: 'runner' }),
       });

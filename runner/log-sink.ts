@@ -1,7 +1,7 @@
 // Where a job's output goes: allgo.log (stdout and stderr as they came) and the live stream,
 // up to a size limit past which the log is cut with a visible marker and the job goes on.
 import { constants, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, lstat, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { LogWriter } from '../common/log-stream.js';
 
@@ -19,6 +19,7 @@ export class LogSink extends Writable {
   private written = 0;
   private truncated = false;
   private done = false;
+  private broken = false;
 
   private constructor(
     private readonly file: WriteStream,
@@ -31,24 +32,23 @@ export class LogSink extends Writable {
     super();
     // Output the engine sends after finish() is dropped, not an error.
     this.on('error', () => undefined);
+    // A full disk must not take the runner down: the log stops, the job goes on.
+    file.on('error', () => (this.broken = true));
   }
 
   /** A fresh log, or, when re-attaching, one that continues the existing file. */
   static async open(path: string, live: LogWriter, limit: number, resume: boolean, fence: Fence = ALWAYS_OWNER): Promise<LogSink> {
-    // The job can write its folder: never follow a link it may have put in the log's place.
-    const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW } = constants;
+    // The job can write its folder: never follow a link it put in the log's place, never
+    // block on a FIFO (O_NONBLOCK), and never read its content back, only its size.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
     // O_APPEND: should two runners ever write at once, neither overwrites the other.
-    if (!resume) return new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW), live, limit, 0, fence);
-    let previous = '';
-    try {
-      const h = await open(path, constants.O_RDONLY | O_NOFOLLOW);
-      previous = await h.readFile('utf8').finally(() => h.close());
-    } catch {
-      previous = '';
-    }
-    const size = Buffer.byteLength(previous);
-    const cut = previous.includes('[allgo] log truncated at');
-    const sink = new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW), live, limit, cut ? Number.POSITIVE_INFINITY : size, fence);
+    if (!resume) return new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_NONBLOCK), live, limit, 0, fence);
+    const existing = await lstat(path).catch(() => null);
+    if (existing && !existing.isFile()) await rm(path, { force: true, recursive: true });
+    const size = existing?.isFile() ? existing.size : 0;
+    // A log at its limit was cut: what follows is not kept.
+    const cut = size >= limit;
+    const sink = new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK), live, limit, cut ? Number.POSITIVE_INFINITY : size, fence);
     sink.written = size;
     sink.truncated = cut;
     return sink;
@@ -58,7 +58,7 @@ export class LogSink extends Writable {
     // A runner frozen past its claim must not write what the runner that took over writes too:
     // hold the chunk until a renewal confirms the claim, drop it once it is known lost.
     const verdict = this.fence();
-    if (verdict === 'lost' || this.done) return done();
+    if (verdict === 'lost' || this.done || this.broken) return done();
     if (verdict === 'unsure') {
       setTimeout(() => this._write(chunk, enc, done), 50);
       return;
@@ -88,10 +88,13 @@ export class LogSink extends Writable {
     if (this.done) return;
     await new Promise<void>((resolve) => this.end(() => resolve()));
     this.done = true;
-    if (note && this.fence() === 'owner') {
+    if (note && this.fence() === 'owner' && !this.broken) {
       this.live.write(note);
       await new Promise((resolve) => this.file.write(note, resolve));
     }
-    await new Promise<void>((resolve) => this.file.end(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.file.once('error', () => resolve());
+      this.file.end(() => resolve());
+    });
   }
 }

@@ -3,6 +3,8 @@
 // over all runners. It renews its claim on each running job; a runner that dies loses its
 // claim, BullMQ hands the job to another runner, which re-attaches to the container.
 import { hostname } from 'node:os';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Worker, Job } from 'bullmq';
 import type Docker from 'dockerode';
@@ -30,6 +32,8 @@ export interface RunnerDeps {
   queues: readonly string[];
   slots: number;
   lockDurationMs: number;
+  /** <data dir>/datastore: the only place a job folder may be (same path on every host). */
+  datastoreDir: string;
   options: Omit<RunOptions, 'instance'>;
   log: Logger;
 }
@@ -153,12 +157,21 @@ export class RunnerPool {
       await job.moveToFailed(new Error(`bad run payload: ${JSON.stringify(this.validate.errors)}`), token, false).catch(() => undefined);
       return;
     }
+    // Whoever can write to Redis could name any host folder: mount only the job's own.
+    const expected = await realpath(join(this.deps.datastoreDir, String(p.jobId))).catch(() => null);
+    if (!expected || (await realpath(p.workdir).catch(() => null)) !== expected) {
+      log.error({ workdir: p.workdir }, 'refused a job whose folder is not its datastore folder');
+      await job.moveToFailed(new Error(`refused: its folder ${p.workdir} is not in this runner's datastore (${this.deps.datastoreDir})`), token, false).catch(() => undefined);
+      return;
+    }
     const lost = new AbortController();
     let renewedAt = Date.now();
     const renew = setInterval(async () => {
       try {
         if ((await job.extendLock(token, this.deps.lockDurationMs)) === 0) lost.abort();
         else renewedAt = Date.now();
+        // The announcement of a cancel can be missed (subscriber reconnecting); the key is not.
+        if (!cancel.signal.aborted && (await redis.exists(abortKey(prefix, p.jobId))) === 1) cancel.abort();
       } catch (err) {
         // Redis away: keep trying; if another runner took the job meanwhile, the next renewal says so.
         log.warn({ err }, 'could not renew the job lock');
@@ -193,6 +206,8 @@ export class RunnerPool {
       log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
     } catch (err) {
       log.error({ err }, 'job failed in the runner');
+      // Left alone, its container would run on with no time or output limit.
+      if (!lost.signal.aborted) await removeJobContainer(this.deps.docker, this.options!.instance, p.jobId);
       await live.end();
       await job.moveToFailed(err as Error, token, false).catch((e) => log.warn({ err: e }, 'could not report the failure'));
     } finally {

@@ -103,8 +103,14 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     () => void kill({ result: 'timeout', message: `killed: time limit of ${formatDuration(p.timeLimitMs)} (queue ${p.queue}) exceeded` }),
     Math.max(p.timeLimitMs - elapsed, 0),
   );
-  const onCancel = () => void hooks.setVerdict({ result: 'aborted', message: 'cancelled while running; its files so far are kept' }).then(() => container.stop({ t: 3 }).catch(() => undefined));
+  const onCancel = () =>
+    void hooks
+      .setVerdict({ result: 'aborted', message: 'cancelled while running; its files so far are kept' })
+      .catch(() => undefined)
+      .then(() => container.stop({ t: 3 }).catch(() => undefined));
   hooks.cancel.addEventListener('abort', onCancel, { once: true });
+  // A cancel that came while the container was starting has no listener to call: act on it.
+  if (hooks.cancel.aborted) onCancel();
   const watcher = setInterval(async () => {
     const used = await dirSize(p.workdir, opts.outputLimitBytes + 1);
     if (used > opts.outputLimitBytes) {

@@ -400,6 +400,10 @@ export interface AllgoConfigFile {
   port?: number;
   host?: string;
   public_url?: string;
+  /**
+   * Where builders on other hosts reach the server (default: loopback, for builders on this host).
+   */
+  internal_url?: string;
   redis_url?: string;
   /**
    * Prefix of every Redis key (lets several instances share one Redis).
@@ -494,6 +498,9 @@ export interface AllgoConfigFile {
  */
 export interface RunPayload {
   jobId: number;
+  /**
+   * The version's image id (sha256:…), or its allgo/<app>:<version> tag.
+   */
   image: string;
   /**
    * Entrypoint followed by the job's parameters, already split; never given to a shell.

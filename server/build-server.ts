@@ -127,7 +127,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const preReceive = new PreReceive({
     ...deps,
     sources,
-    contextUrl: (versionId) => `${internalBase()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
+    contextUrl: (versionId) => `${config.internalUrl ?? internalBase()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
   });
 
   const retention = new RetentionSweeper(store, datastore, config.retentionMs, deps.log.child({ role: 'retention' }));

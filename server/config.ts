@@ -20,6 +20,8 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
+  /** Where builders fetch sources from; null: this server's loopback address. */
+  internalUrl: string | null;
   dataDir: string;
   redisUrl: string | null;
   redisPrefix: string;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     port,
     host,
     publicUrl,
+    internalUrl: (env.ALLGO_INTERNAL_URL ?? merged.internal_url ?? '').replace(/\/+$/, '') || null,
     dataDir,
     redisUrl: env.REDIS_URL ?? merged.redis_url ?? null,
     redisPrefix: env.ALLGO_REDIS_PREFIX ?? merged.redis_prefix ?? 'allgo',

@@ -72,12 +72,18 @@ export class Datastore {
     return openRegular(join(this.jobDir(jobId), name));
   }
 
-  /** A file's whole text (e.g. allgo.log), or '' when there is no such regular file. */
-  async readText(jobId: number, name: string): Promise<string> {
+  /**
+   * The start of a file's text (e.g. allgo.log), at most `maxBytes`; '' when there is no
+   * such regular file. Bounded: the job wrote this file and may have made it huge.
+   */
+  async readText(jobId: number, name: string, maxBytes: number): Promise<string> {
     const f = await this.open(jobId, name);
     if (!f) return '';
     try {
-      return await f.handle.readFile('utf8');
+      const buf = Buffer.alloc(Math.min(f.size, maxBytes));
+      const { bytesRead } = await f.handle.read(buf, 0, buf.length, 0);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      return f.size > maxBytes ? `${text}\n[allgo] ${f.size - maxBytes} more bytes: download the file for the rest\n` : text;
     } finally {
       await f.handle.close();
     }

@@ -93,7 +93,9 @@ export class OutcomeRecorder {
     const job = await queues.build.getJob(buildJobId(versionId));
     let outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string } | null = null;
     if (!job) {
-      if (sweeping) outcome = { state: 'failed', error: 'the build was lost by the queue (was Redis reset?); push again' };
+      // A version just recorded may not be queued yet (its push is adding it): give it time.
+      const settled = Date.now() - Date.parse(version.createdAt) > NEW_JOB_GRACE_MS;
+      if (sweeping && settled) outcome = { state: 'failed', error: 'the build was lost by the queue (was Redis reset?); push again' };
     } else {
       const state = await job.getState();
       if (state === 'completed') outcome = { state: 'ready', imageId: (job.returnvalue as BuildResult).imageId };
@@ -113,6 +115,11 @@ export class OutcomeRecorder {
     const { store, queues, events } = this.deps;
     const row = store.jobs.byId(jobId);
     if (!row || !['waiting', 'running', 'aborting', 'new'].includes(row.state)) return;
+    if (!queues.has(row.queue)) {
+      store.jobs.finish(jobId, { result: 'error', exitCode: null, message: `its queue "${row.queue}" was removed from the configuration; submit it again` });
+      events.emit('job', jobId);
+      return;
+    }
     const job = await queues.getRunJob(row.queue, jobId).catch(() => undefined);
     if (!job) {
       // 'new' jobs are between insert and enqueue in a live request: leave those to it,

@@ -32,6 +32,10 @@ export class Queues {
     }
   }
 
+  has(queue: string): boolean {
+    return this.runs.has(queue);
+  }
+
   run(queue: string): Queue<RunPayload, RunResult> {
     const q = this.runs.get(queue);
     if (!q) throw new Error(`no queue "${queue}"`);
@@ -48,12 +52,13 @@ export class Queues {
     await this.connection.publish(runsChannel(this.prefix), payload.queue).catch(() => undefined);
   }
 
-  getRunJob(queue: string, jobId: number): Promise<Job<RunPayload, RunResult> | undefined> {
-    return this.run(queue).getJob(runJobId(jobId));
+  async getRunJob(queue: string, jobId: number): Promise<Job<RunPayload, RunResult> | undefined> {
+    return this.runs.get(queue)?.getJob(runJobId(jobId));
   }
 
   /** 1 for the next job to start; null when not waiting. */
   async position(queue: string, jobId: number): Promise<{ position: number | null; more: boolean }> {
+    if (!this.runs.has(queue)) return { position: null, more: false };
     const ids = (await this.run(queue).getWaiting(0, POSITION_SCAN - 1)).map((j) => j?.id).reverse();
     const i = ids.indexOf(runJobId(jobId));
     return i >= 0 ? { position: i + 1, more: false } : { position: null, more: ids.length >= POSITION_SCAN };

@@ -1,6 +1,7 @@
 // Routes only allgo's own parts call: the pre-receive hook relay, and builders fetching a
 // commit's source. Both are authenticated with secrets the server made, never user tokens.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual as same } from '../../common/safe-equal.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import type { Repos, GitEnv } from './repos.js';
@@ -15,7 +16,6 @@ export interface InternalDeps {
   secret: string;
 }
 
-const same = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export const signSource = (secret: string, versionId: number): string => createHmac('sha256', secret).update(`source:${versionId}`).digest('hex');
 

@@ -70,6 +70,12 @@ export class PreReceive {
         return 1;
       }
     }
+    if (!main && !this.deps.store.apps.byName(push.app)) {
+      // The first push of an app must be main: it creates the app and makes the pusher its
+      // owner. Storing branches first would leave a repository nobody owns.
+      say(`allgo: "${push.app}" is not an app yet: push main first (it creates the app and publishes it)\n`);
+      return 1;
+    }
     if (!main) {
       say(`allgo: stored ${updates.map((u) => u.ref.replace(/^refs\/(heads|tags)\//, '')).join(', ')}; only pushes to main are published\n`);
       return 0;
@@ -129,7 +135,12 @@ export class PreReceive {
     if (this.buildLock.isHeld(push.app)) say(`allgo: another push of ${push.app} is building; waiting for it to finish…\n`);
     const release = await this.buildLock.acquire(push.app);
     try {
-      app ??= store.apps.byName(push.app) ?? store.apps.create(push.app, push.user.id, manifest.private ?? false);
+      // Another first push may have created the app while this one waited: check again.
+      app = store.apps.byName(push.app) ?? store.apps.create(push.app, push.user.id, manifest.private ?? false);
+      if (app.ownerId !== push.user.id && !push.user.isAdmin) {
+        say(`allgo: app "${push.app}" belongs to ${app.ownerName}: only its owner can push to it\n`);
+        return 1;
+      }
       const existing = store.versions.byLabel(app.id, manifest.version);
       if (existing?.state === 'ready') {
         if (existing.commit === commit) {

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store, User } from '../store/index.js';
-import { authenticate, mayCreateApps, mayManage } from '../auth.js';
+import { authenticate, mayCreateApps, mayManage, maySee } from '../auth.js';
 import { APP_NAME_RULE, isValidAppName } from '../store/apps.js';
 import type { Repos } from './repos.js';
 import type { PushContext } from './pre-receive.js';
@@ -57,6 +57,11 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
         return null;
       }
       return { user, app: name };
+    }
+    if (existing && !maySee(user, existing)) {
+      // A private app is invisible to others, here too.
+      refuse(reply, 404, `no app "${name}" you can push to`);
+      return null;
     }
     if (existing && !mayManage(user, existing)) {
       refuse(reply, 403, `app "${name}" belongs to ${existing.ownerName}: only its owner can push to it`);

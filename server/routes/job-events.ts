@@ -11,7 +11,11 @@ import { type ApiDeps, requireUser } from './context.js';
 import { contentResponse, errors, jobIdParams } from './api-schemas.js';
 
 const KEEPALIVE_MS = 15_000;
+/** What an SSE replay of a finished job's log file sends at most (the log endpoint has it all). */
+const SSE_FILE_MAX = 16 * 1024 * 1024;
 const STREAM_ID = /^\d+-\d+$/;
+/** States after which no more log comes. */
+const ENDED = new Set(['done', 'archived', 'deleted']);
 
 export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, redis, events, config, datastore } = deps;
@@ -58,15 +62,16 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     try {
       const key = runLogKey(config.redisPrefix, id);
       const fromRedis = (await redis.exists(key)) === 1;
-      if (fromRedis || last.state !== 'done') {
-        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || store.jobs.byId(id)?.state === 'done');
+      const ended = () => ENDED.has(store.jobs.byId(id)?.state ?? 'deleted');
+      if (fromRedis || !ENDED.has(last.state)) {
+        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || ended());
       } else if (!resumeFrom) {
         // The live copy has expired: the log file is the record.
-        const text = await datastore.readText(id, LOG_FILE);
+        const text = await datastore.readText(id, LOG_FILE, SSE_FILE_MAX);
         if (text) send('log', text, 'file');
       }
       // The outcome is recorded after the log ends: wait for it (bounded) so the last event is final.
-      for (let i = 0; i < 50 && !closed && store.jobs.byId(id)?.state !== 'done'; i++) await events.next('job', id, 200);
+      for (let i = 0; i < 50 && !closed && !ended(); i++) await events.next('job', id, 200);
       const end = store.jobs.byId(id);
       if (end) send('state', state(end));
       send('end', {});

@@ -100,7 +100,8 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         await queues.enqueueRun(
           {
             jobId: job.id,
-            image: version.image,
+            // By id, not tag: a tag can be moved (another installation on the engine, a rebuild).
+            image: version.imageId ?? version.image,
             argv,
             workdir,
             memoryMb: manifest.memory ?? 1024,
@@ -189,8 +190,10 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     }
     if (job.state === 'new' || job.state === 'waiting') {
       const queued = await queues.getRunJob(job.queue, job.id);
-      // remove() refuses a job a runner has just locked: that one is cancelled as running.
-      const removed = queued ? await queued.remove().then(() => true, () => false) : true;
+      const state = queued ? await queued.getState() : 'missing';
+      // Only a job still in line is removed; one a runner took (or just finished) is not.
+      // remove() also refuses a job a runner locked meanwhile: that one is cancelled as running.
+      const removed = ['waiting', 'prioritized', 'delayed', 'missing'].includes(state) && (queued ? await queued.remove().then(() => true, () => false) : true);
       if (removed) {
         store.jobs.finish(job.id, { result: 'aborted', exitCode: null, message: 'cancelled before it started' });
         deps.events.emit('job', job.id);
@@ -209,7 +212,11 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     { schema: { tags: ['jobs'], summary: 'The job\'s log so far', params: jobIdParams, response: { 200: textResponse('allgo.log: stdout and stderr as they came'), ...errors(401, 404) } } },
     async (req, reply) => {
     const job = visibleJob(req.params.id, requireUser(req));
-    return reply.type('text/plain; charset=utf-8').send(await datastore.readText(job.id, LOG_FILE));
+    const f = await datastore.open(job.id, LOG_FILE);
+    reply.type('text/plain; charset=utf-8');
+    if (!f) return reply.send('');
+    reply.header('content-length', f.size);
+    return reply.send(f.handle.createReadStream());
   },
   );
 

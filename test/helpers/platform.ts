@@ -14,6 +14,9 @@ import { startRoles, type Running } from '../../cli/roles.js';
 export interface Platform {
   url: string;
   dataDir: string;
+  /** This platform's Redis key prefix and URL (each test platform has its own prefix). */
+  redisPrefix: string;
+  redisUrl: string;
   adminToken: string;
   running: Running;
   /** Creates a user through the API; returns its token. */
@@ -51,6 +54,8 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
   return {
     url,
     dataDir,
+    redisPrefix: config.redisPrefix,
+    redisUrl: config.redisUrl!,
     adminToken,
     running,
     api,

@@ -112,6 +112,26 @@ describe('pushes that are refused', () => {
     expect((await versions(app)).map((v) => v.version)).toEqual(['1.0']);
   });
 
+  it('refuses a branch pushed to a name that is no app yet: main comes first and makes the owner', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe');
+    const r = await push(repo, p.url, app, 'admin', p.adminToken, 'main:refs/heads/dev');
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`"${app}" is not an app yet: push main first`);
+  });
+
+  it('keeps a private app invisible to other users, over git too', async () => {
+    const app = newApp();
+    const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'allgo.yaml'), 'private: true\n'));
+    expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
+    const name = uniqueName('prov');
+    const token = await p.addUser(name, { email: `${name}@lab.example` });
+    const r = await push(fixtureRepo('probe'), p.url, app, name, token);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`no app "${app}" you can push to`);
+    expect(r.output).not.toContain('belongs to');
+  });
+
   it('lets only the owner push to an app, and only providers create apps', async () => {
     const app = newApp();
     expect((await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken)).code).toBe(0);

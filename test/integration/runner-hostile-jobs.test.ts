@@ -122,6 +122,30 @@ describe('hostile jobs end with a clear result', () => {
     expect(await (await p.api(`/api/v1/jobs/${job.id}/log`, { token: p.adminToken })).text()).not.toContain(readFileSync('/etc/hostname', 'utf8').trim() + '\n');
   });
 
+  it('refuses a forged run payload that names a host folder instead of the job folder', async () => {
+    const { Queue } = await import('bullmq');
+    const { Redis } = await import('ioredis');
+    const connection = new Redis(p.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue('run-standard', { connection, prefix: p.redisPrefix });
+    try {
+      const job = await queue.add(
+        'run',
+        { jobId: 987654, image: `allgo/${probe}:1.0`, argv: ['/usr/local/bin/probe', 'bash', 'ls /job > /job/owned'], workdir: '/', memoryMb: 64, timeLimitMs: 10_000, queue: 'standard', logKey: `${p.redisPrefix}:forged` },
+        { jobId: 'job-987654' },
+      );
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'failed' && state !== 'completed'; i++) {
+        state = await job.getState();
+        if (state !== 'failed') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe('failed');
+      expect((await queue.getJob('job-987654'))!.failedReason).toContain('refused');
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   it('and after all that, the next job runs normally', async () => {
     const { job, log } = await run('echo still fine');
     expect(job).toMatchObject({ result: 'success', exit_code: 0 });

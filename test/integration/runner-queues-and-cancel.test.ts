@@ -154,6 +154,9 @@ describe('retention', () => {
       const archived = await get(id, short);
       expect(archived).toMatchObject({ status: 'archived', result: 'success', exit_code: 0, files: [] });
       expect((await fetch(url)).status).toBe(410);
+      // Its event stream ends at once instead of waiting for a log that will never come.
+      const events = await fetch(`${short.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Token token=${short.adminToken}` }, signal: AbortSignal.timeout(15_000) });
+      expect(await events.text()).toContain('event: end');
     } finally {
       await short.close();
     }

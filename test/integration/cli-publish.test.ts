@@ -1,0 +1,150 @@
+// A provider's path with the compiled CLI: `allgo init` scaffolds an app, `allgo remote` adds a
+// git remote with no token in its URL, and a plain `git push allgo main` publishes it with
+// no prompt, the token coming from `allgo credential`. Real git, real builds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { commitAll, fixtureRepo, git, push } from '../helpers/git.js';
+import { allgo, assertCliBuilt, exec, tempDir, tempHome } from '../helpers/cli.js';
+import { parseManifest } from '../../server/manifest.js';
+import { createValidators } from '../../schemas/index.js';
+
+let p: Platform;
+const apps: string[] = [];
+
+beforeAll(async () => {
+  assertCliBuilt();
+  p = await startPlatform();
+});
+afterAll(async () => {
+  await p?.close();
+  removeImages(apps);
+});
+
+/** A provider signed in with `allgo login`, as a person would be. */
+async function provider(): Promise<{ home: string; token: string }> {
+  const token = await p.addUser(uniqueName('prov'), { provider: true });
+  const home = tempHome();
+  const r = await allgo(['login', '--url', p.url, '--token', token], { home });
+  expect(r.code, r.stderr).toBe(0);
+  return { home, token };
+}
+
+/** Every file under `dir`, recursively. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+
+describe('allgo init', () => {
+  it('writes an allgo.yaml the platform accepts and a Dockerfile, and never overwrites them without --force', async () => {
+    const dir = tempDir('allgo-init-');
+    const r = await allgo(['init', '--yes', '--name', 'wc', '--entrypoint', '/opt/wc/count.sh', '--title', 'Word: "count"', '--tag', 'text', '--memory', '128'], { home: tempHome(), cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('wrote allgo.yaml and Dockerfile for wc 1.0');
+    const { manifest } = parseManifest(readFileSync(join(dir, 'allgo.yaml')), createValidators().manifest);
+    expect(manifest).toMatchObject({ version: '1.0', entrypoint: '/opt/wc/count.sh', title: 'Word: "count"', tags: ['text'], memory: 128 });
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/^FROM debian:bookworm\n[\s\S]*^COPY \. \/opt\/wc$/m);
+
+    writeFileSync(join(dir, 'allgo.yaml'), 'mine\n');
+    const again = await allgo(['init', '--yes', '--entrypoint', '/x'], { home: tempHome(), cwd: dir });
+    expect(again).toMatchObject({ code: 1, stderr: 'allgo: allgo.yaml and Dockerfile already exist here: edit them, or pass --force to replace them\n' });
+    expect(readFileSync(join(dir, 'allgo.yaml'), 'utf8')).toBe('mine\n');
+    expect((await allgo(['init', '--yes', '--force', '--name', 'wc', '--entrypoint', '/x'], { home: tempHome(), cwd: dir })).code).toBe(0);
+    expect(readFileSync(join(dir, 'allgo.yaml'), 'utf8')).toContain('entrypoint: "/x"');
+  });
+
+  it('asks for what the flags do not say, proposing the one executable file as the entrypoint', async () => {
+    const dir = tempDir('allgo-init-');
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    // name, title, version, entrypoint, memory: take the defaults but the title.
+    const r = await allgo(['init', '--name', 'asked'], { home: tempHome(), cwd: dir, input: 'Asked App\n\n\n\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('entrypoint (run for each job) [/opt/asked/run.sh]: ');
+    const { manifest } = parseManifest(readFileSync(join(dir, 'allgo.yaml')), createValidators().manifest);
+    expect(manifest).toMatchObject({ title: 'Asked App', version: '1.0', entrypoint: '/opt/asked/run.sh', memory: 1024 });
+  });
+
+  it('refuses values the schema would refuse, before writing anything', async () => {
+    const dir = tempDir('allgo-init-');
+    const r = await allgo(['init', '--yes', '--name', 'x1', '--entrypoint', '/x', '--memory', '5'], { home: tempHome(), cwd: dir });
+    expect(r).toMatchObject({ code: 2, stderr: 'allgo: these values would not make a valid allgo.yaml: `memory` must be >= 16\n' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('allgo remote, then git push', () => {
+  it('pushes test/fixtures/probe with no token in the remote URL or in .git, and no prompt', async () => {
+    const { home, token } = await provider();
+    const app = uniqueName('probe');
+    apps.push(app);
+    const repo = fixtureRepo('probe');
+    const r = await allgo(['remote', app], { home, cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`remote "allgo" → ${p.url}/git/${app}.git (your first push of main creates ${app})\npush with: git push allgo main\n`);
+    expect(git(repo, 'remote', 'get-url', 'allgo').trim()).toBe(`${p.url}/git/${app}.git`);
+    for (const f of filesUnder(join(repo, '.git'))) expect(readFileSync(f).includes(token), f).toBe(false);
+
+    const pushed = await exec('git', ['push', 'allgo', 'main'], { home, cwd: repo });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toContain(`published ${app} 1.0`);
+
+    const ran = await allgo(['run', app, '--param', 'args pushed', '--wait', '--out', tempDir('allgo-out-')], { home });
+    expect(ran).toMatchObject({ code: 0, stdout: 'arg=pushed\n' });
+
+    // The helper is what authenticates: without it git has no credentials, and does not prompt.
+    git(repo, 'config', '--local', '--unset-all', `credential.${p.url}/git/.helper`);
+    commitAll(repo, 'second');
+    const refused = await exec('git', ['push', 'allgo', 'main'], { home, cwd: repo, timeoutMs: 30_000 });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/terminal prompts disabled|Authentication failed/);
+  });
+
+  it('publishes and runs what allgo init scaffolded', async () => {
+    const { home } = await provider();
+    const app = uniqueName('hello');
+    apps.push(app);
+    const dir = tempDir('allgo-scaffold-');
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho "hello $1" > hello.txt\necho "said hello to $1"\n');
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    expect((await allgo(['init', '--yes', '--name', app, '--entrypoint', `/opt/${app}/run.sh`, '--memory', '64'], { home, cwd: dir })).code).toBe(0);
+    git(dir, 'init', '-q', '-b', 'main');
+    commitAll(dir, 'scaffolded');
+    expect((await allgo(['remote', app], { home, cwd: dir })).code).toBe(0);
+    const pushed = await exec('git', ['push', 'allgo', 'main'], { home, cwd: dir });
+    expect(pushed.code, pushed.stderr).toBe(0);
+
+    const out = tempDir('allgo-out-');
+    const ran = await allgo(['run', app, '--param', 'Ada', '--wait', '--out', out], { home });
+    expect(ran).toMatchObject({ code: 0, stdout: 'said hello to Ada\n' });
+    expect(readFileSync(join(out, 'hello.txt'), 'utf8')).toBe('hello Ada\n');
+
+    const versions = await allgo(['versions', app], { home });
+    expect(versions.stdout).toMatch(/^VERSION +STATE +COMMIT +PUSHED +FINISHED +ERROR\n1\.0 +ready +[0-9a-f]{10} /);
+    const log = await allgo(['build-log', app, '1.0'], { home });
+    expect(log.stdout).toContain(`allgo/${app}:1.0`);
+  });
+
+  it('refuses, before any push, what the server would refuse', async () => {
+    const owned = uniqueName('owned');
+    apps.push(owned);
+    const { home, token } = await provider();
+    expect((await push(fixtureRepo('probe'), p.url, owned, 'x', token)).code).toBe(0);
+
+    const repo = fixtureRepo('probe');
+    const other = await provider();
+    expect(await allgo(['remote', owned], { home: other.home, cwd: repo })).toMatchObject({ code: 1, stderr: expect.stringContaining(`app "${owned}" belongs to `) });
+
+    const userHome = tempHome();
+    await allgo(['login', '--url', p.url, '--token', await p.addUser(uniqueName('plain'))], { home: userHome });
+    expect(await allgo(['remote', uniqueName('new')], { home: userHome, cwd: repo })).toMatchObject({ code: 1, stderr: expect.stringMatching(/may not create apps: ask an admin/) });
+
+    expect((await allgo(['remote', owned], { home, cwd: repo })).code).toBe(0);
+    const moved = await allgo(['remote', uniqueName('elsewhere')], { home, cwd: repo });
+    expect(moved).toMatchObject({ code: 1, stderr: expect.stringContaining('already points at') });
+
+    const notRepo = tempDir('allgo-norepo-');
+    expect(await allgo(['remote', owned], { home, cwd: notRepo })).toMatchObject({ code: 1, stderr: 'allgo: not in a git repository: run "git init -b main" first\n' });
+    expect(existsSync(join(notRepo, '.git'))).toBe(false);
+  });
+});
