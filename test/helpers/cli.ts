@@ -23,15 +23,19 @@ export interface RunOptions {
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
 
-/** Folders made by this test process, removed when it exits. */
+/** Folders made by this test file, for removeTempDirs. */
 const made: string[] = [];
-process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A fresh temporary folder, removed when the test process exits. */
+/** A fresh temporary folder; removeTempDirs() in afterAll removes it. */
 export function tempDir(prefix = 'allgo-cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+/** Removes every folder tempDir and tempHome made. (Vitest ends its workers without an 'exit' event.) */
+export function removeTempDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** A fresh HOME for one test's CLI runs. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
-import { allgo, assertCliBuilt, tempHome } from '../helpers/cli.js';
+import { allgo, assertCliBuilt, removeTempDirs, tempHome } from '../helpers/cli.js';
 
 let p: Platform;
 let probe: string;
@@ -31,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.close();
   removeImages(apps);
+  removeTempDirs();
 });
 
 describe('allgo login', () => {

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
 import { commitAll, fixtureRepo, git, push } from '../helpers/git.js';
-import { allgo, assertCliBuilt, exec, tempDir, tempHome } from '../helpers/cli.js';
+import { allgo, assertCliBuilt, removeTempDirs, exec, tempDir, tempHome } from '../helpers/cli.js';
 import { parseManifest } from '../../server/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 
@@ -20,6 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.close();
   removeImages(apps);
+  removeTempDirs();
 });
 
 /** A provider signed in with `allgo login`, as a person would be. */

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
-import { allgo, assertCliBuilt, tempDir, tempHome } from '../helpers/cli.js';
+import { allgo, assertCliBuilt, removeTempDirs, tempDir, tempHome } from '../helpers/cli.js';
 import { AllgoClient, ApiError, App } from '../../client/index.js';
 
 let p: Platform;
@@ -38,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.close();
   removeImages(apps);
+  removeTempDirs();
 });
 
 /** The newest job of the test user, once it is in `state`. */
