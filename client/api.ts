@@ -158,15 +158,9 @@ export class AllgoClient {
     }
   }
 
-  /** Cancels a job that has not finished. A finished job is left alone (see deleteJob). */
-  async cancel(id: number): Promise<JobCancelled> {
-    const job = await this.job(id);
-    if (job.state === 'done' || job.state === 'archived') {
-      throw new ApiError(0, 'already_finished', `job ${id} has already finished (${job.result ?? job.state}): there is nothing to cancel`);
-    }
-    // The same DELETE deletes a finished job's files: a job that ends between the check and
-    // this request loses them. The API has no cancel-only verb yet.
-    return this.json(`/api/v1/jobs/${id}`, { method: 'DELETE' });
+  /** Cancels a job that has not finished; a finished one is left alone (409 from the server). */
+  cancel(id: number): Promise<JobCancelled> {
+    return this.json(`/api/v1/jobs/${id}/cancel`, { method: 'POST' });
   }
 
   /** DELETE /api/v1/jobs/N as is: cancels an unfinished job, deletes a finished one's files. */

@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
 import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
 import { maySee } from '../auth.js';
@@ -188,6 +188,29 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       deps.events.emit('job', job.id);
       return reply.send({ id: job.id, status: 'deleted' });
     }
+    return cancel(job, reply);
+  },
+  );
+
+  // Cancel only: a job that finished meanwhile keeps its result and its files.
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/jobs/:id/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job that has not finished (never deletes anything)',
+        params: jobIdParams,
+        response: { 200: def('JobCancelled'), 202: def('JobCancelled'), ...errors(401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const job = visibleJob(req.params.id, requireUser(req));
+      if (job.state === 'done' || job.state === 'archived') throw new ConflictError(`job ${job.id} has already finished (${job.result ?? job.state}): there is nothing to cancel`);
+      return cancel(job, reply);
+    },
+  );
+
+  async function cancel(job: Job, reply: FastifyReply): Promise<FastifyReply> {
     if (job.state === 'new' || job.state === 'waiting') {
       const queued = await queues.getRunJob(job.queue, job.id);
       const state = queued ? await queued.getState() : 'missing';
@@ -204,8 +227,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     store.jobs.markAborting(job.id);
     deps.events.emit('job', job.id);
     return reply.code(202).send({ id: job.id, status: 'aborting' });
-  },
-  );
+  }
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/jobs/:id/log',

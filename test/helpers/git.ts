@@ -3,6 +3,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { packageRoot } from '../../schemas/index.js';
 
 export interface PushResult {
@@ -27,9 +28,11 @@ export function fixtureRepo(name: string, edit?: (dir: string) => void): string 
   return repoFrom(join(packageRoot(), 'test', 'fixtures', name), edit);
 }
 
-/** Work trees made by this test process, removed when it exits. */
+/** Work trees made by the importing test file, removed after it (vitest ends its workers without an exit event). */
 const made: string[] = [];
-process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function repoFrom(source: string, edit?: (dir: string) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'allgo-push-'));

@@ -118,7 +118,9 @@ describe('the API reference', () => {
     running.append('job[param]', 'sleep 30');
     const long = (await (await call('POST', '/api/v1/jobs', { token, body: running })).json()) as { id: number };
     for (let i = 0; i < 100 && ((await (await p.api(`/api/v1/jobs/${long.id}`, { token })).json()) as { status: string }).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    await call('POST', `/api/v1/jobs/${long.id}/cancel`, { token });
     await call('DELETE', `/api/v1/jobs/${long.id}`, { token });
+    await call('POST', `/api/v1/jobs/${created.id}/cancel`, { token });
     await call('DELETE', `/api/v1/jobs/${created.id}`, { token });
     await call('GET', new URL(job.files[0].url).pathname);
 
