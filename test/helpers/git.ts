@@ -3,7 +3,6 @@ import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { packageRoot } from '../../schemas/index.js';
 
 export interface PushResult {
@@ -28,11 +27,14 @@ export function fixtureRepo(name: string, edit?: (dir: string) => void): string 
   return repoFrom(join(packageRoot(), 'test', 'fixtures', name), edit);
 }
 
-/** Work trees made by the importing test file, removed after it (vitest ends its workers without an exit event). */
+/**
+ * Work trees made by the importing test file, removed after it (vitest ends its workers
+ * without an exit event). The benchmarks use these helpers outside vitest: then at exit.
+ */
 const made: string[] = [];
-afterAll(() => {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const removeMade = () => made.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+if (process.env.VITEST) (await import('vitest')).afterAll(removeMade);
+else process.once('exit', removeMade);
 
 function repoFrom(source: string, edit?: (dir: string) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'allgo-push-'));
