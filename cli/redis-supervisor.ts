@@ -3,10 +3,10 @@
 // <data dir>/redis/url.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
+import { freePort, isFree } from '../common/net.js';
 
 const MAX_RESTARTS_PER_MINUTE = 5;
 
@@ -91,23 +91,4 @@ async function waitForPing(url: string, ms: number): Promise<void> {
     await new Promise((res) => setTimeout(res, 100));
   }
   throw last ?? new Error('timeout');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
 }

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
+import { freePort } from '../../common/net.js';
 
 export interface Platform {
   url: string;
@@ -107,15 +107,4 @@ export async function waitForJob(p: Platform, id: number, token: string, ms = 12
     if (body.status === 'done' || Date.now() > deadline) return body;
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }

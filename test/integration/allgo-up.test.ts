@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { packageRoot } from '../../schemas/index.js';
+import { freePort } from '../../common/net.js';
 
 const cli = join(packageRoot(), 'dist', 'cli', 'main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'allgo-up-'));
@@ -64,14 +64,3 @@ describe('allgo up', () => {
     expect(await exited).toBe(0);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../../common/net.js';
 import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { allgo, assertCliBuilt, removeTempDirs, tempHome } from '../helpers/cli.js';
@@ -142,7 +142,7 @@ describe('errors are one line with a hint, and exit codes say what kind', () => 
   });
 
   it('a server that does not answer: exit 1, naming the URL and where it came from', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await allgo(['apps', '--url', `http://127.0.0.1:${port}`, '--token', 'x'], { home: tempHome() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`allgo: cannot reach http://127.0.0.1:${port} (ECONNREFUSED): is the server running? (URL from --url; change it with --url, ALLGO_URL or "allgo login")\n`);
@@ -164,13 +164,3 @@ describe('errors are one line with a hint, and exit codes say what kind', () => 
     expect(top.stdout).toMatch(/^ {2}up +server \+ builder \+ runner/m);
   });
 });
-
-/** A port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

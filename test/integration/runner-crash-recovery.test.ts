@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { Queue } from 'bullmq';
@@ -17,6 +16,7 @@ import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
 import { spawnRole, until, type RoleProcess } from '../helpers/processes.js';
+import { freePort } from '../../common/net.js';
 
 const CONFIG = 'runner: {lock_duration: 2s, concurrency: 2}\n';
 const TICKS = `echo start >> starts.txt; for i in $(seq 1 12); do echo tick $i; sleep 0.5; done`;
@@ -227,15 +227,4 @@ async function bullJob(e: Env, id: number): Promise<{ progress: unknown; stalled
 async function runnerPidOf(e: Env, id: number): Promise<number> {
   const { progress } = await bullJob(e, id);
   return Number(String((progress as { runner?: string }).runner ?? '').split(':').pop());
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
 import { spawnRole, until, type RoleProcess } from '../helpers/processes.js';
+import { freePort } from '../../common/net.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 60);
 let seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
@@ -154,14 +154,3 @@ describe('fault injection', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
