@@ -20,21 +20,5 @@ export interface RunChoices {
   files: string[];
 }
 
-/** GET /api/v1/apps/<name>, as far as the site reads it. */
-export interface ApiAppDetail {
-  id: number;
-  name: string;
-  title: string;
-  description: string;
-  owner: string;
-  tags: string[];
-  private: boolean;
-  latest_version: string | null;
-  updated_at: string;
-  contact: string | null;
-  queue: string;
-  presets: { name: string; params: string }[];
-  input_limit: number | null;
-  versions: { version: string; state: 'building' | 'ready' | 'failed'; commit: string; created_at: string; finished_at: string | null; error?: string | null }[];
-  git_url?: string;
-}
+/** GET /api/v1/apps/<name>: the type generated from schemas/api.schema.json. */
+export type { AppDetail as ApiAppDetail } from '../../../../schemas/types';
