@@ -88,7 +88,7 @@ function rows(o: Outcome): Row[] {
       return [
         { what: `throughput, ${r.jobs} jobs, 2 at a time`, allgo: `${r.allgo_jobs_per_s} jobs/s (${r.allgo_s} s)`, plain: `${r.plain_jobs_per_s} jobs/s (${r.plain_s} s)`, ratio: `${r.ratio}×`, target: '≥ 0.8×', met: yes(r.ratio >= 0.8) },
         { what: 'memory (RSS), idle', allgo: `${mb(r.memory_kb.idle.allgo)} + redis ${mb(r.memory_kb.idle.redis)}`, plain: '', ratio: '', target: '', met: '' },
-        { what: 'memory (RSS), peak during throughput', allgo: `${mb(r.memory_kb.during_peak.allgo)} + redis ${mb(r.memory_kb.during_peak.redis)}`, plain: '', ratio: '', target: '', met: '' },
+        { what: 'memory (RSS), during throughput: mean / peak', allgo: `${mb(r.memory_kb.during_mean.allgo)} / ${mb(r.memory_kb.during_peak.allgo)} + redis ${mb(r.memory_kb.during_peak.redis)}`, plain: '', ratio: '', target: '', met: '' },
       ];
     case 'api':
       return [
@@ -152,7 +152,8 @@ async function main(): Promise<void> {
   if (values['no-write']) return;
 
   const m = machine();
-  const loads = outcomes.map((o) => `| ${o.bench} | ${o.seconds} s | ${o.load1.min} | ${o.load1.mean} | ${o.load1.max} |`).join('\n');
+  const quiet = (r: Json | null) => (r?.quiet_before ?? (r?.per_round ? r.per_round.every((x: Json) => x.quiet) : null));
+  const loads = outcomes.map((o) => `| ${o.bench} | ${o.seconds} s | ${o.load1.min} | ${o.load1.mean} | ${o.load1.max} | ${{ true: 'yes', false: '**no**' }[String(quiet(o.result))] ?? ''} |`).join('\n');
   const text = `# Benchmark results
 
 Written by \`npm run bench\` (bench/run-all.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC. Each benchmark runs the
@@ -172,11 +173,13 @@ ${md}
 
 ## Load during the run
 
-The 1-minute load average, sampled every 2 s while each benchmark ran (2 cores: a load above
-about 2 means other work was competing).
+The 1-minute load average, sampled every 2 s while each benchmark ran. The benchmarks load the
+machine themselves (two job containers, the server and the load generator: about 2 to 3 during
+the throughput and API runs); before each measurement they wait until the allgo processes are
+idle and the rest of the machine uses under 0.3 of a core.
 
-| benchmark | took | min | mean | max |
-| --- | --- | --- | --- | --- |
+| benchmark | took | min | mean | max | quiet before |
+| --- | --- | --- | --- | --- | --- |
 ${loads}
 
 ## How each is measured
@@ -199,7 +202,8 @@ ${loads}
   as the builder's API call uses). Overhead is the median of the per-round differences.
 - **Memory** (in bench/throughput.ts, or alone with bench/memory.ts): VmRSS from /proc of the
   \`allgo up\` process and of its redis-server child, idle (one app published, machine quiet) and
-  sampled every 250 ms during the throughput run.
+  sampled every 250 ms during the throughput run. RSS follows V8's garbage collector, so idle
+  may read higher than a later sample.
 - **Site** (bench/site-catalog.ts): the catalog of 1,000 seeded public apps, rebuilt as the server
   does, and the catalog page's transfer size.
 

@@ -117,8 +117,13 @@ export function bumpVersion(dir: string, version: string): void {
 /** Removes the images of the given repositories (allgo/<app>, plain baselines). */
 export function removeImages(repos: string[]): void {
   for (const repo of repos) {
-    const refs = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', repo], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    if (refs.length) execFileSync('docker', ['rmi', '-f', ...refs], { stdio: 'ignore' });
+    try {
+      const refs = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').filter(Boolean);
+      if (refs.length) execFileSync('docker', ['rmi', '-f', ...refs], { stdio: 'ignore' });
+    } catch (err) {
+      // Never hide the benchmark's own error (e.g. the engine went away during it).
+      console.error(`could not remove the images of ${repo}: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
 }
 
