@@ -2,12 +2,12 @@
 // process, a temp data dir, its own supervised redis-server (REDIS_URL unset) unless
 // BENCH_REDIS_URL is given, LOG_LEVEL=warn. Build dist/ first (the npm scripts do).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { packageRoot } from '../../schemas/index.js';
+import { freePort } from '../../common/net.js';
 import { spawnRole, type RoleProcess } from '../../test/helpers/processes.js';
 import { fixtureRepo, editFile, commitAll, push } from '../../test/helpers/git.js';
 import { childProcesses, rssKb, sleep } from './measure.js';
@@ -128,13 +128,3 @@ export function removeImages(repos: string[]): void {
 }
 
 export const benchName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
-
-function freePort(): Promise<number> {
-  const s = createServer();
-  return new Promise((resolve, reject) => {
-    s.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
