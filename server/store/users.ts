@@ -30,7 +30,11 @@ const toUser = (r: Row): User => ({
 
 /** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-export const newToken = (): string => randomBytes(24).toString('base64url');
+/**
+ * A prefix makes tokens recognisable (secret scanners, logs) and means one never starts with
+ * "-", which command lines would take for an option (`allgo login --token -x…`).
+ */
+export const newToken = (): string => `allgo_${randomBytes(24).toString('base64url')}`;
 
 export const USER_NAME_RULE = 'user names are 2 to 40 characters: lowercase letters, digits, dots, dashes and underscores, starting with a letter';
 export const isValidUserName = (n: string): boolean => /^[a-z][a-z0-9._-]{1,39}$/.test(n);

@@ -329,3 +329,12 @@ describe('jobs', () => {
     expect(newJob(bob.id).id).toBeGreaterThan(first.id);
   });
 });
+
+describe('new tokens', () => {
+  it('carry the allgo_ prefix, so none starts with a dash that a command line would take for an option', async () => {
+    const { newToken } = await import('../../server/store/users.js');
+    const tokens = Array.from({ length: 500 }, () => newToken());
+    for (const t of tokens) expect(t).toMatch(/^allgo_[A-Za-z0-9_-]{32}$/);
+    expect(new Set(tokens).size).toBe(500);
+  });
+});
