@@ -12,7 +12,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   const { store, config } = deps;
 
   const find = (ref: string, user: User | null): App => {
-    const found = /^\d+$/.test(ref) ? store.apps.byId(Number(ref)) : store.apps.byName(ref);
+    const found = store.apps.byRef(ref);
     if (!found || !maySee(user, found)) throw notFound.app(ref);
     return found;
   };

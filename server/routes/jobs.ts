@@ -261,7 +261,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   }
 
   function resolveApp(ref: string, user: User): App {
-    const found = /^\d+$/.test(ref) ? store.apps.byId(Number(ref)) : store.apps.byName(ref);
+    const found = store.apps.byRef(ref);
     if (!found || !maySee(user, found)) throw notFound.app(ref);
     return found;
   }

@@ -62,6 +62,11 @@ export class AppStore {
     return r ? toApp(r) : null;
   }
 
+  /** By id or by name, as A||GO clients send `job[webapp_id]` (an id) and people send names. */
+  byRef(ref: string): App | null {
+    return /^\d+$/.test(ref) ? this.byId(Number(ref)) : this.byName(ref);
+  }
+
   /** Apps the viewer may see: public ones, their own, or all for an admin. */
   listVisible(viewer: { id: number; isAdmin: boolean } | null): App[] {
     const rows = viewer?.isAdmin
