@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # allgo setup: make this Debian 12 machine ready to run allgo (and its tests).
 #
-#   bash scripts/setup.sh            # every step, in order
-#   bash scripts/setup.sh image      # only some steps: packages docker node build image
+#   bash scripts/setup.sh              # what `npm start` needs, in order
+#   bash scripts/setup.sh --for-tests  # that, plus what the tests need (Chromium): `npm test`
+#   bash scripts/setup.sh image        # only some steps: packages docker node build image
 #
 # Idempotent: every step checks first and acts only when something is missing, so on a ready
 # machine it takes well under a second and prints a single line.
@@ -11,7 +12,6 @@
 #   ALLGO_BASE_IMAGE=debian:bookworm   tag of the base image built with debootstrap if missing
 #   ALLGO_DEBIAN_MIRROR=URL            mirror for debootstrap (default: the bookworm entry of
 #                                      /etc/apt/sources.list.d/debian.sources or sources.list)
-#   ALLGO_SETUP_BROWSER=1              also install chromium (browser tests)
 #   DOCKER_HOST                        if set, only check that this engine answers
 set -euo pipefail
 
@@ -28,6 +28,8 @@ DOCKERD_LOG=/var/log/allgo-dockerd.log
 SRC_DIRS=(server builder runner cli client schemas common)
 
 ACTED=0
+FOR_TESTS=0
+STEP_STARTED=$SECONDS
 say() { printf 'allgo setup: %s\n' "$*"; ACTED=1; }
 die() { printf 'allgo setup: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
@@ -75,7 +77,7 @@ step_packages() {
   need_bin debootstrap debootstrap
   # debootstrap only recommends the keyring it needs to check the Release file.
   [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || add_pkg debian-archive-keyring
-  if [ "${ALLGO_SETUP_BROWSER:-}" = 1 ]; then need_bin chromium chromium; fi
+  if [ "$FOR_TESTS" = 1 ]; then need_bin chromium chromium; fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"
 }
@@ -175,10 +177,7 @@ npm_run() { # <log> <npm args...>
   npm "$@" --no-audit --no-fund --loglevel=error >>"$log" 2>&1
 }
 
-# npm with its output in a log, shown only on failure. Two known failures are handled:
-# - "npm ci" refusing a package-lock.json that is not in sync with package.json (code EUSAGE:
-#   e.g. a lock written against a registry mirror that lacks other platforms' optional
-#   packages): fall back to "npm install --no-save", which leaves package-lock.json alone;
+# npm with its output in a log, shown only on failure. One known failure is handled:
 # - better-sqlite3 building from source (no prebuilt binary could be downloaded) without a
 #   compiler, make or python3: install them (root only) and retry once.
 npm_step() { # <what> <npm args...>
@@ -189,15 +188,6 @@ npm_step() { # <what> <npm args...>
   if npm_run "$log" "${args[@]}"; then
     rm -f "$log"
     return 0
-  fi
-  if [ "${args[0]}" = ci ] && grep -q 'npm error code EUSAGE' "$log"; then
-    say "npm ci refused package-lock.json (not in sync with package.json); running npm install --no-save"
-    args=(install --no-save)
-    : >"$log"
-    if npm_run "$log" "${args[@]}"; then
-      rm -f "$log"
-      return 0
-    fi
   fi
   local tools=()
   have make || tools+=(make)
@@ -220,7 +210,7 @@ step_node() {
   have node || die "node is not installed (Node 20 is required)"
   have npm || die "npm is not installed"
   if [ ! -f node_modules/.package-lock.json ] || [ node_modules/.package-lock.json -ot package-lock.json ]; then
-    say "installing Node dependencies (npm ci)"
+    say "installing Node dependencies (npm ci; building better-sqlite3 from source takes about a minute)"
     npm_step "npm ci" ci
     touch node_modules/.package-lock.json
   fi
@@ -372,7 +362,10 @@ step_image() {
 
 # ---------------------------------------------------------------------------------------------
 main() {
-  local steps=("$@") s
+  local steps=() s
+  for s in "$@"; do
+    if [ "$s" = --for-tests ]; then FOR_TESTS=1; else steps+=("$s"); fi
+  done
   [ ${#steps[@]} -gt 0 ] || steps=(packages docker node build image)
   for s in "${steps[@]}"; do
     case $s in
@@ -381,7 +374,14 @@ main() {
     esac
   done
   take_lock
-  for s in "${steps[@]}"; do "step_$s"; done
+  local was
+  for s in "${steps[@]}"; do
+    was=$ACTED ACTED=0 STEP_STARTED=$SECONDS
+    "step_$s"
+    # A step that did something says how long it took: a first start takes minutes.
+    [ "$ACTED" = 1 ] && printf 'allgo setup: %s step done in %ss\n' "$s" $((SECONDS - STEP_STARTED))
+    [ "$was" = 1 ] && ACTED=1
+  done
   [ "$ACTED" = 1 ] || echo "allgo setup: ready"
 }
 
