@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { openStore } from '../server/store/index.js';
-import { loadConfig } from '../server/config.js';
+import { loadConfig } from '../common/config.js';
 import { buildSite } from '../server/site/build-site.js';
 import { siteRoutes } from '../server/site/serve.js';
 import { publishApp } from '../test/helpers/seed-store.js';

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
 // The platform's modules load only for the commands that run it: client commands start in a
 // third of the time without them.
 async function serve(roles: RoleSet): Promise<number> {
-  const [{ loadConfig }, { startRoles }, { pino }] = await Promise.all([import('../server/config.js'), import('./roles.js'), import('pino')]);
+  const [{ loadConfig }, { startRoles }, { pino }] = await Promise.all([import('../common/config.js'), import('./roles.js'), import('pino')]);
   const config = loadConfig();
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const running = await startRoles(config, roles, log);
@@ -69,7 +69,7 @@ async function serve(roles: RoleSet): Promise<number> {
 
 async function userAdd(args: string[]): Promise<number> {
   const [{ loadConfig }, { openStore }, { isValidUserName, USER_NAME_RULE }] = await Promise.all([
-    import('../server/config.js'),
+    import('../common/config.js'),
     import('../server/store/index.js'),
     import('../server/store/users.js'),
   ]);

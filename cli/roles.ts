@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Worker } from 'bullmq';
-import type { Config } from '../server/config.js';
+import type { Config } from '../common/config.js';
 import { openStore, type Store } from '../server/store/index.js';
 import { Queues } from '../server/queues.js';
 import { OutcomeRecorder } from '../server/outcomes.js';

@@ -3,6 +3,7 @@
 import { ApiError } from './errors.js';
 import type { AllgoClient } from './api.js';
 import type { JobStatus, JobStateEvent } from './types.js';
+import { isFinishedJob, QUEUED_JOB_STATES } from '../common/states.js';
 
 export interface FollowOptions {
   /** Log text as the job prints it, each piece once. */
@@ -13,8 +14,6 @@ export interface FollowOptions {
   /** How often to poll when polling (default 1000 ms). */
   pollMs?: number;
 }
-
-const FINISHED = new Set(['done', 'archived', 'deleted']);
 
 /** Resolves to the finished job, with its files. */
 export async function followJob(client: AllgoClient, id: number, opts: FollowOptions = {}): Promise<JobStatus> {
@@ -44,14 +43,14 @@ async function poll(client: AllgoClient, id: number, opts: FollowOptions, seen: 
   for (;;) {
     const job = await client.job(id);
     state({ status: job.state, result: job.result, exit_code: job.exit_code, message: job.message, started_at: job.started_at, finished_at: job.finished_at });
-    if (opts.onLog && job.state !== 'new' && job.state !== 'waiting') {
+    if (opts.onLog && !QUEUED_JOB_STATES.has(job.state)) {
       const text = await client.log(id).catch(() => '');
       if (text.length > seen.log) {
         opts.onLog(text.slice(seen.log));
         seen.log = text.length;
       }
     }
-    if (FINISHED.has(job.state)) return job;
+    if (isFinishedJob(job.state)) return job;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
     opts.signal?.throwIfAborted();
   }

@@ -2,6 +2,8 @@
 // several allgo instances, or tests, can share one Redis.
 
 export const BUILD_QUEUE = 'builds';
+/** Catalog rebuilds: a server-side queue, named here with the others so no two share a name. */
+export const SITE_QUEUE = 'site';
 /** Each allgo queue is its own BullMQ queue, so its concurrency can be capped over all runners. */
 export const runQueueName = (queue: string): string => `run-${queue}`;
 

@@ -13,7 +13,8 @@ import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
 import { runQueueName, runJobId, abortKey, abortChannel, runsChannel, verdictKey } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
-import { runContainer, removeJobContainer, JOB_LABEL, INSTANCE_LABEL, type RunOptions, type Verdict } from './run-container.js';
+import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
+import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
 
 const IDLE_POLL_MS = 250;
@@ -92,11 +93,11 @@ export class RunnerPool {
    * before removal) are removed; those of unfinished jobs are left for re-attaching.
    */
   private async removeOrphans(): Promise<void> {
-    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [`${INSTANCE_LABEL}=${this.options!.instance}`] } });
+    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.instance}=${this.options!.instance}`] } });
     for (const c of containers) {
-      const worker = this.workers.find((w) => w.queue === c.Labels['allgo.queue']);
+      const worker = this.workers.find((w) => w.queue === c.Labels[CONTAINER_LABELS.queue]);
       if (!worker) continue;
-      const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[JOB_LABEL])));
+      const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[CONTAINER_LABELS.job])));
       const state = job ? await job.getState() : 'missing';
       // Only a job known to have ended: anything uncertain is left for re-attaching.
       if (state === 'completed' || state === 'failed') {

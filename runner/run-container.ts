@@ -9,13 +9,13 @@ import type Docker from 'dockerode';
 import type { RunPayload, RunResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
 import { containerName } from '../common/queues.js';
+import { CONTAINER_LABELS } from '../common/labels.js';
+import { LOG_FILE } from '../common/files.js';
 import { formatDuration } from '../common/duration.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirSize } from './dir-size.js';
 
 export const JOB_MOUNT = '/job';
-export const JOB_LABEL = 'allgo.job';
-export const INSTANCE_LABEL = 'allgo.instance';
 const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {
@@ -52,7 +52,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   if (!found && hooks.resumed) {
     return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
   }
-  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
+  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.
@@ -183,7 +183,7 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
       WorkingDir: JOB_MOUNT,
       User: opts.user,
       Env: ['HOME=/tmp', 'TMPDIR=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
-      Labels: { [JOB_LABEL]: String(p.jobId), [INSTANCE_LABEL]: opts.instance, 'allgo.queue': p.queue },
+      Labels: { [CONTAINER_LABELS.job]: String(p.jobId), [CONTAINER_LABELS.instance]: opts.instance, [CONTAINER_LABELS.queue]: p.queue },
       Tty: false,
       NetworkDisabled: true,
       HostConfig: {
@@ -237,7 +237,7 @@ export async function removeJobContainer(docker: Docker, instance: string, jobId
 }
 
 async function finishWithoutContainer(p: RunPayload, opts: RunOptions, hooks: RunHooks, message: string): Promise<RunResult> {
-  const sink = await LogSink.open(join(p.workdir, 'allgo.log'), hooks.live, opts.logLimitBytes, true);
+  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, true);
   await sink.finish(`\n[allgo] ${message}\n`);
   const now = new Date().toISOString();
   return { result: 'error', exitCode: null, message, startedAt: now, finishedAt: now };

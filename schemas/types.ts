@@ -55,6 +55,27 @@ export interface AllgoManifest {
 
 // api.schema.json
 /**
+ * new → waiting → running → done, plus aborting (cancelled while running), archived (files expired) and deleted. common/states.ts says which are finished.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobState".
+ */
+export type JobState = 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+/**
+ * How a done job ended.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobResult".
+ */
+export type JobResult = 'success' | 'error' | 'timeout' | 'aborted';
+/**
+ * building → ready | failed.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "VersionState".
+ */
+export type VersionState = 'building' | 'ready' | 'failed';
+/**
  * text/plain
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -141,8 +162,11 @@ export interface JobSummary {
   version: string;
   param: string;
   queue: string;
-  state: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
-  result: 'success' | 'error' | 'timeout' | 'aborted' | null;
+  state: JobState;
+  /**
+   * Set once the job is done.
+   */
+  result: JobResult | null;
   exit_code: number | null;
   /**
    * Why the job ended.
@@ -160,14 +184,17 @@ export interface JobSummary {
  * via the `definition` "JobStatus".
  */
 export interface JobStatus {
-  status: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
+  status: JobState;
   id: number;
   app: string;
   version: string;
   param: string;
   queue: string;
-  state: 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
-  result: 'success' | 'error' | 'timeout' | 'aborted' | null;
+  state: JobState;
+  /**
+   * Set once the job is done.
+   */
+  result: JobResult | null;
   exit_code: number | null;
   message: string | null;
   created_at: string;
@@ -274,7 +301,7 @@ export interface AppDetail {
    */
   versions: {
     version: string;
-    state: 'building' | 'ready' | 'failed';
+    state: VersionState;
     commit: string;
     created_at: string;
     finished_at: string | null;
@@ -490,6 +517,22 @@ export interface AllgoConfigFile {
      */
     debounce?: string;
   };
+}
+
+// names.schema.json
+/**
+ * app names are 2 to 40 characters: lowercase letters, digits and dashes, starting with a letter or digit and not ending with a dash
+ *
+ * This interface was referenced by `AllgoNames`'s JSON-Schema
+ * via the `definition` "AppName".
+ */
+export type AppName = string;
+
+/**
+ * Names every role checks the same way. common/names.ts reads its rules from this file, so the server, the command and the site share one rule each.
+ */
+export interface AllgoNames {
+  [k: string]: unknown;
 }
 
 // run-payload.schema.json

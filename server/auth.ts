@@ -1,6 +1,6 @@
 // Who is calling: an API token from `Authorization: Token token=…` (A||GO's form),
 // `Token …`, `Bearer …`, or HTTP basic (git, where the password is the token).
-import type { Config } from './config.js';
+import type { Config } from '../common/config.js';
 import type { App, User } from './store/index.js';
 import type { UserStore } from './store/users.js';
 

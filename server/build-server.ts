@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
-import type { Config } from './config.js';
+import type { Config } from '../common/config.js';
 import type { Store } from './store/index.js';
 import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';

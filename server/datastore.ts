@@ -5,8 +5,7 @@ import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BadRequestError } from './errors.js';
-
-export const LOG_FILE = 'allgo.log';
+import { LOG_FILE } from '../common/files.js';
 
 export class Datastore {
   readonly root: string;

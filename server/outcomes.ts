@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey } from '../common/queues.js';
 import { readWholeLog } from '../common/log-stream.js';
+import { isFinishedJob, isFinishedVersion } from '../common/states.js';
 import type { BuildResult, RunResult } from '../schemas/index.js';
 import type { Store } from './store/index.js';
 import type { Queues } from './queues.js';
@@ -89,7 +90,7 @@ export class OutcomeRecorder {
   async syncVersion(versionId: number, sweeping = false): Promise<void> {
     const { store, queues, redis, prefix, events } = this.deps;
     const version = store.versions.byId(versionId);
-    if (!version || version.state !== 'building') return;
+    if (!version || isFinishedVersion(version.state)) return;
     const job = await queues.build.getJob(buildJobId(versionId));
     let outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string } | null = null;
     if (!job) {
@@ -114,7 +115,7 @@ export class OutcomeRecorder {
   async syncJob(jobId: number, sweeping = false): Promise<void> {
     const { store, queues, events } = this.deps;
     const row = store.jobs.byId(jobId);
-    if (!row || !['waiting', 'running', 'aborting', 'new'].includes(row.state)) return;
+    if (!row || isFinishedJob(row.state)) return;
     if (!queues.has(row.queue)) {
       store.jobs.finish(jobId, { result: 'error', exitCode: null, message: `its queue "${row.queue}" was removed from the configuration; submit it again` });
       events.emit('job', jobId);

@@ -3,7 +3,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BuildPayload, BuildResult, RunPayload, RunResult } from '../schemas/index.js';
-import type { QueueConfig } from './config.js';
+import type { QueueConfig } from '../common/config.js';
 import { BUILD_QUEUE, runQueueName, runsChannel, buildJobId, runJobId } from '../common/queues.js';
 
 const KEEP = { age: 30 * 24 * 3600, count: 100_000 };

@@ -54,8 +54,8 @@ Then: "allgo remote APP", commit, "git push allgo main".
     const { values } = parsed;
     // The manifest's own checks, loaded here only: other commands start faster without them.
     const [{ parseManifest, ManifestError }, { isValidAppName, APP_NAME_RULE }, { createValidators }] = await Promise.all([
-      import('../../server/manifest.js'),
-      import('../../server/store/apps.js'),
+      import('../../common/manifest.js'),
+      import('../../common/names.js'),
       import('../../schemas/index.js'),
     ]);
     const dir = process.cwd();

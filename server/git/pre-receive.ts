@@ -5,16 +5,19 @@
 // it was and git exits non-zero, like `git push dokku main`.
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { ServerEvents } from '../events.js';
 import type { Validators } from '../../schemas/index.js';
 import { KeyedLock } from '../keyed-lock.js';
-import { parseManifest, ManifestError } from '../manifest.js';
-import { ParamsError, entrypointArgv } from '../split-params.js';
+import { parseManifest, ManifestError } from '../../common/manifest.js';
+import { ParamsError, entrypointArgv } from '../../common/split-params.js';
 import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
+import { IMAGE_LABELS } from '../../common/labels.js';
+import { imageTag } from '../../common/names.js';
+import { isFinishedVersion } from '../../common/states.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
 
 export interface PushContext {
@@ -164,7 +167,7 @@ export class PreReceive {
         manifest,
         manifestDigest: digest,
         description,
-        image: `allgo/${push.app}:${manifest.version}`,
+        image: imageTag(push.app, manifest.version),
         pusherId: push.user.id,
       });
       this.deps.sources.set(version.id, { app: push.app, commit, env });
@@ -191,18 +194,18 @@ export class PreReceive {
       contextUrl: this.deps.contextUrl(versionId),
       image: version.image,
       labels: {
-        'allgo.app': push.app,
-        'allgo.version': version.label,
-        'allgo.commit': version.commit,
-        'allgo.manifest-digest': version.manifestDigest,
+        [IMAGE_LABELS.app]: push.app,
+        [IMAGE_LABELS.version]: version.label,
+        [IMAGE_LABELS.commit]: version.commit,
+        [IMAGE_LABELS.manifestDigest]: version.manifestDigest,
       },
       logKey,
       timeLimitMs: config.buildTimeLimitMs,
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
-    await followLog(redis, logKey, '0', (c) => say(c.data), () => store.versions.byId(versionId)!.state !== 'building');
+    await followLog(redis, logKey, '0', (c) => say(c.data), () => isFinishedVersion(store.versions.byId(versionId)!.state));
     let final = store.versions.byId(versionId)!;
-    while (final.state === 'building') {
+    while (!isFinishedVersion(final.state)) {
       await events.next('version', versionId, 1000);
       final = store.versions.byId(versionId)!;
     }

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store, User } from '../store/index.js';
 import { authenticate, mayCreateApps, mayManage, maySee } from '../auth.js';
-import { APP_NAME_RULE, isValidAppName } from '../store/apps.js';
+import { APP_NAME_RULE, isValidAppName } from '../../common/names.js';
 import type { Repos } from './repos.js';
 import type { PushContext } from './pre-receive.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';

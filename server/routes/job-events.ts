@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { followLog } from '../../common/log-stream.js';
 import { runLogKey } from '../../common/queues.js';
-import { LOG_FILE } from '../datastore.js';
+import { LOG_FILE } from '../../common/files.js';
+import { isFinishedJob } from '../../common/states.js';
 import { notFound } from '../errors.js';
 import type { Job } from '../store/index.js';
 import { type ApiDeps, requireUser } from './context.js';
@@ -14,8 +15,6 @@ const KEEPALIVE_MS = 15_000;
 /** What an SSE replay of a finished job's log file sends at most (the log endpoint has it all). */
 const SSE_FILE_MAX = 16 * 1024 * 1024;
 const STREAM_ID = /^\d+-\d+$/;
-/** States after which no more log comes. */
-const ENDED = new Set(['done', 'archived', 'deleted']);
 
 export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, redis, events, config, datastore } = deps;
@@ -62,8 +61,8 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     try {
       const key = runLogKey(config.redisPrefix, id);
       const fromRedis = (await redis.exists(key)) === 1;
-      const ended = () => ENDED.has(store.jobs.byId(id)?.state ?? 'deleted');
-      if (fromRedis || !ENDED.has(last.state)) {
+      const ended = () => isFinishedJob(store.jobs.byId(id)?.state ?? 'deleted');
+      if (fromRedis || !isFinishedJob(last.state)) {
         await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || ended());
       } else if (!resumeFrom) {
         // The live copy has expired: the log file is the record.

@@ -7,8 +7,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
 import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
 import { maySee } from '../auth.js';
-import { checkUploadName, LOG_FILE } from '../datastore.js';
-import { splitParams, entrypointArgv, ParamsError } from '../split-params.js';
+import { checkUploadName } from '../datastore.js';
+import { LOG_FILE } from '../../common/files.js';
+import { isFinishedJob, QUEUED_JOB_STATES } from '../../common/states.js';
+import { splitParams, entrypointArgv, ParamsError } from '../../common/split-params.js';
 import { runLogKey, abortKey, abortChannel } from '../../common/queues.js';
 import type { App, Job, User, Version } from '../store/index.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
@@ -182,7 +184,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
     async (req, reply) => {
     const job = visibleJob(req.params.id, requireUser(req));
-    if (job.state === 'done' || job.state === 'archived') {
+    if (isFinishedJob(job.state)) {
       store.jobs.markDeleted(job.id);
       await datastore.discard(datastore.jobDir(job.id));
       deps.events.emit('job', job.id);
@@ -205,13 +207,13 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
     async (req, reply) => {
       const job = visibleJob(req.params.id, requireUser(req));
-      if (job.state === 'done' || job.state === 'archived') throw new ConflictError(`job ${job.id} has already finished (${job.result ?? job.state}): there is nothing to cancel`);
+      if (isFinishedJob(job.state)) throw new ConflictError(`job ${job.id} has already finished (${job.result ?? job.state}): there is nothing to cancel`);
       return cancel(job, reply);
     },
   );
 
   async function cancel(job: Job, reply: FastifyReply): Promise<FastifyReply> {
-    if (job.state === 'new' || job.state === 'waiting') {
+    if (QUEUED_JOB_STATES.has(job.state)) {
       const queued = await queues.getRunJob(job.queue, job.id);
       const state = queued ? await queued.getState() : 'missing';
       // Only a job still in line is removed; one a runner took (or just finished) is not.

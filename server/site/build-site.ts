@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
 import { packageRoot } from '../../schemas/index.js';
 import { exportCatalog } from './export.js';

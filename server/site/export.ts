@@ -1,7 +1,7 @@
 // The catalog as one JSON document (schemas/site-export.schema.json): what the site
 // generator reads instead of the store. Only what anyone may see goes in: public apps with
 // a ready version, and of those only their ready versions.
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store, App } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
 import { formatDuration } from '../../common/duration.js';

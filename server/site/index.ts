@@ -2,7 +2,7 @@
 // at start (cheap when nothing changed: the build compares digests first).
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
 import type { ServerEvents } from '../events.js';
 import { buildSite } from './build-site.js';

@@ -5,8 +5,8 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { SITE_QUEUE } from '../../common/queues.js';
 
-export const SITE_QUEUE = 'site';
 const DEDUP_ID = 'rebuild';
 
 export interface SiteRebuildRequest {

@@ -38,9 +38,6 @@ const toApp = (r: Row): App => ({
   updatedAt: r.updated_at,
 });
 
-export const APP_NAME_RULE = 'app names are 2 to 40 characters: lowercase letters, digits and dashes, starting with a letter or digit and not ending with a dash';
-export const isValidAppName = (n: string): boolean => /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$/.test(n);
-
 const SELECT = 'SELECT apps.*, users.name AS owner_name FROM apps JOIN users ON users.id = apps.owner_id';
 
 export class AppStore {

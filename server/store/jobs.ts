@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { RunResult } from '../../schemas/index.js';
+import type { JobResult, JobState } from '../../schemas/index.js';
+import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
-export type JobState = 'new' | 'waiting' | 'running' | 'done' | 'aborting' | 'archived' | 'deleted';
-export type JobResult = RunResult['result'];
+export type { JobResult, JobState };
+
+/** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
+const sqlIn = (states: Iterable<JobState>): string => [...states].map((s) => `'${s}'`).join(', ');
+const UNFINISHED = sqlIn(UNFINISHED_JOB_STATES);
+const QUEUED = sqlIn(QUEUED_JOB_STATES);
+const CANCELLABLE = sqlIn(CANCELLABLE_JOB_STATES);
+/** Finished jobs whose record is still shown. */
+const KEPT = sqlIn([...FINISHED_JOB_STATES].filter((s) => s !== 'deleted'));
 
 export interface Job {
   id: number;
@@ -87,7 +95,7 @@ export class JobStore {
 
   /** Jobs whose outcome may still be reported by a runner: the startup reconciliation reads these. */
   listUnfinished(): Job[] {
-    return (this.db.prepare(`${SELECT} WHERE jobs.state IN ('new', 'waiting', 'running', 'aborting')`).all() as Row[]).map(toJob);
+    return (this.db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`).all() as Row[]).map(toJob);
   }
 
   markWaiting(id: number): void {
@@ -95,7 +103,7 @@ export class JobStore {
   }
 
   markRunning(id: number, startedAt: string): boolean {
-    return this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN ('new', 'waiting')").run(startedAt, id).changes === 1;
+    return this.db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN (${QUEUED})`).run(startedAt, id).changes === 1;
   }
 
   /** Only an unfinished job can finish, so a repeated report changes nothing. */
@@ -104,14 +112,14 @@ export class JobStore {
       this.db
         .prepare(
           `UPDATE jobs SET state = 'done', result = ?, exit_code = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ?
-           WHERE id = ? AND state IN ('new', 'waiting', 'running', 'aborting')`,
+           WHERE id = ? AND state IN (${UNFINISHED})`,
         )
         .run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
     );
   }
 
   markAborting(id: number): boolean {
-    return this.db.prepare("UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN ('new', 'waiting', 'running')").run(id).changes === 1;
+    return this.db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`).run(id).changes === 1;
   }
 
   /** Finished jobs whose files are older than `finishedBefore`: the retention sweep archives them. */
@@ -125,7 +133,7 @@ export class JobStore {
   }
 
   markDeleted(id: number): boolean {
-    return this.db.prepare("UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN ('done', 'archived')").run(id).changes === 1;
+    return this.db.prepare(`UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN (${KEPT})`).run(id).changes === 1;
   }
 
   /** Removes a job that never reached the queue (its submission failed half-way). */

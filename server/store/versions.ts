@@ -1,7 +1,7 @@
-import type { AllgoManifest } from '../../schemas/index.js';
+import type { AllgoManifest, VersionState } from '../../schemas/index.js';
 import { type Db, now } from './db.js';
 
-export type VersionState = 'building' | 'ready' | 'failed';
+export type { VersionState };
 
 export interface Version {
   id: number;

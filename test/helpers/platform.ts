@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
 import { freePort } from '../../common/net.js';
 

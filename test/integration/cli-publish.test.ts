@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
 import { commitAll, fixtureRepo, git, push } from '../helpers/git.js';
 import { allgo, assertCliBuilt, removeTempDirs, exec, tempDir, tempHome } from '../helpers/cli.js';
-import { parseManifest } from '../../server/manifest.js';
+import { parseManifest } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 
 let p: Platform;

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { openStore, type Store } from '../../server/store/index.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../common/config.js';
 import { buildSite, siteDir } from '../../server/site/build-site.js';
 import { SiteRebuilds } from '../../server/site/rebuilds.js';
 import { publishApp } from '../helpers/seed-store.js';

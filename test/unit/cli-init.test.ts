@@ -1,6 +1,6 @@
 // `allgo init` writes a manifest the platform accepts, whatever the provider typed.
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../server/manifest.js';
+import { parseManifest } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 import { dockerfileText, manifestText, type Scaffold } from '../../cli/commands/init.js';
 

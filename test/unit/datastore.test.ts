@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { Datastore, checkUploadName, LOG_FILE } from '../../server/datastore.js';
+import { Datastore, checkUploadName } from '../../server/datastore.js';
+import { LOG_FILE } from '../../common/files.js';
 import { BadRequestError } from '../../server/errors.js';
 
 function refusal(name: string): BadRequestError {

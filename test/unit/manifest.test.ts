@@ -1,7 +1,7 @@
 // allgo.yaml → a validated manifest, or refusals that name the field and its line.
 import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../server/manifest.js';
+import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 
 const validate = createValidators().manifest;

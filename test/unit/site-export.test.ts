@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { openStore, type Store, type User } from '../../server/store/index.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../common/config.js';
 import { exportCatalog } from '../../server/site/export.js';
 import { loadSchema } from '../../schemas/index.js';
 import { publishApp } from '../helpers/seed-store.js';

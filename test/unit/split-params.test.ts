@@ -1,6 +1,6 @@
 // A job's parameter string → argv, split like a POSIX shell splits words, with nothing expanded.
 import { describe, it, expect } from 'vitest';
-import { splitParams, entrypointArgv, ParamsError } from '../../server/split-params.js';
+import { splitParams, entrypointArgv, ParamsError } from '../../common/split-params.js';
 
 describe('splitParams: words', () => {
   it('splits words on spaces', () => {

@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parse } from 'yaml';
 import { createValidators, describeAjvError, type AllgoConfigFile } from '../schemas/index.js';
-import { parseDuration } from '../common/duration.js';
+import { parseDuration } from './duration.js';
 
 export interface QueueConfig {
   name: string;

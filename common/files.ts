@@ -1,0 +1,5 @@
+// File names the server and the runner agree on in a job's folder.
+// Browser-safe: the site imports this file, so it must not import Node modules.
+
+/** stdout and stderr of the job, as they came; a job may not upload a file of this name. */
+export const LOG_FILE = 'allgo.log';
