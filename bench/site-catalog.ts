@@ -12,7 +12,7 @@ import { openStore } from '../server/store/index.js';
 import { loadConfig } from '../common/config.js';
 import { buildSite } from '../server/site/build-site.js';
 import { siteRoutes } from '../server/site/serve.js';
-import { publishApp } from '../test/helpers/seed-store.js';
+import { publishApp } from '../support/seed-store.js';
 
 const { values } = parseArgs({ options: { apps: { type: 'string', default: '1000' } } });
 const N = Number(values.apps);

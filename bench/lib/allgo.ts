@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { packageRoot } from '../../schemas/index.js';
 import { freePort } from '../../common/net.js';
-import { spawnRole, type RoleProcess } from '../../test/helpers/processes.js';
-import { fixtureRepo, editFile, commitAll, push } from '../../test/helpers/git.js';
+import { spawnRole, type RoleProcess } from '../../support/processes.js';
+import { fixtureRepo, editFile, commitAll, push } from '../../support/git.js';
 import { childProcesses, rssKb, sleep } from './measure.js';
 
 export interface Allgo {

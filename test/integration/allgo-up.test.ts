@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('allgo up', () => {
   it('starts the whole platform with a supervised Redis, prints the admin token once, and stops cleanly', async () => {
     const port = await freePort();
-    const env = { ...process.env, ALLGO_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ALLGO_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
     delete env.REDIS_URL;
     delete env.ALLGO_ADMIN_TOKEN;
     up = spawn(process.execPath, [cli, 'up'], { env });

@@ -15,7 +15,8 @@ import { startRoles, type Running } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
-import { spawnRole, until, type RoleProcess } from '../helpers/processes.js';
+import { spawnRole, type RoleProcess } from '../../support/processes.js';
+import { until } from '../helpers/processes.js';
 import { freePort } from '../../common/net.js';
 
 const CONFIG = 'runner: {lock_duration: 2s, concurrency: 2}\n';

@@ -12,7 +12,7 @@ import { openStore, type Store } from '../../server/store/index.js';
 import { loadConfig } from '../../common/config.js';
 import { buildSite, siteDir } from '../../server/site/build-site.js';
 import { SiteRebuilds } from '../../server/site/rebuilds.js';
-import { publishApp } from '../helpers/seed-store.js';
+import { publishApp } from '../../support/seed-store.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const connections: Redis[] = [];

@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
-import { spawnRole, until, type RoleProcess } from '../helpers/processes.js';
+import { spawnRole, type RoleProcess } from '../../support/processes.js';
+import { until } from '../helpers/processes.js';
 import { freePort } from '../../common/net.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 60);
@@ -45,7 +46,7 @@ describe('fault injection', () => {
     const note = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
     let generation = 0;
     const roles: Record<string, RoleProcess> = {};
-    const start = async (name: 'server' | 'builder' | 'runner', key = name) => {
+    const start = async (name: 'server' | 'builder' | 'runner', key: string = name) => {
       if (logs && roles[key]) writeFileSync(join(logs, `${key}-${generation++}.log`), roles[key].output());
       note(`start ${key}`);
       roles[key] = spawnRole(name, env);

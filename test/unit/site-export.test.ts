@@ -6,7 +6,7 @@ import { openStore, type Store, type User } from '../../server/store/index.js';
 import { loadConfig } from '../../common/config.js';
 import { exportCatalog } from '../../server/site/export.js';
 import { loadSchema } from '../../schemas/index.js';
-import { publishApp } from '../helpers/seed-store.js';
+import { publishApp } from '../../support/seed-store.js';
 
 let store: Store;
 let owner: User;

@@ -1,7 +1,7 @@
 // Publishes apps straight into a store, as a finished build would: for tests and benchmarks
 // of what reads the catalog, without git or Docker.
-import type { AllgoManifest } from '../../schemas/index.js';
-import type { App, Store, User } from '../../server/store/index.js';
+import type { AllgoManifest } from '../schemas/index.js';
+import type { App, Store, User } from '../server/store/index.js';
 
 export interface SeedApp {
   name: string;
