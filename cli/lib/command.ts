@@ -52,7 +52,7 @@ export function parse<const O extends Options>(
 ): Parsed<O> | null {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: attachValues(args, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
@@ -64,6 +64,36 @@ export function parse<const O extends Options>(
   if (n < (positionals.min ?? 0)) throw new UsageError(`missing ${positionals.names ?? 'argument'}`);
   if (n > (positionals.max ?? 0)) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max ?? 0]}"`);
   return parsed as never;
+}
+
+/**
+ * `--param -q` becomes `--param=-q`: a string option takes the next word as its value whatever it
+ * starts with, since nearly every scientific tool's options start with "-". parseArgs alone calls
+ * that value ambiguous.
+ */
+export function attachValues(args: string[], options: Options): string[] {
+  // How each flag that takes a value joins it: "--name=value", or "-nvalue" for a short flag.
+  const join = new Map<string, (v: string) => string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    join.set(`--${name}`, (v) => `--${name}=${v}`);
+    if (o.short) join.set(`-${o.short}`, (v) => `-${o.short}${v}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const attach = join.get(a);
+    if (attach && i + 1 < args.length && (a.startsWith('--') || args[i + 1] !== '')) {
+      out.push(attach(args[++i]));
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 export function client(values: { url?: string; token?: string }): AllgoClient {

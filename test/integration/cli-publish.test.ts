@@ -54,16 +54,37 @@ describe('allgo init', () => {
     expect(readFileSync(join(dir, 'allgo.yaml'), 'utf8')).toContain('entrypoint: "/x"');
   });
 
-  it('asks for what the flags do not say, proposing the one executable file as the entrypoint', async () => {
+  it('asks for what the flags do not say, in the order --help lists them, proposing the one executable file as the entrypoint', async () => {
     const dir = tempDir('allgo-init-');
     writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\n');
     chmodSync(join(dir, 'run.sh'), 0o755);
-    // name, title, version, entrypoint, memory: take the defaults but the title.
-    const r = await allgo(['init', '--name', 'asked'], { home: tempHome(), cwd: dir, input: 'Asked App\n\n\n\n' });
+    // entrypoint, version, title, base, memory, cpus, queue, contact, tags: defaults but the title, contact and tags.
+    const r = await allgo(['init', '--name', 'asked'], { home: tempHome(), cwd: dir, input: '\n\nAsked App\n\n\n\n\nada@lab.example\nseq, text\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('entrypoint (run for each job) [/opt/asked/run.sh]: ');
+    const asked = [...r.stderr.matchAll(/^(.*?)(?: \[.*\])?: /gm)].map((m) => m[1]);
+    expect(asked).toEqual(['entrypoint (the command run for each job)', 'version', 'title', 'base image', 'memory per job, MB', 'CPUs per job, if limited', 'queue, if not the default', 'contact email, if any', 'tags, separated by commas']);
+    expect(r.stderr).toContain('entrypoint (the command run for each job) [/opt/asked/run.sh]: ');
     const { manifest } = parseManifest(readFileSync(join(dir, 'allgo.yaml')), createValidators().manifest);
-    expect(manifest).toMatchObject({ title: 'Asked App', version: '1.0', entrypoint: '/opt/asked/run.sh', memory: 1024 });
+    expect(manifest).toMatchObject({ title: 'Asked App', version: '1.0', entrypoint: '/opt/asked/run.sh', memory: 1024, contact: 'ada@lab.example', tags: ['seq', 'text'] });
+  });
+
+  it('asks again when an answer is refused: a title typed as the entrypoint is not a command', async () => {
+    const dir = tempDir('allgo-init-');
+    const r = await allgo(['init', '--name', 'again'], { home: tempHome(), cwd: dir, input: 'Word Count\n/opt/again/run.sh\n\n\n\n\n\n\nnot-an-email\n\n\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('"Word Count" is not a command: an entrypoint starts with an absolute path');
+    expect(r.stderr).toContain('"not-an-email" is not an email address');
+    const { manifest } = parseManifest(readFileSync(join(dir, 'allgo.yaml')), createValidators().manifest);
+    expect(manifest).toMatchObject({ entrypoint: '/opt/again/run.sh', title: 'again' });
+    expect(manifest.contact).toBeUndefined();
+  });
+
+  it('refuses a title given as --entrypoint, before writing anything', async () => {
+    const dir = tempDir('allgo-init-');
+    const r = await allgo(['init', '--yes', '--name', 'x2', '--entrypoint', 'Word Count'], { home: tempHome(), cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"Word Count" is not a command');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('refuses values the schema would refuse, before writing anything', async () => {
