@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 // allgo's command line: the platform's processes (up, server, builder, runner) and admin tasks.
-import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import type { RoleSet } from './roles.js';
 import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js';
 
@@ -13,8 +10,9 @@ Running the platform:
   server                     the API, git server and store only
   builder                    build images only (needs REDIS_URL on another host)
   runner                     run jobs only (needs REDIS_URL on another host)
-  user add <name> --email <e> [--provider] [--admin]
-                             create a user and print their API token
+  user add <name> --email <e> [--provider] [--admin] [--url URL] [--token T]
+                             create a user and print their API token: in the store of
+                             ALLGO_DATA_DIR if there is one, or else through the API as an admin
 
 Settings come from the environment (PORT, ALLGO_DATA_DIR, REDIS_URL, DOCKER_HOST,
 ALLGO_ADMIN_TOKEN, ALLGO_PUBLIC_URL, ALLGO_CONFIG) and the config file; see README.md.
@@ -36,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command in ROLES) return serve(ROLES[command]);
   if (isClientCommand(command)) return runClientCommand(command, rest);
-  if (command === 'user' && rest[0] === 'add') return userAdd(rest.slice(1));
+  if (command === 'user' && rest[0] === 'add') return (await import('./user-add.js')).userAdd(rest.slice(1));
   console.error(`allgo: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
   return 2;
 }
@@ -65,47 +63,6 @@ async function serve(roles: RoleSet): Promise<number> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   return new Promise<number>(() => undefined);
-}
-
-async function userAdd(args: string[]): Promise<number> {
-  const [{ loadConfig }, { openStore }, { isValidUserName, USER_NAME_RULE }] = await Promise.all([
-    import('../common/config.js'),
-    import('../server/store/index.js'),
-    import('../server/store/users.js'),
-  ]);
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { email: { type: 'string' }, provider: { type: 'boolean' }, admin: { type: 'boolean' } },
-  });
-  const name = positionals[0];
-  if (!name || !values.email) {
-    console.error('usage: allgo user add <name> --email <email> [--provider] [--admin]');
-    return 2;
-  }
-  if (!isValidUserName(name)) {
-    console.error(`allgo: ${USER_NAME_RULE}`);
-    return 2;
-  }
-  if (!/^[^@\s]+@[^@\s]+$/.test(values.email)) {
-    console.error(`allgo: "${values.email}" is not an email address`);
-    return 2;
-  }
-  const config = loadConfig();
-  mkdirSync(config.dataDir, { recursive: true });
-  // Writes the store directly (WAL makes this safe while the server runs), like a console.
-  const store = openStore(join(config.dataDir, 'allgo.db'));
-  try {
-    if (store.users.byName(name)) {
-      console.error(`allgo: user "${name}" already exists`);
-      return 1;
-    }
-    const { token } = store.users.create({ name, email: values.email, isProvider: values.provider, isAdmin: values.admin });
-    console.log(token);
-    return 0;
-  } finally {
-    store.close();
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -11,7 +11,7 @@ import { ApiError } from './errors.js';
 import { requireToken, resolveCredentials, type Credentials, type ResolveOptions } from './credentials.js';
 import { readSse, SseParser } from './sse.js';
 import { postForm } from './upload.js';
-import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobFile, JobList, JobStatus, Queues, User } from './types.js';
+import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobFile, JobList, JobStatus, NewUser, Queues, User } from './types.js';
 
 export type ClientOptions = ResolveOptions;
 
@@ -60,6 +60,11 @@ export class AllgoClient {
 
   user(): Promise<User> {
     return this.json('/api/v1/user');
+  }
+
+  /** Creates a user (admins only); the answer holds their token, shown this once. */
+  createUser(user: NewUser): Promise<User> {
+    return this.json('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
   }
 
   async apps(): Promise<AppSummary[]> {

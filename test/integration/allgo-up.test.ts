@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
 import { freePort } from '../../common/net.js';
+import { allgo, removeTempDirs, tempDir, tempHome } from '../helpers/cli.js';
 
 const cli = join(packageRoot(), 'dist', 'cli', 'main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'allgo-up-'));
@@ -19,6 +20,7 @@ afterAll(async () => {
     await exited;
   }
   rmSync(dataDir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 describe('allgo up', () => {
@@ -58,6 +60,19 @@ describe('allgo up', () => {
     const adaToken = added.out.trim();
     const ada = await fetch(`http://127.0.0.1:${port}/api/v1/user`, { headers: { authorization: `Token token=${adaToken}` } });
     expect(await ada.json()).toMatchObject({ name: 'ada', provider: true, admin: false });
+
+    // Regression: elsewhere, without the server's data dir, it used to create ./data/allgo.db and
+    // print a token the server then refused. It now refuses, naming where it looked...
+    const elsewhere = tempDir('allgo-user-add-');
+    const lost = await allgo(['user', 'add', 'eve', '--email', 'eve@example.org'], { home: tempHome(), cwd: elsewhere });
+    expect(lost.code, lost.stderr).toBe(2);
+    expect(lost.stderr).toContain(`no allgo store at ${join(elsewhere, 'data', 'allgo.db')}`);
+    expect(existsSync(join(elsewhere, 'data'))).toBe(false);
+    // ...or, given an admin's token, creates the user through the API.
+    const viaApi = await allgo(['user', 'add', 'bob', '--email', 'bob@example.org', '--url', `http://127.0.0.1:${port}`, '--token', token!], { home: tempHome(), cwd: elsewhere });
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    const bob = await fetch(`http://127.0.0.1:${port}/api/v1/user`, { headers: { authorization: `Token token=${viaApi.stdout.trim()}` } });
+    expect(await bob.json()).toMatchObject({ name: 'bob', provider: false });
 
     const exited = new Promise<number | null>((r) => up!.once('exit', (code) => r(code)));
     up.kill('SIGTERM');
