@@ -106,6 +106,20 @@ export function jobId(raw: string): number {
   return Number(raw);
 }
 
+/**
+ * The server's messages point API users to routes ("GET /api/v1/apps lists them"); at the
+ * command line the command that shows the same thing is meant.
+ */
+const CLI_EQUIVALENTS: [RegExp, (...groups: string[]) => string][] = [
+  [/\(GET \/api\/v1\/apps lists them\)/g, () => '("allgo apps" lists them)'],
+  [/\(GET \/api\/v1\/apps\/([^\s)]+) lists them\)/g, (app) => `("allgo app ${decodeURIComponent(app)}" lists them)`],
+  [/\bjob\[param\]: /g, () => '--param: '],
+];
+
+function inCliWords(message: string): string {
+  return CLI_EQUIVALENTS.reduce((m, [re, say]) => m.replace(re, (_all, ...g: string[]) => say(...g)), message);
+}
+
 /** The readable line and exit code for any error a command let through. */
 export function describeError(err: unknown, creds?: Credentials): { line: string; code: number } {
   if (err instanceof CliError) return { line: err.message, code: err.exitCode };
@@ -120,7 +134,7 @@ export function describeError(err: unknown, creds?: Credentials): { line: string
       return { line: `${err.message}: is the server running? (${from}change it with --url, ALLGO_URL or "allgo login")`, code: EXIT.failed };
     }
     if (err.code === 'bad_config') return { line: err.message, code: EXIT.usage };
-    return { line: err.message, code: EXIT.failed };
+    return { line: inCliWords(err.message), code: EXIT.failed };
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code && e.path) return { line: `${e.path}: ${e.code}`, code: EXIT.failed };

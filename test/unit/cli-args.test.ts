@@ -1,6 +1,7 @@
 // `allgo run samsort reads.sam --param '-q 30'`: a flag's value may start with "-".
 import { describe, expect, it } from 'vitest';
-import { parse, attachValues, UsageError } from '../../cli/lib/command.js';
+import { parse, attachValues, describeError, UsageError } from '../../cli/lib/command.js';
+import { ApiError } from '../../client/index.js';
 
 const cmd = { help: 'usage: test' };
 const options = { param: { type: 'string' }, out: { type: 'string', short: 'o' }, wait: { type: 'boolean' } } as const;
@@ -24,5 +25,15 @@ describe('command-line values that start with a dash', () => {
 
   it('still says a value is missing when --param is the last word', () => {
     expect(() => parse(cmd, ['--param'], options)).toThrow(/argument missing/);
+  });
+});
+
+describe('server messages at the command line', () => {
+  it('name the allgo command that shows a thing, not the API route', () => {
+    const app = new ApiError(404, 'not_found', 'app "samsort" has no version "9" (GET /api/v1/apps/samsort lists them)');
+    expect(describeError(app).line).toBe('app "samsort" has no version "9" ("allgo app samsort" lists them)');
+    const none = new ApiError(404, 'not_found', 'no app "samsrot": check the name or id (GET /api/v1/apps lists them)');
+    expect(describeError(none).line).toBe('no app "samsrot": check the name or id ("allgo apps" lists them)');
+    expect(describeError(new ApiError(400, 'bad_param', 'job[param]: unterminated double quote')).line).toBe('--param: unterminated double quote');
   });
 });
