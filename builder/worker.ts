@@ -7,8 +7,10 @@ import type { Redis } from 'ioredis';
 import { createValidators, type BuildPayload, type BuildResult } from '../schemas/index.js';
 import { BUILD_QUEUE } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
+import { RAW_DOCKER_ERROR } from '../common/build-log.js';
 import { formatDuration } from '../common/duration.js';
 import { buildImage, BuildFailedError } from './build-image.js';
+import { describeBuildFailure } from './describe-failure.js';
 
 export interface BuilderDeps {
   docker: Docker;
@@ -40,7 +42,10 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
         log.info({ imageId: result.imageId }, 'build done');
         return result;
       } catch (err) {
-        const reason = timeout.aborted ? `the build went over its time limit of ${formatDuration(p.timeLimitMs)}` : (err as Error).message;
+        const raw = (err as Error).message;
+        const reason = timeout.aborted ? `the build went over its time limit of ${formatDuration(p.timeLimitMs)}` : describeBuildFailure(raw);
+        // The log keeps Docker's own words (when they differ) for whoever debugs the build.
+        if (!timeout.aborted && reason !== raw) writer.write(`${RAW_DOCKER_ERROR}${raw}\n`);
         writer.write(`Build failed: ${reason}\n`);
         log.warn({ err }, 'build failed');
         // A failing Dockerfile fails the same way again: no retry.

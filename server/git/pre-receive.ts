@@ -19,6 +19,7 @@ import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
 import { isFinishedVersion } from '../../common/states.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
+import { PushOutput } from './push-output.js';
 
 export interface PushContext {
   user: User;
@@ -203,7 +204,9 @@ export class PreReceive {
       timeLimitMs: config.buildTimeLimitMs,
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
-    await followLog(redis, logKey, '0', (c) => say(c.data), () => isFinishedVersion(store.versions.byId(versionId)!.state));
+    const shown = new PushOutput(say);
+    await followLog(redis, logKey, '0', (c) => shown.write(c.data), () => isFinishedVersion(store.versions.byId(versionId)!.state));
+    shown.end();
     let final = store.versions.byId(versionId)!;
     while (!isFinishedVersion(final.state)) {
       await events.next('version', versionId, 1000);
@@ -213,7 +216,8 @@ export class PreReceive {
       say(`\npublished ${push.app} ${final.label}\n  ${config.publicUrl}/apps/${push.app}/\n\n`);
       return 0;
     }
-    say(`\nallgo: build of ${push.app} ${final.label} failed: ${final.error ?? 'unknown error'}\nallgo: fix it and push again (the build log: ${config.publicUrl}/api/v1/apps/${push.app}/versions/${encodeURIComponent(final.label)}/build-log)\n\n`);
+    // The build log's route needs the owner's token: name the command that sends it.
+    say(`\nallgo: build of ${push.app} ${final.label} failed: ${final.error ?? 'unknown error'}\nallgo: fix it and push again (the whole build log: allgo build-log ${push.app} ${final.label})\n\n`);
     return 1;
   }
 }

@@ -89,7 +89,7 @@ describe('pushes that are refused', () => {
     const r = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('about to fail');
-    expect(r.output).toMatch(/build of app-[0-9a-f]+ 1\.0 failed: .*returned a non-zero code: 7/);
+    expect(r.output).toMatch(/build of app-[0-9a-f]+ 1\.0 failed: the step `echo "about to fail" && exit 7` exited with code 7/);
     expect(await versions(app)).toEqual([expect.objectContaining({ version: '1.0', state: 'failed' })]);
     const log = await p.api(`/api/v1/apps/${app}/versions/1.0/build-log`, { token: p.adminToken });
     expect(await log.text()).toContain('about to fail');
