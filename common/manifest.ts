@@ -1,7 +1,7 @@
 // allgo.yaml → a validated manifest, or every problem with its line, in words a provider acts on.
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from 'yaml';
-import type { ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, type Scalar } from 'yaml';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
 
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -44,15 +44,27 @@ export function parseManifest(source: Buffer | string, validate: ValidateFunctio
     const problems = validate.errors!.map((e) => {
       const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
       if (e.keyword === 'additionalProperties') segments.push((e.params as { additionalProperty: string }).additionalProperty);
-      return `${file}${lineOf(nodeOffset(doc.contents, segments))}: ${describeAjvError(e)}`;
+      const at = nodeAt(doc.contents, segments);
+      return `${file}${lineOf(at.offset)}: ${describeAjvError(e)}${quoteHint(e, at.node)}`;
     });
     throw new ManifestError([...new Set(problems)]);
   }
   return { manifest: value, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** Offset of the deepest node on `path` (a key's position for a map entry), for error lines. */
-function nodeOffset(root: unknown, path: string[]): number | undefined {
+/**
+ * `version: 1.10` is the number 1.1 to YAML: when a string was wanted, show the provider the
+ * quoted form of what they wrote (its source text, so "1.10" keeps its zero).
+ */
+function quoteHint(e: ErrorObject, node: Node | null): string {
+  if (e.keyword !== 'type' || (e.params as { type: string }).type !== 'string' || !isScalar(node) || typeof node.value !== 'number') return '';
+  const written = (node as Scalar).source ?? String(node.value);
+  const key = e.instancePath.split('/').pop() ?? '';
+  return `: quote it: \`${key}: "${written}"\``;
+}
+
+/** The deepest node on `path`, and its offset (a key's position for a map entry), for error lines. */
+function nodeAt(root: unknown, path: string[]): { node: Node | null; offset: number | undefined } {
   let node = root as Node | null;
   let best = (node as Node | null)?.range?.[0];
   for (const seg of path) {
@@ -68,5 +80,5 @@ function nodeOffset(root: unknown, path: string[]): number | undefined {
       node = item;
     } else break;
   }
-  return best;
+  return { node, offset: best };
 }

@@ -33,7 +33,8 @@ export interface Validators {
 
 export function createValidators(): Validators {
   // useDefaults fills the manifest's defaults (memory, private) so readers need not repeat them.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  // verbose: errors carry their schema and value, for hints such as "did you mean `memory`?".
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'x-doc' });
   return {
     manifest: ajv.compile<AllgoManifest>(loadSchema('allgo')),
@@ -50,8 +51,11 @@ export function describeAjvError(e: ErrorObject): string {
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const where = path ? `\`${path}\`` : 'the document';
   switch (e.keyword) {
-    case 'additionalProperties':
-      return `unknown field \`${path ? path + '.' : ''}${(e.params as { additionalProperty: string }).additionalProperty}\``;
+    case 'additionalProperties': {
+      const field = (e.params as { additionalProperty: string }).additionalProperty;
+      const near = nearest(field, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}));
+      return `unknown field \`${path ? path + '.' : ''}${field}\`${near ? ` (did you mean \`${near}\`?)` : ''}`;
+    }
     case 'required':
       return `missing required field \`${path ? path + '.' : ''}${(e.params as { missingProperty: string }).missingProperty}\``;
     case 'enum':
@@ -63,4 +67,32 @@ export function describeAjvError(e: ErrorObject): string {
     default:
       return `${where} ${e.message ?? 'is invalid'}`;
   }
+}
+
+/** The known name a typo most likely meant: at most two edits away, and closer than any other. */
+function nearest(word: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.min(2, Math.floor(word.length / 3));
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d <= bestDistance && (best === null || d < bestDistance)) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit ("memroy"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }

@@ -120,6 +120,16 @@ describe('parseManifest: refusals name the field and the line', () => {
     expect(refusal('version: 1.0\nentrypoint: a\n')).toEqual([expect.stringMatching(/^allgo\.yaml:1: .*version.*string/)]);
   });
 
+  it('hints at the field a near-miss meant: `memroy` → did you mean `memory`?', () => {
+    expect(refusal(minimal + 'memroy: 12\n')).toEqual(['allgo.yaml:3: unknown field `memroy` (did you mean `memory`?)']);
+    expect(refusal(minimal + 'entrypiont_x_y: 1\n')[0]).not.toContain('did you mean');
+    expect(refusal(minimal + 'presets:\n  - name: a\n    parms: b\n')).toContainEqual(expect.stringContaining('(did you mean `params`?)'));
+  });
+
+  it('shows how to quote a number where a string is needed, as the provider wrote it', () => {
+    expect(refusal('version: 1.10\nentrypoint: a\n')).toEqual(['allgo.yaml:1: `version` must be string: quote it: `version: "1.10"`']);
+  });
+
   it('refuses a memory below the minimum (`memory: 1`), saying the bound', () => {
     const problems = refusal(minimal + 'memory: 1\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*memory.*16/)]);
