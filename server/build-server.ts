@@ -151,7 +151,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(async (scope) => {
     hideRoutes(scope);
-    await siteRoutes(scope, { dataDir: config.dataDir });
+    await siteRoutes(scope, { dataDir: config.dataDir, enabled: config.site.enabled });
   });
   return app;
 }

@@ -1,7 +1,7 @@
 // Serves the built catalog (<data dir>/site) at /. Routes registered elsewhere (the API,
 // /git, /datastore) are more specific than this catch-all, so they always win. A path with
 // no page gets the site's 404 page; an unknown /api/ path keeps the API's JSON answer.
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -10,8 +10,10 @@ import { siteDir } from './build-site.js';
 
 const YEAR_S = 365 * 24 * 3600;
 
-export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string }): Promise<void> {
+export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string; enabled: boolean }): Promise<void> {
   const root = siteDir(opts.dataDir);
+  // The first build runs after the server listens: until then the root is empty, not missing.
+  await mkdir(root, { recursive: true });
   // serve: false: only reply.sendFile, which handles ranges, ETags and the .br/.gz copies.
   await app.register(fastifyStatic, { root, serve: false, preCompressed: true, index: false, dotfiles: 'deny', cacheControl: false });
 
@@ -19,6 +21,8 @@ export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string }
 
   const notFound = async (reply: FastifyReply) => {
     if (await isFile('404.html')) return reply.code(404).header('cache-control', 'no-cache').sendFile('/404.html');
+    // No 404 page means no catalog yet: its first build is under way (a few seconds after start).
+    if (opts.enabled && !(await isFile('index.html'))) return beingBuilt(reply);
     return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><title>Not found</title><h1>Not found</h1><p><a href="/">allgo</a></p>\n');
   };
 
@@ -53,4 +57,17 @@ export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string }
     if (await isFile(`${path}/index.html`)) return reply.redirect(`${rawPath}/${q < 0 ? '' : url.slice(q)}`, 301);
     return notFound(reply);
   });
+}
+
+function beingBuilt(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', '3')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>allgo: the catalog is being built</title>' +
+        '<h1>The catalog is being built</h1><p>allgo has just started and is building its pages; this page reloads by itself in a few seconds.</p>' +
+        '<p>The API is ready: <a href="/api/docs">/api/docs</a>.</p>\n',
+    );
 }
