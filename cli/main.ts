@@ -15,7 +15,8 @@ Running the platform:
                              ALLGO_DATA_DIR if there is one, or else through the API as an admin
 
 Settings come from the environment (PORT, ALLGO_DATA_DIR, REDIS_URL, DOCKER_HOST,
-ALLGO_ADMIN_TOKEN, ALLGO_PUBLIC_URL, ALLGO_CONFIG) and the config file; see README.md.
+ALLGO_ADMIN_TOKEN, ALLGO_PUBLIC_URL, ALLGO_CONFIG, LOG_LEVEL, LOG_FORMAT) and the config file;
+see README.md.
 
 ${CLIENT_USAGE}`;
 
@@ -42,9 +43,9 @@ async function main(argv: string[]): Promise<number> {
 // The platform's modules load only for the commands that run it: client commands start in a
 // third of the time without them.
 async function serve(roles: RoleSet): Promise<number> {
-  const [{ loadConfig }, { startRoles }, { pino }] = await Promise.all([import('../common/config.js'), import('./roles.js'), import('pino')]);
+  const [{ loadConfig }, { startRoles }, { createLogger }] = await Promise.all([import('../common/config.js'), import('./roles.js'), import('./logger.js')]);
   const config = loadConfig();
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const log = createLogger(process.env);
   const running = await startRoles(config, roles, log);
   if (running.generatedAdminToken) {
     console.log(`\nallgo: created the admin user "admin". Its API token (shown only this once):\n\n  ${running.generatedAdminToken}\n`);
