@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const second = await buildSite({ store, config, log }, { force: true });
 
     const app = Fastify();
-    await app.register(async (scope) => siteRoutes(scope, { dataDir }));
+    await app.register(async (scope) => siteRoutes(scope, { dataDir, enabled: true }));
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const page = await transfer(base, '/');
     const assets = await catalogAssets(base, page.text);
