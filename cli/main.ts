@@ -43,7 +43,12 @@ async function main(argv: string[]): Promise<number> {
 // The platform's modules load only for the commands that run it: client commands start in a
 // third of the time without them.
 async function serve(roles: RoleSet): Promise<number> {
-  const [{ loadConfig }, { startRoles }, { createLogger }] = await Promise.all([import('../common/config.js'), import('./roles.js'), import('./logger.js')]);
+  const modules = await Promise.all([import('../common/config.js'), import('./roles.js'), import('./logger.js')]).catch((err: NodeJS.ErrnoException) => {
+    // The allgo-cli package (npm run pack:client) carries the client commands only.
+    if (err.code === 'ERR_MODULE_NOT_FOUND') throw new Error('this allgo command is the client only: the platform runs from the allgo repository (npm start)');
+    throw err;
+  });
+  const [{ loadConfig }, { startRoles }, { createLogger }] = modules;
   const config = loadConfig();
   const log = createLogger(process.env);
   const running = await startRoles(config, roles, log);
