@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, type Scalar } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
+import { splitParams, ParamsError } from './split-params.js';
 
 export const MANIFEST_MAX_BYTES = 64 * 1024;
 
@@ -49,6 +50,17 @@ export function parseManifest(source: Buffer | string, validate: ValidateFunctio
     });
     throw new ManifestError([...new Set(problems)]);
   }
+  // A preset is split like a job's parameter string: one that the API would refuse is refused now.
+  const presetProblems = (value.presets ?? []).flatMap((preset, i) => {
+    try {
+      splitParams(preset.params);
+      return [];
+    } catch (err) {
+      if (!(err instanceof ParamsError)) throw err;
+      return [`${file}${lineOf(nodeAt(doc.contents, ['presets', String(i), 'params']).offset)}: preset \`${preset.name}\`: ${err.message}`];
+    }
+  });
+  if (presetProblems.length) throw new ManifestError(presetProblems);
   return { manifest: value, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -130,6 +130,12 @@ describe('parseManifest: refusals name the field and the line', () => {
     expect(refusal('version: 1.10\nentrypoint: a\n')).toEqual(['allgo.yaml:1: `version` must be string: quote it: `version: "1.10"`']);
   });
 
+  it('refuses a preset the API could not split, naming it and its line (an unbalanced quote)', () => {
+    expect(refusal(minimal + 'presets:\n  - {name: fine, params: "-n 3"}\n  - name: broken\n    params: "-t \'a b"\n')).toEqual([
+      expect.stringMatching(/^allgo\.yaml:6: preset `broken`: .*quote/),
+    ]);
+  });
+
   it('refuses a memory below the minimum (`memory: 1`), saying the bound', () => {
     const problems = refusal(minimal + 'memory: 1\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*memory.*16/)]);
