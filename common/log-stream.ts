@@ -1,6 +1,7 @@
 // Live logs travel through Redis streams: a worker appends chunks, any server tails them
 // (XREAD BLOCK) from any point, so a client can resume with the last id it saw and the
 // workers may run on other hosts than the server.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 const FLUSH_MS = 100;
@@ -83,7 +84,9 @@ const POLL_MS = 200;
 /**
  * Delivers a log's chunks as they arrive, from after `afterId`, until its end marker, or
  * until `stop()` says the writer is gone (then what is there is delivered once more).
- * Polls rather than blocks, so one Redis connection serves every follower.
+ * Polls rather than blocks, so one Redis connection serves every follower. When `signal`
+ * aborts, the reader is gone (its client left, or the process is closing): it returns at
+ * once and reads nothing more, so it never touches a connection being closed.
  */
 export async function followLog(
   redis: Redis,
@@ -91,17 +94,21 @@ export async function followLog(
   afterId: string,
   onChunk: (c: LogChunk) => void,
   stop: () => boolean,
+  signal?: AbortSignal,
 ): Promise<{ lastId: string; ended: boolean }> {
   let after = afterId;
-  for (;;) {
+  while (!signal?.aborted) {
     const stopping = stop();
     const read = await readLog(redis, key, after);
+    if (signal?.aborted) break;
     read.chunks.forEach(onChunk);
     after = read.lastId;
     if (read.ended) return { lastId: after, ended: true };
     if (stopping) return { lastId: after, ended: false };
-    if (read.chunks.length === 0) await new Promise((r) => setTimeout(r, POLL_MS));
+    // An abort ends the pause at once (it rejects; the loop then sees the signal).
+    if (read.chunks.length === 0) await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
   }
+  return { lastId: after, ended: false };
 }
 
 /** The whole log as one string (for keeping a finished build's log in the store). */

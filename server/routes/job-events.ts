@@ -18,6 +18,15 @@ const STREAM_ID = /^\d+-\d+$/;
 
 export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, redis, events, config, datastore } = deps;
+  // Open streams end before the server closes, and so before its Redis connection does: a
+  // follower left polling would read from a closed connection, and hold the close until
+  // its job ended.
+  const closing = new AbortController();
+  const open = new Set<Promise<void>>();
+  app.addHook('preClose', async () => {
+    closing.abort();
+    await Promise.allSettled(open);
+  });
 
   app.get<{ Params: { id: string }; Querystring: { last_event_id?: string } }>(
     '/api/v1/jobs/:id/events',
@@ -40,10 +49,14 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    let closed = false;
-    req.raw.on('close', () => (closed = true));
+    // Aborted when the client leaves or the server closes: either way nobody reads any more.
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    const gone = stop.signal;
+    res.on('close', abort);
+    closing.signal.addEventListener('abort', abort, { once: true });
     const send = (event: string, data: unknown, eventId?: string) => {
-      if (closed) return;
+      if (gone.aborted) return;
       res.write(`${eventId ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const state = (j: Job) => ({ status: j.state, result: j.result, exit_code: j.exitCode, message: j.message, started_at: j.startedAt, finished_at: j.finishedAt });
@@ -57,28 +70,38 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       if (now) last = now;
     };
     events.on('job', onJob);
-    const keepalive = setInterval(() => !closed && res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    try {
+    const keepalive = setInterval(() => !gone.aborted && res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const streaming = (async () => {
       const key = runLogKey(config.redisPrefix, id);
       const fromRedis = (await redis.exists(key)) === 1;
       const ended = () => isFinishedJob(store.jobs.byId(id)?.state ?? 'deleted');
       if (fromRedis || !isFinishedJob(last.state)) {
-        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), () => closed || ended());
+        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), ended, gone);
       } else if (!resumeFrom) {
         // The live copy has expired: the log file is the record.
         const text = await datastore.readText(id, LOG_FILE, SSE_FILE_MAX);
         if (text) send('log', text, 'file');
       }
       // The outcome is recorded after the log ends: wait for it (bounded) so the last event is final.
-      for (let i = 0; i < 50 && !closed && !ended(); i++) await events.next('job', id, 200);
+      for (let i = 0; i < 50 && !gone.aborted && !ended(); i++) await events.next('job', id, 200);
+      if (gone.aborted) return;
       const end = store.jobs.byId(id);
       if (end) send('state', state(end));
       send('end', {});
-    } finally {
-      clearInterval(keepalive);
-      events.off('job', onJob);
-      res.end();
-    }
+    })()
+      .catch((err) => {
+        // Once the reply is hijacked an error can only end the stream: the client reconnects.
+        if (!gone.aborted) req.log.warn({ err, jobId: id }, 'job event stream failed');
+      })
+      .finally(() => {
+        clearInterval(keepalive);
+        events.off('job', onJob);
+        closing.signal.removeEventListener('abort', abort);
+        res.end();
+        open.delete(streaming);
+      });
+    open.add(streaming);
+    await streaming;
   },
   );
 }

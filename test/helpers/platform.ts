@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
@@ -28,7 +28,8 @@ export interface Platform {
 export const uniqueName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
 
 /** `site`: build the catalog site (off by default: building it costs seconds of CPU per publish). */
-export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string } } = {}): Promise<Platform> {
+/** `log`: where the platform logs (default: silent, or TEST_LOG_LEVEL), for tests that check what it logs. */
+export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string }; log?: Logger } = {}): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
   if (opts.configYaml) writeFileSync(join(dataDir, 'config.yaml'), opts.configYaml);
   const adminToken = randomBytes(16).toString('hex');
@@ -44,7 +45,7 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
     PATH: process.env.PATH,
     ...opts.env,
   }, { site: { enabled: !!opts.site, ...(typeof opts.site === 'object' ? opts.site : {}) } });
-  const running = await startRoles(config, { server: true, builder: true, runner: true }, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const running = await startRoles(config, { server: true, builder: true, runner: true }, opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const url = running.url!;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
     const headers = new Headers(init.headers);
