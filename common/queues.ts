@@ -13,9 +13,6 @@ export const runJobId = (jobId: number): string => `job-${jobId}`;
 export const buildLogKey = (prefix: string, versionId: number): string => `${prefix}:log:build:${versionId}`;
 export const runLogKey = (prefix: string, jobId: number): string => `${prefix}:log:job:${jobId}`;
 
-/** Set (and announced on abortChannel) when a user cancels a job. */
-export const abortKey = (prefix: string, jobId: number): string => `${prefix}:abort:${jobId}`;
-export const abortChannel = (prefix: string): string => `${prefix}:aborts`;
 /** Announced when a run is queued, so idle runners fetch it at once rather than at their next poll. */
 export const runsChannel = (prefix: string): string => `${prefix}:runs`;
 /** Why a runner killed a job's container, for whichever runner reports the outcome. */

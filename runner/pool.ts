@@ -11,7 +11,8 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
-import { runQueueName, runJobId, abortKey, abortChannel, runsChannel, verdictKey } from '../common/queues.js';
+import { runQueueName, runJobId, runsChannel, verdictKey } from '../common/queues.js';
+import { clearCancelRequest, isCancelRequested, onCancelRequests } from '../common/cancel-requests.js';
 import { LogWriter } from '../common/log-stream.js';
 import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
@@ -75,12 +76,11 @@ export class RunnerPool {
   async start(): Promise<void> {
     this.options = { ...this.deps.options, instance: await instanceId(this.deps.redis, this.deps.prefix) };
     await this.removeOrphans().catch((err) => this.deps.log.warn({ err }, 'could not look for orphaned job containers'));
-    const aborts = abortChannel(this.deps.prefix);
-    await this.deps.subscriber.subscribe(aborts, runsChannel(this.deps.prefix));
-    this.deps.subscriber.on('message', (channel, message) => {
-      if (channel === aborts) this.running.get(Number(message))?.cancel.abort();
-      else this.nudge();
-    });
+    const { subscriber, prefix } = this.deps;
+    await onCancelRequests(subscriber, prefix, (jobId) => this.running.get(jobId)?.cancel.abort());
+    const runs = runsChannel(prefix);
+    subscriber.on('message', (channel) => channel === runs && this.nudge());
+    await subscriber.subscribe(runs);
     for (const { worker } of this.workers) {
       await worker.waitUntilReady();
       void worker.startStalledCheckTimer().catch((err) => this.deps.log.warn({ err }, 'stalled check'));
@@ -172,14 +172,14 @@ export class RunnerPool {
         if ((await job.extendLock(token, this.deps.lockDurationMs)) === 0) lost.abort();
         else renewedAt = Date.now();
         // The announcement of a cancel can be missed (subscriber reconnecting); the key is not.
-        if (!cancel.signal.aborted && (await redis.exists(abortKey(prefix, p.jobId))) === 1) cancel.abort();
+        if (!cancel.signal.aborted && (await isCancelRequested(redis, prefix, p.jobId))) cancel.abort();
       } catch (err) {
         // Redis away: keep trying; if another runner took the job meanwhile, the next renewal says so.
         log.warn({ err }, 'could not renew the job lock');
       }
     }, Math.max(this.deps.lockDurationMs / 3, 200));
     const resumed = typeof job.progress === 'object' && (job.progress as { state?: string }).state === 'running';
-    if ((await redis.exists(abortKey(prefix, p.jobId)).catch(() => 0)) === 1) cancel.abort();
+    if (await isCancelRequested(redis, prefix, p.jobId).catch(() => false)) cancel.abort();
     const live = new LogWriter(redis, p.logKey);
     try {
       if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: this.id });
@@ -203,7 +203,7 @@ export class RunnerPool {
       await live.end();
       await job.moveToCompleted(result, token, false);
       await removeJobContainer(this.deps.docker, this.options!.instance, p.jobId);
-      await redis.del(verdictKey(prefix, p.jobId), abortKey(prefix, p.jobId)).catch(() => undefined);
+      await Promise.all([redis.del(verdictKey(prefix, p.jobId)), clearCancelRequest(redis, prefix, p.jobId)]).catch(() => undefined);
       log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
     } catch (err) {
       log.error({ err }, 'job failed in the runner');

@@ -1,0 +1,152 @@
+// What a job submission goes through, in order:
+//   read the request (its files into a staging folder) → resolve the app, the version and the
+//   queue → build the argv → record the job (new) → move the folder into place → queue the
+//   run → waiting.
+// Everything refused before the record leaves nothing behind; a run that cannot be queued
+// removes the job and its folder again, so a submission is accepted whole or not at all.
+// A request comes from a reader (multipart today, see read-multipart.ts), so another form of
+// request only needs another reader; what the argv is built from is in `buildArgv`.
+import type { LogFn } from 'pino';
+import type { Config, QueueConfig } from '../../common/config.js';
+import { splitParams, entrypointArgv, ParamsError } from '../../common/split-params.js';
+import { runLogKey } from '../../common/queues.js';
+import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
+import { maySee } from '../auth.js';
+import type { App, Job, Store, User, Version } from '../store/index.js';
+import type { Datastore } from '../datastore.js';
+import type { Queues } from '../queues.js';
+
+const MB = 1024 * 1024;
+
+export interface SubmitDeps {
+  config: Readonly<Config>;
+  store: Store;
+  datastore: Datastore;
+  queues: Queues;
+}
+
+/** What the user asked for. Its input files are already in the staging folder. */
+export interface JobRequest {
+  /** The app's id or name. */
+  app: string;
+  /** Default: the latest ready version. */
+  version?: string;
+  /** Default: the app's queue, else the server's. */
+  queue?: string;
+  /** A||GO's free-text parameters, split like a shell would. */
+  param: string;
+  /** Bytes of input files staged. */
+  inputBytes: number;
+}
+
+/** Reads a request, writing its input files into `staging`; throws an AllgoError to refuse it. */
+export type RequestReader = (staging: string) => Promise<JobRequest>;
+
+/** Everything a run needs, resolved and checked, before anything is recorded. */
+interface RunPlan {
+  app: App;
+  version: Version;
+  queue: QueueConfig;
+  param: string;
+  argv: string[];
+}
+
+/** The request's logger: what it says carries the request's id. */
+type Log = { info: LogFn; error: LogFn };
+
+export async function submitJob(deps: SubmitDeps, user: User, read: RequestReader, log: Log): Promise<Job> {
+  const staging = await deps.datastore.newStaging();
+  try {
+    const request = await read(staging);
+    const plan = planRun(deps, user, request);
+    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name });
+    try {
+      await enqueue(deps, job, plan, staging);
+    } catch (err) {
+      await rollBack(deps, job);
+      log.error({ err, jobId: job.id }, 'could not queue job');
+      throw new UnavailableError(`the job could not be queued (${(err as Error).message}); try again`);
+    }
+    deps.store.jobs.markWaiting(job.id);
+    log.info({ jobId: job.id, app: plan.app.name, version: plan.version.label, queue: plan.queue.name }, 'job submitted');
+    return deps.store.jobs.byId(job.id)!;
+  } finally {
+    // Gone already once adopted; this clears a refused submission's files.
+    await deps.datastore.discard(staging);
+  }
+}
+
+function planRun(deps: SubmitDeps, user: User, request: JobRequest): RunPlan {
+  const app = resolveApp(deps.store, user, request.app);
+  const version = resolveVersion(deps.store, app, request.version);
+  checkInputSize(app, version, request.inputBytes);
+  const queue = resolveQueue(deps.config, version, request.queue);
+  return { app, version, queue, param: request.param, argv: buildArgv(version, request) };
+}
+
+function resolveApp(store: Store, user: User, ref: string): App {
+  const found = store.apps.byRef(ref);
+  if (!found || !maySee(user, found)) throw notFound.app(ref);
+  return found;
+}
+
+function resolveVersion(store: Store, app: App, label: string | undefined): Version {
+  if (label) {
+    const v = store.versions.byLabel(app.id, label);
+    if (!v) throw notFound.version(app.name, label);
+    if (v.state !== 'ready') throw new ConflictError(`version ${label} of ${app.name} is not ready (${v.state}): pick a ready version`);
+    return v;
+  }
+  const latest = store.versions.latestReady(app.id);
+  if (!latest) throw new ConflictError(`${app.name} has no ready version yet: its provider must push one`);
+  return latest;
+}
+
+/** The server's upload limit was enforced while reading; this is the app's own. */
+function checkInputSize(app: App, version: Version, bytes: number): void {
+  const limit = version.manifest.input_limit;
+  if (limit && bytes > limit * MB) {
+    throw new PayloadTooLargeError(`${app.name} accepts at most ${limit} MB of input files per job (got ${(bytes / MB).toFixed(1)} MB)`);
+  }
+}
+
+function resolveQueue(config: Readonly<Config>, version: Version, asked: string | undefined): QueueConfig {
+  const name = asked || version.manifest.queue || config.defaultQueue;
+  const queue = config.queues.find((q) => q.name === name);
+  if (!queue) throw new BadRequestError(`unknown queue "${name}": use one of ${config.queues.map((q) => q.name).join(', ')}`, 'unknown_queue');
+  return queue;
+}
+
+/** The entrypoint, then the parameters; no shell ever sees them. */
+function buildArgv(version: Version, request: JobRequest): string[] {
+  try {
+    return [...entrypointArgv(version.manifest.entrypoint), ...splitParams(request.param)];
+  } catch (err) {
+    if (err instanceof ParamsError) throw new BadRequestError(`job[param]: ${err.message}`, 'bad_param');
+    throw err;
+  }
+}
+
+/** Moves the staged files into the job's folder and queues the run. */
+async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: string): Promise<void> {
+  const { manifest } = plan.version;
+  const workdir = await deps.datastore.adopt(staging, job.id);
+  await deps.queues.enqueueRun({
+    jobId: job.id,
+    // By id, not tag: a tag can be moved (another installation on the engine, a rebuild).
+    image: plan.version.imageId ?? plan.version.image,
+    argv: plan.argv,
+    workdir,
+    memoryMb: manifest.memory ?? 1024,
+    ...(manifest.cpus ? { cpus: manifest.cpus } : {}),
+    timeLimitMs: plan.queue.timeLimitMs,
+    queue: plan.queue.name,
+    logKey: runLogKey(deps.config.redisPrefix, job.id),
+  });
+}
+
+/** Not queued means not accepted: leave no half-made job behind. */
+async function rollBack(deps: SubmitDeps, job: Job): Promise<void> {
+  deps.store.jobs.discard(job.id);
+  await deps.datastore.discard(deps.datastore.jobDir(job.id));
+}

@@ -1,0 +1,47 @@
+// What the jobs API says about a job, built from the store's record; the shapes are
+// schemas/api.schema.json's (JobSummary, JobStatus).
+import type { Config } from '../../common/config.js';
+import type { JobStatus, JobSummary } from '../../schemas/index.js';
+import type { Job } from '../store/index.js';
+import { jobUrl } from './context.js';
+
+type Urls = Pick<Config, 'publicUrl'>;
+
+/** A download link: the job's access key in it is the capability, so it needs no token. */
+export const fileUrl = (config: Urls, job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;
+
+export function jobSummary(config: Urls, j: Job): JobSummary {
+  return {
+    id: j.id,
+    app: j.appName,
+    version: j.versionLabel,
+    param: j.param,
+    queue: j.queue,
+    state: j.state,
+    result: j.result,
+    exit_code: j.exitCode,
+    message: j.message,
+    created_at: j.createdAt,
+    started_at: j.startedAt,
+    finished_at: j.finishedAt,
+    url: jobUrl(config, j.id),
+  };
+}
+
+export interface QueuePosition {
+  position: number | null;
+  more: boolean;
+}
+
+/** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
+export function jobStatus(config: Urls, job: Job, files: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+  const urls: Record<string, string> = {};
+  for (const f of files) urls[f.name] = fileUrl(config, job, f.name);
+  return {
+    [job.id]: urls,
+    status: job.state,
+    ...jobSummary(config, job),
+    ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
+    files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, f.name) })),
+  };
+}
