@@ -5,14 +5,14 @@ import { safeEqual as same } from '../../common/safe-equal.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import type { Repos, GitEnv } from './repos.js';
-import { parseUpdates, type PreReceive, type PushContext } from './pre-receive.js';
+import { parseUpdates, type BuildSources, type PreReceive, type PushContext } from './pre-receive.js';
 
 export interface InternalDeps {
   store: Store;
   repos: Repos;
   preReceive: PreReceive;
   pushes: Map<string, PushContext>;
-  sources: Map<number, { app: string; commit: string; env: GitEnv }>;
+  sources: BuildSources;
   secret: string;
 }
 

@@ -26,6 +26,9 @@ export interface PushContext {
   app: string;
 }
 
+/** Builds in progress, by version id: their commit may exist only in the push's quarantine. */
+export type BuildSources = Map<number, { app: string; commit: string; env: GitEnv }>;
+
 export interface RefUpdate {
   old: string;
   new: string;
@@ -44,7 +47,7 @@ export interface PreReceiveDeps {
   /** URL a builder fetches the commit's tar from. */
   contextUrl(versionId: number): string;
   /** The quarantine environment of builds in progress, for serving their context. */
-  sources: Map<number, { app: string; commit: string; env: GitEnv }>;
+  sources: BuildSources;
 }
 
 export type Say = (text: string) => void;

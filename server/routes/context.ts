@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type {} from '../plugins/auth.js';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config.js';
@@ -19,12 +20,7 @@ export interface ApiDeps {
   events: ServerEvents;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: User | null;
-  }
-}
-
+/** req.user is set by the auth plugin (plugins/auth.ts). */
 export function requireUser(req: FastifyRequest): User {
   if (!req.user) throw new UnauthorizedError();
   return req.user;

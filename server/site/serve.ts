@@ -7,10 +7,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { NotFoundError } from '../errors.js';
 import { siteDir } from './build-site.js';
+import { hideRoutes } from '../plugins/route-index.js';
 
 const YEAR_S = 365 * 24 * 3600;
 
 export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string; enabled: boolean }): Promise<void> {
+  // Pages, not API: out of the reference.
+  hideRoutes(app);
   const root = siteDir(opts.dataDir);
   // The first build runs after the server listens: until then the root is empty, not missing.
   await mkdir(root, { recursive: true });

@@ -1,0 +1,22 @@
+// The REST API and the result downloads, as one plugin. It needs req.user (allgo-auth), and
+// the reference (allgo-openapi) must be registered first to see its routes.
+import fp from 'fastify-plugin';
+import type { ApiDeps } from './context.js';
+import { jobRoutes } from './jobs.js';
+import { jobEventRoutes } from './job-events.js';
+import { appRoutes } from './apps.js';
+import { userRoutes } from './users.js';
+import { healthRoutes } from './health.js';
+import { datastoreRoutes } from './datastore.js';
+
+export const api = fp<ApiDeps>(
+  async (app, deps) => {
+    await jobRoutes(app, deps);
+    await jobEventRoutes(app, deps);
+    await appRoutes(app, deps);
+    await userRoutes(app, deps);
+    await healthRoutes(app, deps);
+    await datastoreRoutes(app, deps);
+  },
+  { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
+);
