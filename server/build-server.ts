@@ -35,6 +35,11 @@ export interface ServerDeps {
   log: Logger;
 }
 
+/**
+ * Answers are serialized from each route's response schema (Fastify's fast-json-stringify):
+ * faster than JSON.stringify, and what goes out is what the schema declares, no more. Only
+ * GET /api/v1/jobs/N has its own, to keep A||GO's key order (routes/job-status-serializer.ts).
+ */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, log } = deps;
   const datastore = new Datastore(config.dataDir, config.runnerUser);
@@ -43,9 +48,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
   await app.register(multipart, { preservePath: true });
-  // Response schemas document and are checked by tests; bodies are sent as built, so A||GO's
-  // key order ({"<id>": …, "status": …}) and every field survive.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });

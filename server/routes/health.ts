@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from './context.js';
 import { def } from './api-schemas.js';
+import type { Health } from '../../schemas/index.js';
 
 const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
 
 export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get('/api/v1/health', { schema: { tags: ['system'], summary: 'Store, Redis and Docker, each checked', response: { 200: def('Health'), 503: def('Health') } } }, async (_req, reply) => {
-    const check = async (fn: () => Promise<unknown>) => {
+  app.get<{ Reply: { 200: Health; 503: Health } }>('/api/v1/health', { schema: { tags: ['system'], summary: 'Store, Redis and Docker, each checked', response: { 200: def('Health'), 503: def('Health') } } }, async (_req, reply) => {
+    const check = async (fn: () => Promise<unknown>): Promise<Health['checks'][string]> => {
       try {
         await within(fn(), 2000);
         return { ok: true };

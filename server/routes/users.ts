@@ -1,20 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, ConflictError, ForbiddenError } from '../errors.js';
 import { isValidUserName, USER_NAME_RULE, type User } from '../store/users.js';
+import type { NewUser, User as UserBody } from '../../schemas/index.js';
 import { mayCreateApps } from '../auth.js';
 import { type ApiDeps, requireUser } from './context.js';
 import { def, errors } from './api-schemas.js';
 
-interface NewUser {
-  name: string;
-  email: string;
-  provider?: boolean;
-  admin?: boolean;
-}
-
 export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
-  const describe = (u: User) => ({
+  const describe = (u: User): UserBody => ({
     id: u.id,
     name: u.name,
     email: u.email,
@@ -23,9 +17,9 @@ export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     created_at: u.createdAt,
   });
 
-  app.get('/api/v1/user', { schema: { tags: ['users'], summary: 'Who the token belongs to', response: { 200: def('User'), ...errors(401) } } }, async (req) => describe(requireUser(req)));
+  app.get<{ Reply: UserBody }>('/api/v1/user', { schema: { tags: ['users'], summary: 'Who the token belongs to', response: { 200: def('User'), ...errors(401) } } }, async (req) => describe(requireUser(req)));
 
-  app.post<{ Body: NewUser }>(
+  app.post<{ Body: NewUser; Reply: { 201: UserBody } }>(
     '/api/v1/users',
     {
       schema: { tags: ['users'], summary: 'Create a user (admins); the answer holds their token, shown once', body: def('NewUser'), response: { 201: def('User'), ...errors(400, 401, 403, 409) } },
