@@ -76,6 +76,33 @@ export type JobResult = 'success' | 'error' | 'timeout' | 'aborted';
  */
 export type VersionState = 'building' | 'ready' | 'failed';
 /**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "AppDetail".
+ */
+export type AppDetail = AppFacts & {
+  private: boolean;
+  url: string;
+  /**
+   * Newest first; others than the owner see ready versions only.
+   */
+  versions: {
+    version: string;
+    state: VersionState;
+    commit: string;
+    created_at: string;
+    finished_at: string | null;
+    /**
+     * Owner only.
+     */
+    error?: string | null;
+  }[];
+  queues: QueueInfo[];
+  /**
+   * Owner only.
+   */
+  git_url?: string;
+};
+/**
  * text/plain
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -263,20 +290,21 @@ export interface AppList {
   apps: AppSummary[];
 }
 /**
+ * What anyone who may see an app may know of it, whoever asks. GET /api/v1/apps/NAME (AppDetail) and the catalog's apps (site-export.schema.json) are both these facts and what each adds.
+ *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
- * via the `definition` "AppDetail".
+ * via the `definition` "AppFacts".
  */
-export interface AppDetail {
+export interface AppFacts {
   id: number;
   name: string;
   title: string;
+  /**
+   * Markdown, as the provider wrote it (the catalog renders and sanitises it).
+   */
   description: string;
   owner: string;
   tags: string[];
-  private: boolean;
-  latest_version: string | null;
-  updated_at: string;
-  url: string;
   contact: string | null;
   os: string | null;
   /**
@@ -296,28 +324,33 @@ export interface AppDetail {
    * MB of input files per job.
    */
   input_limit: number | null;
+  created_at: string;
+  updated_at: string;
   /**
-   * Newest first; others than the owner see ready versions only.
+   * The newest ready version.
    */
-  versions: {
-    version: string;
-    state: VersionState;
-    commit: string;
-    created_at: string;
-    finished_at: string | null;
-    /**
-     * Owner only.
-     */
-    error?: string | null;
-  }[];
-  queues: {
-    name: string;
-    time_limit: string;
-  }[];
+  latest_version: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "QueueInfo".
+ */
+export interface QueueInfo {
+  name: string;
   /**
-   * Owner only.
+   * e.g. 20m
    */
-  git_url?: string;
+  time_limit: string;
+  time_limit_seconds: number;
+  description: string;
+  /**
+   * 1 is served first.
+   */
+  priority: number;
+  /**
+   * Most jobs running at once over all runners; null: no cap.
+   */
+  concurrency: number | null;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -328,17 +361,7 @@ export interface Queues {
   /**
    * Highest priority first.
    */
-  queues: {
-    name: string;
-    time_limit: string;
-    time_limit_seconds: number;
-    description: string;
-    priority: number;
-    /**
-     * Most jobs running at once over all runners; null: no cap.
-     */
-    concurrency: number | null;
-  }[];
+  queues: QueueInfo[];
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -597,43 +620,14 @@ export interface SiteExport {
    */
   public_url: string;
   default_queue: string;
-  queues: {
-    name: string;
+  /**
+   * Highest priority first.
+   */
+  queues: QueueInfo[];
+  apps: (AppFacts & {
     /**
-     * e.g. 20m
+     * Only apps with a ready version are in the catalog.
      */
-    time_limit: string;
-    time_limit_seconds: number;
-    description: string;
-  }[];
-  apps: {
-    id: number;
-    name: string;
-    title: string;
-    /**
-     * Markdown, as the provider wrote it: the site renders and sanitises it.
-     */
-    description: string;
-    owner: string;
-    tags: string[];
-    contact: string | null;
-    os: string | null;
-    memory: number | null;
-    cpus: number | null;
-    /**
-     * The app's default queue.
-     */
-    queue: string;
-    presets: {
-      name: string;
-      params: string;
-    }[];
-    /**
-     * MB of input files per job.
-     */
-    input_limit: number | null;
-    created_at: string;
-    updated_at: string;
     latest_version: string;
     /**
      * Ready versions, newest first.
@@ -644,5 +638,5 @@ export interface SiteExport {
       created_at: string;
       finished_at: string | null;
     }[];
-  }[];
+  })[];
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { mayManage, maySee } from '../auth.js';
 import { notFound } from '../errors.js';
-import { formatDuration } from '../../common/duration.js';
+import { appFacts, appSummary, appUrl, queueInfo, versionFacts } from '../app-facts.js';
+import type { AppDetail, AppList, Queues } from '../../schemas/index.js';
 import type { App, User } from '../store/index.js';
 import type { ApiDeps } from './context.js';
 import { def, errors, textResponse } from './api-schemas.js';
@@ -17,57 +18,27 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return found;
   };
 
-  const summary = (a: App) => {
-    const m = a.manifest;
-    const latest = store.versions.latestReady(a.id);
-    return {
-      id: a.id,
-      name: a.name,
-      title: m?.title ?? a.name,
-      description: a.description,
-      owner: a.ownerName,
-      tags: m?.tags ?? [],
-      private: a.private,
-      latest_version: latest?.label ?? null,
-      updated_at: a.updatedAt,
-      url: `${config.publicUrl}/apps/${a.name}/`,
-    };
-  };
-
-  app.get('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
-    apps: store.apps.listVisible(req.user).map(summary),
+  app.get<{ Reply: AppList }>('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
+    apps: store.apps.listVisible(req.user).map((a) => appSummary(store, a, config)),
   }));
 
-  app.get<{ Params: { name: string } }>(
+  app.get<{ Params: { name: string }; Reply: AppDetail }>(
     '/api/v1/apps/:name',
     { schema: { tags: ['apps'], summary: 'One app: versions, presets, queues', params: nameParams, response: { 200: def('AppDetail'), ...errors(401, 404) } } },
     async (req) => {
-    const a = find(req.params.name, req.user);
-    const owner = mayManage(req.user, a);
-    const m = a.manifest;
-    // Failed and in-progress builds are the owner's business; others see what they can run.
-    const versions = store.versions.listForApp(a.id).filter((v) => owner || v.state === 'ready');
-    return {
-      ...summary(a),
-      contact: m?.contact ?? null,
-      os: m?.os ?? null,
-      memory: m?.memory ?? null,
-      cpus: m?.cpus ?? null,
-      queue: m?.queue ?? config.defaultQueue,
-      presets: m?.presets ?? [],
-      input_limit: m?.input_limit ?? null,
-      versions: versions.map((v) => ({
-        version: v.label,
-        state: v.state,
-        commit: v.commit,
-        created_at: v.createdAt,
-        finished_at: v.finishedAt,
-        ...(owner ? { error: v.error } : {}),
-      })),
-      queues: config.queues.map((q) => ({ name: q.name, time_limit: formatDuration(q.timeLimitMs) })),
-      ...(owner ? { git_url: `${config.publicUrl}/git/${a.name}.git` } : {}),
-    };
-  },
+      const a = find(req.params.name, req.user);
+      const owner = mayManage(req.user, a);
+      // Failed and in-progress builds are the owner's business; others see what they can run.
+      const versions = store.versions.listForApp(a.id).filter((v) => owner || v.state === 'ready');
+      return {
+        ...appFacts(store, a, config.defaultQueue),
+        private: a.private,
+        url: appUrl(config, a.name),
+        versions: versions.map((v) => ({ ...versionFacts(v), state: v.state, ...(owner ? { error: v.error } : {}) })),
+        queues: queueInfo(config.queues),
+        ...(owner ? { git_url: `${config.publicUrl}/git/${a.name}.git` } : {}),
+      };
+    },
   );
 
   app.get<{ Params: { name: string; version: string } }>(
@@ -81,23 +52,17 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       },
     },
     async (req, reply) => {
-    const a = find(req.params.name, req.user);
-    const v = store.versions.byLabel(a.id, req.params.version);
-    // Build logs can show the provider's source: they are the owner's only.
-    if (!v || !mayManage(req.user, a)) throw notFound.version(a.name, req.params.version);
-    return reply.type('text/plain; charset=utf-8').send(store.versions.buildLog(v.id) ?? (v.state === 'building' ? 'the build is in progress\n' : ''));
-  },
+      const a = find(req.params.name, req.user);
+      const v = store.versions.byLabel(a.id, req.params.version);
+      // Build logs can show the provider's source: they are the owner's only.
+      if (!v || !mayManage(req.user, a)) throw notFound.version(a.name, req.params.version);
+      return reply.type('text/plain; charset=utf-8').send(store.versions.buildLog(v.id) ?? (v.state === 'building' ? 'the build is in progress\n' : ''));
+    },
   );
 
-  app.get('/api/v1/queues', { schema: { tags: ['system'], summary: 'Queues: time limit, priority, concurrency cap', response: { 200: def('Queues') } } }, async () => ({
-    default: config.defaultQueue,
-    queues: config.queues.map((q) => ({
-      name: q.name,
-      time_limit: formatDuration(q.timeLimitMs),
-      time_limit_seconds: q.timeLimitMs / 1000,
-      description: q.description,
-      priority: q.priority,
-      concurrency: q.concurrency,
-    })),
-  }));
+  app.get<{ Reply: Queues }>(
+    '/api/v1/queues',
+    { schema: { tags: ['system'], summary: 'Queues: time limit, priority, concurrency cap', response: { 200: def('Queues') } } },
+    async () => ({ default: config.defaultQueue, queues: queueInfo(config.queues) }),
+  );
 }

@@ -1,10 +1,11 @@
 // The catalog as one JSON document (schemas/site-export.schema.json): what the site
 // generator reads instead of the store. Only what anyone may see goes in: public apps with
-// a ready version, and of those only their ready versions.
+// a ready version, and of those only their ready versions. An app's entry is its public
+// facts, the same the API gives (app-facts.ts).
 import type { Config } from '../../common/config.js';
 import type { Store, App } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
-import { formatDuration } from '../../common/duration.js';
+import { appFacts, queueInfo, versionFacts } from '../app-facts.js';
 
 type ExportedApp = SiteExport['apps'][number];
 
@@ -19,35 +20,16 @@ export function exportCatalog(store: Store, config: Readonly<Pick<Config, 'publi
     generated_at: new Date().toISOString(),
     public_url: config.publicUrl,
     default_queue: config.defaultQueue,
-    queues: config.queues.map((q) => ({ name: q.name, time_limit: formatDuration(q.timeLimitMs), time_limit_seconds: q.timeLimitMs / 1000, description: q.description })),
+    queues: queueInfo(config.queues),
     apps,
   };
 }
 
 function exportApp(store: Store, app: App, defaultQueue: string): ExportedApp | null {
-  const m = app.manifest;
   // listVisible(null) already leaves private apps out; this guards against a change there.
-  if (app.private || !m) return null;
+  if (app.private || !app.manifest) return null;
+  const facts = appFacts(store, app, defaultQueue);
+  if (!facts.latest_version) return null;
   const versions = store.versions.listForApp(app.id).filter((v) => v.state === 'ready');
-  const latest = store.versions.latestReady(app.id);
-  if (!latest) return null;
-  return {
-    id: app.id,
-    name: app.name,
-    title: m.title ?? app.name,
-    description: app.description,
-    owner: app.ownerName,
-    tags: m.tags ?? [],
-    contact: m.contact ?? null,
-    os: m.os ?? null,
-    memory: m.memory ?? null,
-    cpus: m.cpus ?? null,
-    queue: m.queue ?? defaultQueue,
-    presets: (m.presets ?? []).map((p) => ({ name: p.name, params: p.params })),
-    input_limit: m.input_limit ?? null,
-    created_at: app.createdAt,
-    updated_at: app.updatedAt,
-    latest_version: latest.label,
-    versions: versions.map((v) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt })),
-  };
+  return { ...facts, latest_version: facts.latest_version, versions: versions.map(versionFacts) };
 }

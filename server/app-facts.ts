@@ -1,0 +1,65 @@
+// An app's public facts, and the queue list, built in one place for the API (routes/apps.ts)
+// and the catalog export (site/export.ts): what anyone who may see the app may know of it,
+// whoever asks. Each adds its own part (the viewer's versions, the owner's git URL, …).
+// The shapes are schemas/api.schema.json's AppFacts, AppSummary and QueueInfo.
+import type { Config, QueueConfig } from '../common/config.js';
+import { formatDuration } from '../common/duration.js';
+import type { AppFacts, AppSummary, QueueInfo } from '../schemas/index.js';
+import type { App, Store, Version } from './store/index.js';
+
+export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts {
+  const m = app.manifest;
+  return {
+    id: app.id,
+    name: app.name,
+    title: m?.title ?? app.name,
+    description: app.description,
+    owner: app.ownerName,
+    tags: m?.tags ?? [],
+    contact: m?.contact ?? null,
+    os: m?.os ?? null,
+    memory: m?.memory ?? null,
+    cpus: m?.cpus ?? null,
+    queue: m?.queue ?? defaultQueue,
+    presets: (m?.presets ?? []).map((p) => ({ name: p.name, params: p.params })),
+    input_limit: m?.input_limit ?? null,
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+    latest_version: store.versions.latestReady(app.id)?.label ?? null,
+  };
+}
+
+/** The app's page in the catalog. */
+export const appUrl = (config: Pick<Config, 'publicUrl'>, name: string): string => `${config.publicUrl}/apps/${name}/`;
+
+/** What a list of apps shows of each: a part of its facts. */
+export function appSummary(store: Store, app: App, config: Pick<Config, 'publicUrl' | 'defaultQueue'>): AppSummary {
+  const f = appFacts(store, app, config.defaultQueue);
+  return {
+    id: f.id,
+    name: f.name,
+    title: f.title,
+    description: f.description,
+    owner: f.owner,
+    tags: f.tags,
+    private: app.private,
+    latest_version: f.latest_version,
+    updated_at: f.updated_at,
+    url: appUrl(config, app.name),
+  };
+}
+
+/** What anyone may know of a ready version; the API adds its state, and its error for the owner. */
+export const versionFacts = (v: Version) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt });
+
+/** The server's queues, highest priority first (the config keeps them in that order). */
+export function queueInfo(queues: readonly QueueConfig[]): QueueInfo[] {
+  return queues.map((q) => ({
+    name: q.name,
+    time_limit: formatDuration(q.timeLimitMs),
+    time_limit_seconds: q.timeLimitMs / 1000,
+    description: q.description,
+    priority: q.priority,
+    concurrency: q.concurrency,
+  }));
+}
