@@ -57,7 +57,9 @@ async function serve(roles: RoleSet): Promise<number> {
   }
   if (roles.builder) console.log('allgo: builder ready');
   if (roles.runner) console.log(`allgo: runner ready (queues ${config.queues.map((q) => q.name).join(', ')}; ${config.runnerConcurrency} slots)`);
-  if (running.url) console.log(`allgo: listening on ${config.host}:${running.port}, public URL ${config.publicUrl}`);
+  if (running.url) {
+    console.log(`allgo: listening on ${config.host}:${running.port}, ${config.publicUrl ? `public URL ${config.publicUrl}` : "links follow each request's address"}`);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

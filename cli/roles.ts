@@ -107,6 +107,9 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       closers.push(() => app.close());
       running.server = app;
       await app.listen({ port: config.port, host: config.host });
+      if (!config.publicUrl) {
+        log.warn({ host: config.host, port: config.port }, 'ALLGO_PUBLIC_URL is not set: links in answers and pages follow the address each request came to (set it when a proxy or a fixed name fronts allgo)');
+      }
       const addr = app.server.address() as { port: number };
       running.port = addr.port;
       running.url = `http://127.0.0.1:${addr.port}`;

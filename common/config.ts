@@ -19,7 +19,10 @@ export interface QueueConfig {
 export interface Config {
   port: number;
   host: string;
-  publicUrl: string;
+  /** The configured base of the links answers carry; null: each request's own address. */
+  publicUrl: string | null;
+  /** X-Forwarded-Proto/-Host are believed only when true: a proxy in front sets them. */
+  trustProxy: boolean;
   /** Where builders fetch sources from; null: this server's loopback address. */
   internalUrl: string | null;
   dataDir: string;
@@ -89,13 +92,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
   if (!queues.some((q) => q.name === defaultQueue)) {
     throw new ConfigError(`${file}: default_queue "${defaultQueue}" is not one of the queues (${queues.map((q) => q.name).join(', ')})`);
   }
-  const publicUrl = (env.ALLGO_PUBLIC_URL ?? merged.public_url ?? `http://localhost:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(publicUrl)) throw new ConfigError(`ALLGO_PUBLIC_URL must start with http:// or https://, got "${publicUrl}"`);
+  // Unset (or empty): links follow the Host each request came with (server/plugins/public-url.ts).
+  const publicUrl = (env.ALLGO_PUBLIC_URL || merged.public_url || '').replace(/\/+$/, '') || null;
+  if (publicUrl && !/^https?:\/\//.test(publicUrl)) throw new ConfigError(`ALLGO_PUBLIC_URL must start with http:// or https://, got "${publicUrl}"`);
+  const trustProxy = env.ALLGO_TRUST_PROXY !== undefined ? /^(1|true|yes)$/i.test(env.ALLGO_TRUST_PROXY) : merged.trust_proxy ?? false;
 
   const config: Config = {
     port,
     host,
     publicUrl,
+    trustProxy,
     internalUrl: (env.ALLGO_INTERNAL_URL ?? merged.internal_url ?? '').replace(/\/+$/, '') || null,
     dataDir,
     redisUrl: env.REDIS_URL ?? merged.redis_url ?? null,

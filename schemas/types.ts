@@ -449,7 +449,14 @@ export interface BuildResult {
 export interface AllgoConfigFile {
   port?: number;
   host?: string;
+  /**
+   * Base of the links in answers and pages (default: the address each request came to).
+   */
   public_url?: string;
+  /**
+   * Believe X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them).
+   */
+  trust_proxy?: boolean;
   /**
    * Where builders on other hosts reach the server (default: loopback, for builders on this host).
    */
@@ -616,9 +623,9 @@ export interface RunResult {
 export interface SiteExport {
   generated_at: string;
   /**
-   * Base URL of the server, without a trailing slash (for curl lines and git remotes).
+   * Base URL of the server, without a trailing slash (for curl lines and git remotes); null: the pages use the address they were read from.
    */
-  public_url: string;
+  public_url: string | null;
   default_queue: string;
   /**
    * Highest priority first.

@@ -2,10 +2,11 @@
 // and the catalog export (site/export.ts): what anyone who may see the app may know of it,
 // whoever asks. Each adds its own part (the viewer's versions, the owner's git URL, …).
 // The shapes are schemas/api.schema.json's AppFacts, AppSummary and QueueInfo.
-import type { Config, QueueConfig } from '../common/config.js';
+import type { QueueConfig } from '../common/config.js';
 import { formatDuration } from '../common/duration.js';
 import type { AppFacts, AppSummary, QueueInfo } from '../schemas/index.js';
 import type { App, Store, Version } from './store/index.js';
+import type { LinkBase } from './plugins/public-url.js';
 
 export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts {
   const m = app.manifest;
@@ -30,11 +31,11 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
 }
 
 /** The app's page in the catalog. */
-export const appUrl = (config: Pick<Config, 'publicUrl'>, name: string): string => `${config.publicUrl}/apps/${name}/`;
+export const appUrl = (base: LinkBase, name: string): string => `${base.publicUrl}/apps/${name}/`;
 
 /** What a list of apps shows of each: a part of its facts. */
-export function appSummary(store: Store, app: App, config: Pick<Config, 'publicUrl' | 'defaultQueue'>): AppSummary {
-  const f = appFacts(store, app, config.defaultQueue);
+export function appSummary(store: Store, app: App, base: LinkBase, defaultQueue: string): AppSummary {
+  const f = appFacts(store, app, defaultQueue);
   return {
     id: f.id,
     name: f.name,
@@ -45,7 +46,7 @@ export function appSummary(store: Store, app: App, config: Pick<Config, 'publicU
     private: app.private,
     latest_version: f.latest_version,
     updated_at: f.updated_at,
-    url: appUrl(config, app.name),
+    url: appUrl(base, app.name),
   };
 }
 

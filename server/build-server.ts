@@ -14,6 +14,7 @@ import type { Repos } from './git/repos.js';
 import { Datastore } from './datastore.js';
 import { installErrorHandler } from './error-handler.js';
 import { routeIndex } from './plugins/route-index.js';
+import { publicUrl } from './plugins/public-url.js';
 import { openapi } from './plugins/openapi.js';
 import { auth } from './plugins/auth.js';
 import { retention } from './plugins/retention.js';
@@ -43,7 +44,8 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, log } = deps;
   const datastore = new Datastore(config.dataDir, config.runnerUser);
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
+  await app.register(publicUrl, { configured: config.publicUrl });
   await app.register(routeIndex);
   installErrorHandler(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.

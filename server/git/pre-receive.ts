@@ -20,10 +20,13 @@ import { imageTag } from '../../common/names.js';
 import { isFinishedVersion } from '../../common/states.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
 import { PushOutput } from './push-output.js';
+import { appUrl } from '../app-facts.js';
 
 export interface PushContext {
   user: User;
   app: string;
+  /** Base of the links the push prints: the address the pusher used, unless one is configured. */
+  publicUrl: string;
 }
 
 /** Builds in progress, by version id: their commit may exist only in the push's quarantine. */
@@ -216,7 +219,7 @@ export class PreReceive {
       final = store.versions.byId(versionId)!;
     }
     if (final.state === 'ready') {
-      say(`\npublished ${push.app} ${final.label}\n  ${config.publicUrl}/apps/${push.app}/\n\n`);
+      say(`\npublished ${push.app} ${final.label}\n  ${appUrl(push, push.app)}\n\n`);
       return 0;
     }
     // The build log's route needs the owner's token: name the command that sends it.

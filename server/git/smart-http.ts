@@ -102,7 +102,7 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
       let pushId: string | null = null;
       if (service === 'git-receive-pack') {
         pushId = randomUUID();
-        deps.pushes.set(pushId, { user: who.user, app: who.app });
+        deps.pushes.set(pushId, { user: who.user, app: who.app, publicUrl: req.publicUrl });
         Object.assign(env, { ALLGO_PUSH_ID: pushId, ALLGO_HOOK_URL: deps.hookUrl(), ALLGO_HOOK_SECRET: deps.hookSecret });
       }
       const child = spawn('git', [service.slice(4), '--stateless-rpc', repos.path(who.app)], { env: { ...process.env, ...env } });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
 
 export interface OpenApiOptions {
-  /** The servers entry: where the reference's "try it" calls go. */
-  publicUrl: string;
+  /** The servers entry: where the reference's "try it" calls go; null: wherever the reference was read from. */
+  publicUrl: string | null;
 }
 
 export const openapi = fp<OpenApiOptions>(
@@ -23,7 +23,8 @@ export const openapi = fp<OpenApiOptions>(
           version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
           description: 'Run published command-line apps as jobs. Compatible with A||GO\'s API v1: POST /api/v1/jobs and GET /api/v1/jobs/N work unchanged.',
         },
-        servers: [{ url: publicUrl }],
+        // A relative server URL is the document's own origin (OpenAPI 3.1, §4.8.5).
+        servers: [{ url: publicUrl ?? '/' }],
         components: {
           securitySchemes: {
             token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token token=<your token>` (A||GO\'s form) or `Bearer <your token>`' },

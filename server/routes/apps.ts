@@ -19,7 +19,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   };
 
   app.get<{ Reply: AppList }>('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
-    apps: store.apps.listVisible(req.user).map((a) => appSummary(store, a, config)),
+    apps: store.apps.listVisible(req.user).map((a) => appSummary(store, a, req, config.defaultQueue)),
   }));
 
   app.get<{ Params: { name: string }; Reply: AppDetail }>(
@@ -33,10 +33,10 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       return {
         ...appFacts(store, a, config.defaultQueue),
         private: a.private,
-        url: appUrl(config, a.name),
+        url: appUrl(req, a.name),
         versions: versions.map((v) => ({ ...versionFacts(v), state: v.state, ...(owner ? { error: v.error } : {}) })),
         queues: queueInfo(config.queues),
-        ...(owner ? { git_url: `${config.publicUrl}/git/${a.name}.git` } : {}),
+        ...(owner ? { git_url: `${req.publicUrl}/git/${a.name}.git` } : {}),
       };
     },
   );

@@ -8,6 +8,7 @@ import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
 import type { ServerEvents } from '../events.js';
 import { UnauthorizedError } from '../errors.js';
+import type { LinkBase } from '../plugins/public-url.js';
 
 /** What the API routes are given: everything comes in, nothing is imported as a singleton. */
 export interface ApiDeps {
@@ -26,4 +27,4 @@ export function requireUser(req: FastifyRequest): User {
   return req.user;
 }
 
-export const jobUrl = (config: Pick<Config, 'publicUrl'>, id: number): string => `${config.publicUrl}/api/v1/jobs/${id}`;
+export const jobUrl = (base: LinkBase, id: number): string => `${base.publicUrl}/api/v1/jobs/${id}`;

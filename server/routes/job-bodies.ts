@@ -1,11 +1,11 @@
 // What the jobs API says about a job, built from the store's record; the shapes are
 // schemas/api.schema.json's (JobSummary, JobStatus).
-import type { Config } from '../../common/config.js';
 import type { JobStatus, JobSummary } from '../../schemas/index.js';
 import type { Job } from '../store/index.js';
 import { jobUrl } from './context.js';
+import type { LinkBase } from '../plugins/public-url.js';
 
-type Urls = Pick<Config, 'publicUrl'>;
+type Urls = LinkBase;
 
 /** A download link: the job's access key in it is the capability, so it needs no token. */
 export const fileUrl = (config: Urls, job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;

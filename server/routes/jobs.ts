@@ -42,7 +42,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const user = requireUser(req);
       if (!req.isMultipart()) throw new BadRequestError('send the job as multipart/form-data: job[webapp_id], job[param], files[0], …');
       const job = await submitJob(deps, user, readMultipart((limits) => req.parts({ limits }), config), req.log);
-      return { id: job.id, url: jobUrl(config, job.id), avg_time: 0 };
+      return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
     },
   );
 
@@ -62,7 +62,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const before = Number(req.query.before) || undefined;
       const jobs = store.jobs.listForUser(user.id, limit, before);
       return {
-        jobs: jobs.map((j) => jobSummary(config, j)),
+        jobs: jobs.map((j) => jobSummary(req, j)),
         next: jobs.length === limit ? `/api/v1/jobs?limit=${limit}&before=${jobs[jobs.length - 1].id}` : null,
       };
     },
@@ -78,7 +78,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const job = visibleJob(req.params.id, requireUser(req));
       const files = await datastore.list(job.id);
       const waiting = job.state === 'waiting' ? await queues.position(job.queue, job.id).catch(() => null) : null;
-      return jobStatus(config, job, files, waiting);
+      return jobStatus(req, job, files, waiting);
     },
   );
 

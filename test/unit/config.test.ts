@@ -38,11 +38,12 @@ describe('loadConfig: defaults', () => {
     }
   });
 
-  it('listens on 0.0.0.0:8080 and calls itself http://localhost:8080', () => {
+  it('listens on 0.0.0.0:8080, and has no fixed public URL: links follow each request (not localhost)', () => {
     const c = load();
     expect(c.port).toBe(8080);
     expect(c.host).toBe('0.0.0.0');
-    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.publicUrl).toBeNull();
+    expect(c.trustProxy).toBe(false);
   });
 
   it('has A||GO’s three queues, shortest first, with priorities 1, 2, 3, and standard as default', () => {
@@ -83,10 +84,11 @@ describe('loadConfig: defaults', () => {
 });
 
 describe('loadConfig: environment', () => {
-  it('takes the port from PORT, and the public URL follows it', () => {
+  it('takes the port from PORT, and the public URL and proxy trust from ALLGO_PUBLIC_URL and ALLGO_TRUST_PROXY', () => {
     const c = load({ PORT: '9000' });
     expect(c.port).toBe(9000);
-    expect(c.publicUrl).toBe('http://localhost:9000');
+    expect(c.publicUrl).toBeNull();
+    expect(load({ ALLGO_PUBLIC_URL: 'https://allgo.lab.example/', ALLGO_TRUST_PROXY: '1' })).toMatchObject({ publicUrl: 'https://allgo.lab.example', trustProxy: true });
   });
 
   it('refuses a PORT that is not a port number', () => {

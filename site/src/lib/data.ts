@@ -14,7 +14,7 @@ export function catalog(): Catalog {
   const file = process.env.ALLGO_SITE_DATA;
   cached = file
     ? (JSON.parse(readFileSync(file, 'utf8')) as Catalog)
-    : { generated_at: new Date().toISOString(), public_url: 'http://localhost:8080', default_queue: 'standard', queues: [], apps: [] };
+    : { generated_at: new Date().toISOString(), public_url: null, default_queue: 'standard', queues: [], apps: [] };
   return cached;
 }
 
