@@ -237,6 +237,10 @@ export interface JobStatus {
     name: string;
     size: number;
     url: string;
+    /**
+     * input: uploaded with the job; log: allgo.log; output: what the job left.
+     */
+    kind: 'input' | 'output' | 'log';
   }[];
   /**
    * The key named by the job id: file name → download URL (A||GO's).

@@ -24,23 +24,23 @@ export interface PartLimits {
 export function readMultipart(parts: (limits: PartLimits) => AsyncIterableIterator<Multipart>, config: Pick<Config, 'uploadLimitBytes' | 'uploadMaxFiles'>): RequestReader {
   return async (staging) => {
     const fields: Record<string, string> = {};
-    const inputBytes = await stageFiles(parts, config, staging, fields);
+    const { bytes: inputBytes, names: inputs } = await stageFiles(parts, config, staging, fields);
     const app = fields['job[webapp_id]'] ?? fields['job[webapp_name]'];
     if (!app) throw new BadRequestError('missing job[webapp_id]: the id or name of the app to run');
-    const request: JobRequest = { app, param: fields['job[param]'] ?? '', inputBytes };
+    const request: JobRequest = { app, param: fields['job[param]'] ?? '', inputBytes, inputs };
     if (fields['job[version]']) request.version = fields['job[version]'];
     if (fields['job[queue]']) request.queue = fields['job[queue]'];
     return request;
   };
 }
 
-/** Writes each file part into `staging` and each field into `fields`; returns the bytes written. */
+/** Writes each file part into `staging` and each field into `fields`; returns the bytes and the names written. */
 async function stageFiles(
   parts: (limits: PartLimits) => AsyncIterableIterator<Multipart>,
   config: Pick<Config, 'uploadLimitBytes' | 'uploadMaxFiles'>,
   staging: string,
   fields: Record<string, string>,
-): Promise<number> {
+): Promise<{ bytes: number; names: string[] }> {
   const names = new Set<string>();
   let total = 0;
   try {
@@ -66,7 +66,7 @@ async function stageFiles(
     if (code === 'FST_FILES_LIMIT') throw new PayloadTooLargeError(`a job takes at most ${config.uploadMaxFiles} input files`);
     throw err;
   }
-  return total;
+  return { bytes: total, names: [...names] };
 }
 
 const tooLarge = (limit: number) => new PayloadTooLargeError(`the input files are larger than the upload limit of ${Math.round(limit / MB)} MB`);

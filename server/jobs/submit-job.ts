@@ -37,6 +37,8 @@ export interface JobRequest {
   param: string;
   /** Bytes of input files staged. */
   inputBytes: number;
+  /** Names of the input files staged: the job's answer tells them from its results. */
+  inputs: string[];
 }
 
 /** Reads a request, writing its input files into `staging`; throws an AllgoError to refuse it. */
@@ -59,7 +61,7 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
   try {
     const request = await read(staging);
     const plan = planRun(deps, user, request);
-    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name });
+    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name, inputs: request.inputs });
     try {
       await enqueue(deps, job, plan, staging);
     } catch (err) {

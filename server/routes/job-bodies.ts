@@ -3,12 +3,16 @@
 import type { JobStatus, JobSummary } from '../../schemas/index.js';
 import type { Job } from '../store/index.js';
 import { jobUrl } from './context.js';
+import { LOG_FILE } from '../../common/files.js';
 import type { LinkBase } from '../plugins/public-url.js';
 
 type Urls = LinkBase;
 
 /** A download link: the job's access key in it is the capability, so it needs no token. */
 export const fileUrl = (config: Urls, job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;
+
+/** An output the job wrote over an input keeps its input's name: it is listed as the input. */
+const fileKind = (job: Job, name: string): 'input' | 'output' | 'log' => (name === LOG_FILE ? 'log' : job.inputs.includes(name) ? 'input' : 'output');
 
 export function jobSummary(config: Urls, j: Job): JobSummary {
   return {
@@ -42,6 +46,6 @@ export function jobStatus(config: Urls, job: Job, files: { name: string; size: n
     status: job.state,
     ...jobSummary(config, job),
     ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
-    files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, f.name) })),
+    files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, f.name), kind: fileKind(job, f.name) })),
   };
 }

@@ -61,6 +61,8 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX jobs_user ON jobs(user_id, id);
    CREATE INDEX jobs_state ON jobs(state);`,
+  // The names of a job's uploaded input files (a JSON list): answers tell them from its results.
+  `ALTER TABLE jobs ADD COLUMN inputs TEXT NOT NULL DEFAULT '[]';`,
 ];
 
 export function openDb(file: string): Db {

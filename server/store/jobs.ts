@@ -28,6 +28,8 @@ export interface Job {
   message: string | null;
   /** Secret part of the job's datastore URLs: whoever has it can download the files. */
   accessKey: string;
+  /** Names of the files the user uploaded (the rest of the folder is the job's doing). */
+  inputs: string[];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -47,6 +49,7 @@ interface Row {
   exit_code: number | null;
   message: string | null;
   access_key: string;
+  inputs: string;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -66,6 +69,7 @@ const toJob = (r: Row): Job => ({
   exitCode: r.exit_code,
   message: r.message,
   accessKey: r.access_key,
+  inputs: JSON.parse(r.inputs) as string[],
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
@@ -77,10 +81,10 @@ const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string }): Job {
+  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[] }): Job {
     const info = this.db
-      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, access_key, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?)`)
-      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(20).toString('hex'), now());
+      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, access_key, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`)
+      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(20).toString('hex'), JSON.stringify(input.inputs ?? []), now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 

@@ -119,7 +119,7 @@ describe('allgo run, logs -f, get, cancel', () => {
     expect((await allgo(['logs', id], { home, env })).stdout).toBe(followed.stdout);
   });
 
-  it('get saves every file of a finished job and prints the paths', async () => {
+  it('get saves the results of a finished job and prints the paths; --inputs adds the inputs', async () => {
     const work = tempDir();
     writeFileSync(join(work, 'in.txt'), 'x');
     const id = (await allgo(['run', probe, 'in.txt', '--param', 'write out.txt got'], { home, env, cwd: work })).stdout.trim();
@@ -127,8 +127,13 @@ describe('allgo run, logs -f, get, cancel', () => {
     const out = join(work, 'fetched');
     const r = await allgo(['get', id, '--out', out], { home, env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n').sort()).toEqual(['allgo.log', 'in.txt', 'out.txt'].map((f) => join(out, f)));
+    // Regression: get downloaded the inputs again (123 MB in the report), while run --wait skipped them.
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['allgo.log', 'out.txt'].map((f) => join(out, f)));
     expect(readFileSync(join(out, 'out.txt'), 'utf8')).toBe('got\n');
+    const all = await allgo(['get', id, '--out', join(work, 'all'), '--inputs'], { home, env });
+    expect(all.stdout.trim().split('\n').sort()).toEqual(['allgo.log', 'in.txt', 'out.txt'].map((f) => join(work, 'all', f)));
+    const files = ((await (await p.api(`/api/v1/jobs/${id}`, { token })).json()) as { files: { name: string; kind: string }[] }).files;
+    expect(Object.fromEntries(files.map((f) => [f.name, f.kind]))).toEqual({ 'allgo.log': 'log', 'in.txt': 'input', 'out.txt': 'output' });
   });
 
   it('get refuses a job that is still running; cancel stops it; a second cancel leaves it alone', async () => {
