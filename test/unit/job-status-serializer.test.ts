@@ -22,7 +22,7 @@ const job: JobStatus = {
   started_at: null,
   finished_at: null,
   url: 'http://x/api/v1/jobs/12',
-  files: [{ name: 'allgo.log', size: 3, url: 'http://x/datastore/12/k/allgo.log' }],
+  files: [{ name: 'allgo.log', size: 3, url: 'http://x/datastore/12/k/allgo.log', kind: 'log' }],
 };
 
 describe('the job status serializer', () => {
