@@ -2,7 +2,7 @@
 // submits, follows the job to its end and downloads its results.
 import { AllgoClient, inputName, type ClientOptions, type InputFile, type Output } from './api.js';
 import { followJob } from './follow.js';
-import type { AppDetail, JobCreated, JobStateEvent, JobStatus } from './types.js';
+import type { AppDetail, JobCreated, JobStateEvent, JobStatus } from './browser/types.js';
 
 export interface RunOptions {
   /** Input files: paths on disk (sent under their base names) or named bytes. */

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { ApiError } from './errors.js';
+import { ApiError } from './browser/errors.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
 

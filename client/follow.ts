@@ -1,8 +1,8 @@
 // Follows a job to its end: live over Server-Sent Events, or, where the event stream is not
 // available (an A||GO server, a proxy that buffers), by polling the job and its log.
-import { ApiError } from './errors.js';
+import { ApiError } from './browser/errors.js';
 import type { AllgoClient } from './api.js';
-import type { JobStatus, JobStateEvent } from './types.js';
+import type { JobStatus, JobStateEvent } from './browser/types.js';
 import { isFinishedJob, QUEUED_JOB_STATES } from '../common/states.js';
 
 export interface FollowOptions {

@@ -8,16 +8,10 @@ import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-
-export interface PostFormOptions {
-  headers?: Record<string, string>;
-  /** Bytes of the body sent so far. */
-  onProgress?: (sent: number) => void;
-  signal?: AbortSignal;
-}
+import type { PostFormOptions } from './browser/api.js';
 
 /** The server's answer as a fetch Response (bodies here are small JSON). Rejects on network errors. */
-export function postForm(url: string, form: FormData, opts: PostFormOptions = {}): Promise<Response> {
+export function postForm(url: string, form: FormData, opts: PostFormOptions): Promise<Response> {
   const serialised = new Response(form);
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {

@@ -142,13 +142,17 @@ export async function siteExists(dataDir: string): Promise<boolean> {
 
 let sources: Promise<string> | null = null;
 
-/** What the site's own code is: its files under site/ and the Astro version building them. */
+/** The folders the site's pages are built from: site/ and what it may import. */
+const SITE_SOURCES = ['site', 'client/browser', 'common', 'schemas'];
+
+/** What the site's own code is: the files of SITE_SOURCES and the Astro version building them. */
 function sourceDigest(): Promise<string> {
   sources ??= (async () => {
     const root = packageRoot();
     const hash = createHash('sha256');
     hash.update(await readFile(join(root, 'node_modules', 'astro', 'package.json')));
-    const files = (await readdir(join(root, 'site'), { recursive: true, withFileTypes: true }))
+    const entries = (await Promise.all(SITE_SOURCES.map((d) => readdir(join(root, d), { recursive: true, withFileTypes: true })))).flat();
+    const files = entries
       .filter((e) => e.isFile() && !/(^|\/)(node_modules|dist|\.astro)(\/|$)/.test(join(e.parentPath, e.name).slice(root.length)))
       .map((e) => join(e.parentPath, e.name))
       .sort();

@@ -168,6 +168,43 @@ describe('the catalog and job pages in a browser', () => {
     expect(rows[1]).toContain('success');
   });
 
+  it('never deletes a job\'s files when its cancel arrives after the job has ended', async () => {
+    const body = new FormData();
+    body.set('job[webapp_id]', app);
+    body.set('job[param]', 'sleep 5');
+    const { id } = (await (await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body })).json()) as { id: number };
+    const state = async () => ((await (await p.api(`/api/v1/jobs/${id}`, { token: p.adminToken })).json()) as { state: string }).state;
+    await page.goto(`${p.url}/jobs/?id=${id}`);
+    await page.getByRole('button', { name: 'Cancel this job' }).waitFor();
+    // The race made certain: the page's cancel is held on its way until the job has ended by itself.
+    const held: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const thisJob = (u: URL) => u.pathname === `/api/v1/jobs/${id}` || u.pathname.startsWith(`/api/v1/jobs/${id}/`);
+    await page.route(thisJob, async (route) => {
+      if (route.request().method() === 'GET') return route.fallback();
+      held.push(`${route.request().method()} ${new URL(route.request().url()).pathname}`);
+      await released;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Cancel this job' }).click();
+    await expect.poll(() => held.length).toBe(1);
+    await expect.poll(state, { timeout: 60_000, interval: 250 }).toBe('done');
+    const answered = page.waitForResponse((r) => thisJob(new URL(r.url())) && r.request().method() !== 'GET');
+    release();
+    const answer = await answered;
+    await page.unroute(thisJob);
+    expect(held).toEqual([`POST /api/v1/jobs/${id}/cancel`]);
+    expect(answer.status()).toBe(409);
+    const job = (await (await p.api(`/api/v1/jobs/${id}`, { token: p.adminToken })).json()) as { state: string; result: string; files: { name: string; url: string }[] };
+    expect(job).toMatchObject({ state: 'done', result: 'success' });
+    const log = job.files.find((f) => f.name === 'allgo.log');
+    expect(await (await fetch(log!.url)).text()).toContain('woke up');
+    // The page shows the job as it ended, by itself.
+    await page.waitForFunction(() => document.querySelector('[data-result-badge]')?.textContent === 'success');
+    await expect(page.locator('[data-state-badge]').textContent()).resolves.toBe('done');
+  });
+
   it('fits a phone screen', async () => {
     const phone = await ctx.newPage();
     await phone.setViewportSize({ width: 360, height: 740 });

@@ -31,6 +31,29 @@ describe('SseParser', () => {
     ]);
   });
 
+  it('does not split one event in two when a CRLF falls across two chunks', () => {
+    // The site's own parser (since removed) took the CR and the LF for two line ends: two events.
+    expect(parseAll('data: a\r', '\ndata: b\r\n\r\n')).toEqual([{ event: 'message', data: 'a\nb', id: '' }]);
+    const text = 'id: 3-0\r\nevent: log\r\ndata: a\r\ndata: b\r\n\r\n';
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(parseAll(text.slice(0, cut), text.slice(cut)), `cut at ${cut}`).toEqual([{ event: 'log', data: 'a\nb', id: '3-0' }]);
+    }
+  });
+
+  it('reads a whole stream fed in pieces of any size, keepalives included', () => {
+    const stream = 'event: state\ndata: {"status":"running"}\n\n: keepalive\n\nid: 1-0\nevent: log\ndata: "tick 1\\n"\n\nevent: end\ndata: {}\n\n';
+    for (const size of [1, 3, 7, stream.length]) {
+      const p = new SseParser();
+      const events: SseEvent[] = [];
+      for (let i = 0; i < stream.length; i += size) events.push(...p.push(stream.slice(i, i + size)));
+      expect(events, `pieces of ${size}`).toEqual([
+        { event: 'state', data: '{"status":"running"}', id: '' },
+        { event: 'log', data: '"tick 1\\n"', id: '1-0' },
+        { event: 'end', data: '{}', id: '1-0' },
+      ]);
+    }
+  });
+
   it('handles fields split anywhere between chunks', () => {
     const text = 'id: 5-1\nevent: state\ndata: {"status":"done"}\n\n';
     for (let cut = 1; cut < text.length; cut++) {

@@ -1,31 +1,11 @@
-// The browser-side helpers that need no browser: the SSE parser that reads a job's events,
-// the curl commands of the "Use the API" panel, and the sign-in redirect check.
+// The browser-side helpers that need no browser: the curl commands of the "Use the API" panel,
+// the sign-in redirect check and the formatting. The job page's event stream is read by the
+// client's own parser (client/browser/sse.ts, tested in client-sse.test.ts).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { SseParser } from '../../site/src/lib/client/sse.js';
 import { resultCommand, submitCommand } from '../../site/src/lib/curl.js';
 import { safeNext } from '../../site/src/lib/client/session.js';
 import { formatLimit, formatSize } from '../../site/src/lib/format.js';
-
-describe('SseParser', () => {
-  it('parses events split anywhere across chunks', () => {
-    const stream = 'event: state\ndata: {"status":"running"}\n\n: keepalive\n\nid: 1-0\nevent: log\ndata: "tick 1\\n"\n\nevent: end\ndata: {}\n\n';
-    for (const size of [1, 3, 7, stream.length]) {
-      const p = new SseParser();
-      const events = [];
-      for (let i = 0; i < stream.length; i += size) events.push(...p.push(stream.slice(i, i + size)));
-      expect(events).toEqual([
-        { event: 'state', data: '{"status":"running"}', id: null },
-        { event: 'log', data: '"tick 1\\n"', id: '1-0' },
-        { event: 'end', data: '{}', id: '1-0' },
-      ]);
-    }
-  });
-
-  it('joins multi-line data and accepts CRLF', () => {
-    expect(new SseParser().push('data: a\r\ndata: b\r\n\r\n')).toEqual([{ event: 'message', data: 'a\nb', id: null }]);
-  });
-});
 
 describe('the API panel commands', () => {
   it('quotes every choice so a shell passes it through unchanged', () => {

@@ -1,15 +1,12 @@
 // The signed-in user's token lives in this browser's localStorage and only ever travels in
 // an Authorization header: never in a URL, so it stays out of logs and Referer headers.
+import type { User } from '../../../../schemas/types.js';
+
 const KEY = 'allgo.token';
 const USER_KEY = 'allgo.user';
 
-export interface SessionUser {
-  id: number;
-  name: string;
-  email: string;
-  admin: boolean;
-  provider: boolean;
-}
+/** GET /api/v1/user's answer, kept from the sign-in. */
+export type SessionUser = User;
 
 export function token(): string | null {
   try {
@@ -28,48 +25,11 @@ export function user(): SessionUser | null {
   }
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-/** fetch() against the API with the session's token; non-2xx answers throw their `{error}` text. */
-export async function api(path: string, init: RequestInit = {}, withToken: string | null = token()): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (withToken) headers.set('authorization', `Token token=${withToken}`);
-  const res = await fetch(path, { ...init, headers });
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    let code = 'http_error';
-    try {
-      const body = (await res.json()) as { error?: string; code?: string };
-      if (body.error) message = body.error;
-      if (body.code) code = body.code;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new ApiError(res.status, message, code);
-  }
-  return res;
-}
-
-export async function apiJson<T>(path: string, init: RequestInit = {}): Promise<T> {
-  return (await (await api(path, init)).json()) as T;
-}
-
-/** Checks a token with the server, then keeps it. */
-export async function signIn(candidate: string): Promise<SessionUser> {
-  const u = (await (await api('/api/v1/user', {}, candidate)).json()) as SessionUser;
+/** Keeps a token the server has accepted, with the user it belongs to. */
+export function keep(candidate: string, u: SessionUser): void {
   localStorage.setItem(KEY, candidate);
   localStorage.setItem(USER_KEY, JSON.stringify(u));
   window.dispatchEvent(new CustomEvent('allgo:session'));
-  return u;
 }
 
 export function signOut(): void {

@@ -19,6 +19,3 @@ export interface RunChoices {
   queue: string;
   files: string[];
 }
-
-/** GET /api/v1/apps/<name>: the type generated from schemas/api.schema.json. */
-export type { AppDetail as ApiAppDetail } from '../../../../schemas/types';

@@ -1,9 +1,9 @@
 // The API's answers, as schemas/api.schema.json defines them (generated into schemas/types.ts,
 // the same definitions the server's routes answer with), plus the job events, which are
 // Server-Sent Events rather than JSON bodies.
-import type { AppDetail, JobStatus, JobSummary, Queues } from '../schemas/types.js';
+import type { AppDetail, JobStatus, JobSummary, Queues } from '../../schemas/types.js';
 
-export type { AppDetail, AppList, AppSummary, JobCancelled, JobCreated, JobList, JobStatus, JobSummary, NewUser, Queues, User } from '../schemas/types.js';
+export type { AppDetail, AppList, AppSummary, JobCancelled, JobCreated, JobList, JobStatus, JobSummary, NewUser, Queues, User } from '../../schemas/types.js';
 
 export type JobState = JobSummary['state'];
 export type JobResult = NonNullable<JobSummary['result']>;

@@ -1,0 +1,176 @@
+// The API's calls over fetch(), with nothing from Node: the site's custom elements use this
+// class as it is, and the Node client (../api.ts) extends it with credentials from disk,
+// streamed uploads and downloads to files. Every refusal becomes an ApiError with the server's
+// status, code and sentence.
+import { ApiError } from './errors.js';
+import { jobEvents, type EventOptions } from './job-events.js';
+import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, User } from './types.js';
+
+export interface ApiClientOptions {
+  /** The server's base URL (the site passes its own origin). */
+  url: string;
+  token: string | null;
+}
+
+/** An input file's name and bytes. */
+export interface NamedFile {
+  name: string;
+  data: Blob | Uint8Array | string;
+}
+
+export interface JobRequest {
+  /** The app's name or id. */
+  app: string | number;
+  files?: NamedFile[];
+  params?: string;
+  version?: string;
+  queue?: string;
+  /** Called as the upload goes, with bytes sent and the input files' total size (where the transport can tell). */
+  onUploadProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface PostFormOptions {
+  headers: Record<string, string>;
+  /** Bytes of the body sent so far. */
+  onProgress?: (sent: number) => void;
+  signal?: AbortSignal;
+}
+
+export class ApiClient {
+  readonly url: string;
+  protected readonly token: string | null;
+
+  constructor(opts: ApiClientOptions) {
+    this.url = opts.url.replace(/\/+$/, '');
+    this.token = opts.token;
+  }
+
+  user(): Promise<User> {
+    return this.json('/api/v1/user');
+  }
+
+  /** Creates a user (admins only); the answer holds their token, shown this once. */
+  createUser(user: NewUser): Promise<User> {
+    return this.json('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+  }
+
+  async apps(): Promise<AppSummary[]> {
+    return (await this.json<{ apps: AppSummary[] }>('/api/v1/apps')).apps;
+  }
+
+  app(name: string | number): Promise<AppDetail> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(name)}`);
+  }
+
+  queues(): Promise<Queues> {
+    return this.json('/api/v1/queues');
+  }
+
+  async buildLog(app: string, version: string): Promise<string> {
+    return (await this.request(`/api/v1/apps/${encodeURIComponent(app)}/versions/${encodeURIComponent(version)}/build-log`)).text();
+  }
+
+  async submit(req: JobRequest): Promise<JobCreated> {
+    const form = new FormData();
+    form.append('job[webapp_id]', String(req.app));
+    if (req.params !== undefined) form.append('job[param]', req.params);
+    if (req.version) form.append('job[version]', req.version);
+    if (req.queue) form.append('job[queue]', req.queue);
+    let total = 0;
+    (req.files ?? []).forEach((f, i) => {
+      const blob = f.data instanceof Blob ? f.data : new Blob([f.data as BlobPart]);
+      total += blob.size;
+      form.append(`files[${i}]`, blob, f.name);
+    });
+    const onProgress = req.onUploadProgress;
+    let res: Response;
+    try {
+      res = await this.postForm(this.url + '/api/v1/jobs', form, {
+        headers: this.authHeader(),
+        onProgress: onProgress && ((sent) => onProgress(Math.min(sent, total), total)),
+        signal: req.signal,
+      });
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      throw ApiError.unreachable(this.url, err);
+    }
+    return this.parse(res, '/api/v1/jobs');
+  }
+
+  job(id: number): Promise<JobStatus> {
+    return this.json(`/api/v1/jobs/${id}`);
+  }
+
+  jobs(opts: { limit?: number; before?: number } = {}): Promise<JobList> {
+    const q = new URLSearchParams();
+    if (opts.limit) q.set('limit', String(opts.limit));
+    if (opts.before) q.set('before', String(opts.before));
+    return this.json(`/api/v1/jobs${q.size ? `?${q}` : ''}`);
+  }
+
+  /** The page a JobList's `next` names. */
+  jobsPage(next: string): Promise<JobList> {
+    return this.json(next);
+  }
+
+  async log(id: number): Promise<string> {
+    return (await this.request(`/api/v1/jobs/${id}/log`)).text();
+  }
+
+  /** The job's live events until its `end`: state changes and log text as printed (see job-events.ts). */
+  events(id: number, opts: EventOptions = {}): AsyncGenerator<JobEvent> {
+    return jobEvents((headers, signal) => this.request(`/api/v1/jobs/${id}/events`, { headers, signal }), id, opts);
+  }
+
+  /** Cancels a job that has not finished; a finished one is left alone (409 from the server). */
+  cancel(id: number): Promise<JobCancelled> {
+    return this.json(`/api/v1/jobs/${id}/cancel`, { method: 'POST' });
+  }
+
+  /** DELETE /api/v1/jobs/N as is: cancels an unfinished job, deletes a finished one's files. */
+  deleteJob(id: number): Promise<JobCancelled> {
+    return this.json(`/api/v1/jobs/${id}`, { method: 'DELETE' });
+  }
+
+  /** A response from the API, or the ApiError it answered with. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.authHeader())) headers.set(k, v);
+    const res = await this.fetch(this.url + path, { ...init, headers });
+    if (!res.ok) throw await ApiError.from(res);
+    return res;
+  }
+
+  protected authHeader(): Record<string, string> {
+    return this.token ? { authorization: `Token token=${this.token}` } : {};
+  }
+
+  /** How a multipart form is sent: fetch here (which reports no progress); the Node client streams it. */
+  protected postForm(url: string, form: FormData, opts: PostFormOptions): Promise<Response> {
+    return fetch(url, { method: 'POST', body: form, headers: opts.headers, signal: opts.signal });
+  }
+
+  protected async json<T>(path: string, init?: RequestInit): Promise<T> {
+    return this.parse(await this.request(path, init), path);
+  }
+
+  protected async parse<T>(res: Response, path: string): Promise<T> {
+    if (!res.ok) throw await ApiError.from(res);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', `${path} did not answer JSON: is ${this.url} an allgo server?`);
+    }
+  }
+
+  protected async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      throw ApiError.unreachable(new URL(url).origin, err);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// The API of the server this site is served from, through the one browser-safe client
+// (client/browser/), with the session's token. Its own module so that pages which only show
+// who is signed in (the header) do not load the client.
+import { ApiClient } from '../../../../client/browser/api.js';
+import { keep, token, type SessionUser } from './session.js';
+
+export function client(withToken: string | null = token()): ApiClient {
+  return new ApiClient({ url: location.origin, token: withToken });
+}
+
+/** Checks a token with the server, then keeps it. */
+export async function signIn(candidate: string): Promise<SessionUser> {
+  const u = await client(candidate).user();
+  keep(candidate, u);
+  return u;
+}
