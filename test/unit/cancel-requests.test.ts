@@ -19,7 +19,7 @@ describe('cancel requests', () => {
     await onCancelRequests(subscriber, prefix, (jobId) => heard.push(jobId));
     expect(await isCancelRequested(redis, prefix, 7)).toBe(false);
     await requestCancel(redis, prefix, 7);
-    await expect.poll(() => heard).toEqual([7]);
+    await expect.poll(() => heard, { timeout: 10_000 }).toEqual([7]);
     expect(await isCancelRequested(redis, prefix, 7)).toBe(true);
     expect(await isCancelRequested(redis, prefix, 8)).toBe(false);
     await clearCancelRequest(redis, prefix, 7);
@@ -32,7 +32,7 @@ describe('cancel requests', () => {
     await onCancelRequests(other, `${prefix}x`, (jobId) => heard.push(jobId));
     await requestCancel(redis, prefix, 9);
     await requestCancel(redis, `${prefix}x`, 10);
-    await expect.poll(() => heard).toEqual([10]);
+    await expect.poll(() => heard, { timeout: 10_000 }).toEqual([10]);
     await other.quit();
   });
 });
