@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
-import { startAllgo, probeRepo, publish, removeImages, benchName } from './lib/allgo.js';
+import { startAllgo, probeRepo, publish, benchName } from './lib/allgo.js';
+import { removeAppImages } from '../support/images.js';
 import { submit, waitDone } from './lib/jobs.js';
 import { load1, report, round, settle } from './lib/measure.js';
 
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   } finally {
     plain?.kill();
     await allgo.stop();
-    removeImages([`allgo/${app}`]);
+    removeAppImages([app]);
   }
 }
 

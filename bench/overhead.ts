@@ -4,7 +4,8 @@
 // both see the same machine. Target: allgo ≤ 1.3× plain at p50.
 // Run: npm run bench:overhead [-- --jobs 40]
 import { parseArgs } from 'node:util';
-import { startAllgo, probeRepo, publish, removeImages, benchName } from './lib/allgo.js';
+import { startAllgo, probeRepo, publish, benchName } from './lib/allgo.js';
+import { removeAppImages, appImageId } from '../support/images.js';
 import { allgoJob, plainJob } from './lib/jobs.js';
 import { percentile, report, round, settle, load1 } from './lib/measure.js';
 
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const allgo = await startAllgo();
   try {
     await publish(allgo, probeRepo(), app, '1.0');
-    const image = `allgo/${app}:1.0`;
+    const image = appImageId(app, '1.0');
     const quiet = await settle(allgo.pid);
     const load = load1();
     for (let i = 0; i < WARMUP; i++) {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     report({ bench: 'overhead', jobs: times.allgo.length, allgo: a, plain: p, ratio_p50: ratioP50, ratio_p95: ratioP95, target_met: ratioP50 <= 1.3, quiet_before: quiet, load1_before: load, allgo_ms: times.allgo.map((t) => round(t)), plain_ms: times.plain.map((t) => round(t)) });
   } finally {
     await allgo.stop();
-    removeImages([`allgo/${app}`]);
+    removeAppImages([app]);
   }
 }
 

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { startAllgo, probeRepo, publish, removeImages, benchName, bumpVersion } from './lib/allgo.js';
+import { removeAppImages } from '../support/images.js';
 import { run } from './lib/jobs.js';
 import { load1, percentile, report, round, settle } from './lib/measure.js';
 
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
     });
   } finally {
     await allgo.stop();
-    removeImages([`allgo/${app}`, plainRepo]);
+    removeAppImages([app]);
+    removeImages([plainRepo]);
   }
 }
 

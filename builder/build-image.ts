@@ -1,5 +1,6 @@
 // One build: fetch the pushed commit as a tar (the server streams `git archive`), hand it to
 // `docker build` as the context, stream Docker's output into the build log, tag the image.
+// The tag is added after the build, not by it, so the build's output never shows it.
 // The layer cache is Docker's own, so unchanged steps are reused across versions.
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -27,7 +28,6 @@ export async function buildImage(docker: Docker, payload: BuildPayload, log: Log
   }
   const context = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   const output = await docker.buildImage(context, {
-    t: payload.image,
     labels: payload.labels,
     rm: true,
     forcerm: true,
@@ -53,6 +53,13 @@ export async function buildImage(docker: Docker, payload: BuildPayload, log: Log
   });
   if (signal.aborted) throw new Error(`build stopped: ${String(signal.reason ?? 'aborted')}`);
   if (failure) throw new BuildFailedError(failure);
-  const image = await docker.getImage(payload.image).inspect();
-  return { image: payload.image, imageId: imageId ?? image.Id };
+  if (!imageId) throw new Error('the engine did not say which image it built');
+  const [repo, tag] = splitTag(payload.image);
+  await docker.getImage(imageId).tag({ repo, tag });
+  return { image: payload.image, imageId };
+}
+
+function splitTag(image: string): [string, string] {
+  const colon = image.lastIndexOf(':');
+  return [image.slice(0, colon), image.slice(colon + 1)];
 }

@@ -9,6 +9,7 @@ import { BUILD_QUEUE } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
 import { RAW_DOCKER_ERROR } from '../common/build-log.js';
 import { formatDuration } from '../common/duration.js';
+import { appImageName } from '../common/names.js';
 import { buildImage, BuildFailedError } from './build-image.js';
 import { describeBuildFailure } from './describe-failure.js';
 
@@ -35,10 +36,10 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       const timeout = AbortSignal.timeout(p.timeLimitMs);
       const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
       log.info({ commit: p.commit }, 'build started');
-      writer.write(`Building ${p.image} from commit ${p.commit.slice(0, 12)}\n`);
+      writer.write(`Building ${appImageName(p.app, p.version)} from commit ${p.commit.slice(0, 12)}\n`);
       try {
         const result = await buildImage(deps.docker, p, writer, both);
-        writer.write(`Built ${p.image} (${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
+        writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
         log.info({ imageId: result.imageId }, 'build done');
         return result;
       } catch (err) {

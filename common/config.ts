@@ -45,6 +45,8 @@ export interface Config {
   lockDurationMs: number;
   retentionMs: number;
   builderConcurrency: number;
+  /** Patterns of the images builds may start from (see check-images.ts). */
+  baseImages: readonly string[];
   /** The static catalog: built after every publish unless disabled, `debounceMs` after the last change. */
   site: Readonly<{ enabled: boolean; debounceMs: number }>;
 }
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     lockDurationMs: parseDuration(merged.runner?.lock_duration ?? '30s'),
     retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
+    baseImages: Object.freeze([...(merged.builder?.base_images ?? ['debian:bookworm'])]),
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
   };
   return Object.freeze(config);

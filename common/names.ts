@@ -11,5 +11,16 @@ const APP_NAME = new RegExp(appName.pattern);
 
 export const isValidAppName = (n: string): boolean => APP_NAME.test(n);
 
-/** An app version's image tag. Jobs run the image by its id; the tag is for people and builds. */
-export const imageTag = (app: string, version: string): string => `allgo/${app}:${version}`;
+/**
+ * How a Dockerfile names an app version's image, to build on it. No engine tag has this name:
+ * the pre-receive check resolves it to the image's id, for public apps and the pusher's own.
+ */
+export const appImageName = (app: string, version: string): string => `allgo/${app}:${version}`;
+
+/**
+ * The engine tag of an app version's image: under the installation's own namespace, a name no
+ * push can name (the pre-receive check refuses names starting with "allgo") and that differs
+ * between installations sharing an engine. Jobs run images by id; the tag keeps the image from
+ * being pruned as dangling and lets an admin find it.
+ */
+export const imageTag = (namespace: string, app: string, version: string): string => `allgo-${namespace}/${app}:${version}`;

@@ -537,6 +537,10 @@ export interface AllgoConfigFile {
   };
   builder?: {
     concurrency?: number;
+    /**
+     * Images a Dockerfile may build FROM (and COPY --from), as `docker images` names them (name:tag); * matches any run of characters but @. Apps' images (allgo/<app>:<version>) are allowed besides, when the app is public or the pusher's. Default [debian:bookworm].
+     */
+    base_images?: string[];
   };
   /**
    * The static catalog served at /, rebuilt after every publish.

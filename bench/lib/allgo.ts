@@ -114,7 +114,7 @@ export function bumpVersion(dir: string, version: string): void {
   commitAll(dir, `version ${version}`);
 }
 
-/** Removes the images of the given repositories (allgo/<app>, plain baselines). */
+/** Removes the images of the given repositories (the plain baselines; support/images.ts removes allgo's). */
 export function removeImages(repos: string[]): void {
   for (const repo of repos) {
     try {

@@ -1,7 +1,8 @@
 // The throughput workload, shared by bench/throughput.ts and bench/memory.ts: N trivial jobs
 // submitted at once to allgo (runner concurrency 2) against N `docker run --rm`, 2 at a time,
 // with allgo's resident memory sampled idle, during the run and after.
-import { startAllgo, probeRepo, publish, removeImages, benchName, type Allgo } from './allgo.js';
+import { startAllgo, probeRepo, publish, benchName, type Allgo } from './allgo.js';
+import { removeAppImages, appImageId } from '../../support/images.js';
 import { inParallel, plainJob, submit } from './jobs.js';
 import { load1, report, round, sampler, settle, sleep } from './measure.js';
 
@@ -21,7 +22,7 @@ export async function throughputRun(jobs: number, opts: { plain: boolean }): Pro
   const allgo = await startAllgo('runner: {concurrency: 2}\n');
   try {
     await publish(allgo, probeRepo(), app, '1.0');
-    const image = `allgo/${app}:1.0`;
+    const image = appImageId(app, '1.0');
     let quiet = await settle(allgo.pid);
     const idle = allgo.memory();
 
@@ -71,7 +72,7 @@ export async function throughputRun(jobs: number, opts: { plain: boolean }): Pro
     });
   } finally {
     await allgo.stop();
-    removeImages([`allgo/${app}`]);
+    removeAppImages([app]);
   }
 }
 

@@ -49,15 +49,11 @@ export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): 
     if (!Number.isInteger(versionId) || !same(req.query.sig ?? '', signSource(deps.secret, versionId))) {
       return reply.code(403).send({ error: 'bad source signature', code: 'forbidden' });
     }
-    const version = deps.store.versions.byId(versionId);
-    const app = version ? deps.store.apps.byId(version.appId) : null;
-    if (!version || !app) return reply.code(404).send({ error: `no version ${versionId}`, code: 'not_found' });
-    // While its push is in progress the commit may exist only in git's quarantine.
-    const env = deps.sources.get(versionId)?.env ?? {};
-    if (!(await deps.repos.hasCommit(app.name, version.commit, env))) {
-      return reply.code(410).send({ error: `commit ${version.commit.slice(0, 12)} is no longer available; push again`, code: 'gone' });
-    }
-    const child = deps.repos.archive(app.name, version.commit, env);
+    // Only while its push is in progress: the tree (with the checked Dockerfile) may exist
+    // only in git's quarantine, and a build that is over needs no source.
+    const source = deps.sources.get(versionId);
+    if (!source) return reply.code(410).send({ error: `version ${versionId} is not being built; push again`, code: 'gone' });
+    const child = deps.repos.archive(source.app, source.tree, source.env);
     reply.type('application/x-tar');
     return reply.send(child.stdout);
   });

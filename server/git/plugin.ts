@@ -2,6 +2,7 @@
 // relay and the build sources at /internal/…, and the state they share, which lives here
 // and nowhere else: the pushes in progress (by the id the hook relay names its push with)
 // and the quarantined sources of the builds in progress (by version id).
+import { createHmac } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { hideRoutes } from '../plugins/route-index.js';
@@ -9,7 +10,7 @@ import { smartHttp } from './smart-http.js';
 import { internalRoutes, signSource } from './internal-routes.js';
 import { PreReceive, type BuildSources, type PreReceiveDeps, type PushContext } from './pre-receive.js';
 
-export interface GitOptions extends Omit<PreReceiveDeps, 'contextUrl' | 'sources'> {
+export interface GitOptions extends Omit<PreReceiveDeps, 'contextUrl' | 'sources' | 'imageNamespace'> {
   /** Signs internal requests (the hook relay, build sources). */
   secret: string;
 }
@@ -24,6 +25,8 @@ export const git = fp<GitOptions>(
     const preReceive = new PreReceive({
       ...deps,
       sources,
+      // Derived from the secret: another installation on the same engine, or a push, cannot guess it.
+      imageNamespace: createHmac('sha256', deps.secret).update('image-namespace').digest('hex').slice(0, 16),
       contextUrl: (versionId) => `${deps.config.internalUrl ?? base()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
     });
     await smartHttp(app, { config: deps.config, store: deps.store, repos: deps.repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret: deps.secret });

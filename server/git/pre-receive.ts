@@ -11,16 +11,19 @@ import type { Queues } from '../queues.js';
 import type { ServerEvents } from '../events.js';
 import type { Validators } from '../../schemas/index.js';
 import { KeyedLock } from '../keyed-lock.js';
-import { parseManifest, ManifestError } from '../../common/manifest.js';
+import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../common/manifest.js';
 import { ParamsError, entrypointArgv } from '../../common/split-params.js';
 import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
 import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
 import { isFinishedVersion } from '../../common/states.js';
+import { maySee } from '../auth.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
 import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
+import { parseDockerfile, DockerfileRefusal } from './dockerfile/parse.js';
+import { checkDockerfile, type ImagePolicy } from './dockerfile/check-images.js';
 
 export interface PushContext {
   user: User;
@@ -29,8 +32,8 @@ export interface PushContext {
   publicUrl: string;
 }
 
-/** Builds in progress, by version id: their commit may exist only in the push's quarantine. */
-export type BuildSources = Map<number, { app: string; commit: string; env: GitEnv }>;
+/** Builds in progress, by version id: what each is given, which may exist only in the push's quarantine. */
+export type BuildSources = Map<number, BuildSource>;
 
 export interface RefUpdate {
   old: string;
@@ -49,9 +52,22 @@ export interface PreReceiveDeps {
   log: Logger;
   /** URL a builder fetches the commit's tar from. */
   contextUrl(versionId: number): string;
-  /** The quarantine environment of builds in progress, for serving their context. */
+  /** What builds in progress are given: the tree to archive, and the quarantine it is in. */
   sources: BuildSources;
+  /** The installation's own image namespace (see imageTag). */
+  imageNamespace: string;
 }
+
+export interface BuildSource {
+  app: string;
+  /** The pushed commit's tree with the Dockerfile as checked. */
+  tree: string;
+  env: GitEnv;
+}
+
+const DOCKERFILE_MAX_BYTES = 256 * 1024;
+/** README.md becomes the description; past this it is not even read. */
+const README_MAX_BYTES = 1024 * 1024;
 
 export type Say = (text: string) => void;
 
@@ -106,15 +122,19 @@ export class PreReceive {
   private async publish(push: PushContext, commit: string, env: GitEnv, say: Say): Promise<number> {
     const { store, repos, config, validators } = this.deps;
     const short = commit.slice(0, 12);
-    const raw = await repos.show(push.app, commit, 'allgo.yaml', env);
+    const raw = await repos.readFile(push.app, commit, 'allgo.yaml', MANIFEST_MAX_BYTES, env);
     if (!raw) {
       say(`allgo: commit ${short} has no allgo.yaml at its root.\nallgo: add one, for example:\n\n  version: "1.0"\n  entrypoint: /usr/local/bin/myapp\n\n`);
+      return 1;
+    }
+    if ('tooBig' in raw) {
+      say(`allgo: allgo.yaml at ${short} is invalid:\n  allgo.yaml: ${raw.tooBig} bytes is over the ${MANIFEST_MAX_BYTES / 1024} KiB limit; keep long text in README.md\n`);
       return 1;
     }
     let manifest;
     let digest;
     try {
-      ({ manifest, digest } = parseManifest(raw, validators.manifest));
+      ({ manifest, digest } = parseManifest(raw.data, validators.manifest));
       entrypointArgv(manifest.entrypoint);
     } catch (err) {
       if (err instanceof ManifestError) {
@@ -127,15 +147,38 @@ export class PreReceive {
       }
       throw err;
     }
-    if (!(await repos.hasFile(push.app, commit, 'Dockerfile', env))) {
-      say(`allgo: commit ${short} has no Dockerfile at its root: allgo builds the app's image from it\n`);
+    const dockerfile = await repos.readFile(push.app, commit, 'Dockerfile', DOCKERFILE_MAX_BYTES, env);
+    if (!dockerfile) {
+      say(`allgo: commit ${short} has no Dockerfile at its root (a regular file, not a link): allgo builds the app's image from it\n`);
+      return 1;
+    }
+    if ('tooBig' in dockerfile) {
+      say(`allgo: the Dockerfile at ${short} is ${dockerfile.tooBig} bytes, over the ${DOCKERFILE_MAX_BYTES / 1024} KiB limit\n`);
+      return 1;
+    }
+    let checked;
+    try {
+      checked = checkDockerfile(parseDockerfile(dockerfile.data), this.imagePolicy(push.user));
+    } catch (err) {
+      if (!(err instanceof DockerfileRefusal)) throw err;
+      say(`allgo: Dockerfile${err.line ? `:${err.line}` : ''} at ${short} is refused: ${err.message}\n`);
       return 1;
     }
     if (manifest.queue && !config.queues.some((q) => q.name === manifest.queue)) {
       say(`allgo: allgo.yaml: \`queue\` "${manifest.queue}" is not a queue of this server; use one of: ${config.queues.map((q) => q.name).join(', ')}\n`);
       return 1;
     }
-    const description = manifest.description ?? (await repos.show(push.app, commit, 'README.md', env))?.toString('utf8') ?? '';
+    let description = manifest.description ?? '';
+    if (manifest.description === undefined) {
+      const readme = await repos.readFile(push.app, commit, 'README.md', README_MAX_BYTES, env);
+      if (readme && 'tooBig' in readme) {
+        say(`allgo: README.md at ${short} is ${readme.tooBig} bytes, over the ${README_MAX_BYTES / 1024 / 1024} MiB allgo reads; shorten it, or set \`description\` in allgo.yaml\n`);
+        return 1;
+      }
+      description = readme?.data.toString('utf8') ?? '';
+    }
+    // The build gets the Dockerfile as checked, never the one pushed.
+    const tree = await repos.treeWith(push.app, commit, 'Dockerfile', Buffer.from(checked.text), env);
 
     let app = store.apps.byName(push.app);
     if (app && app.ownerId !== push.user.id && !push.user.isAdmin) {
@@ -174,10 +217,10 @@ export class PreReceive {
         manifest,
         manifestDigest: digest,
         description,
-        image: imageTag(push.app, manifest.version),
+        image: imageTag(this.deps.imageNamespace, push.app, manifest.version),
         pusherId: push.user.id,
       });
-      this.deps.sources.set(version.id, { app: push.app, commit, env });
+      this.deps.sources.set(version.id, { app: push.app, tree, env });
       try {
         return await this.build(push, version.id, say);
       } finally {
@@ -186,6 +229,29 @@ export class PreReceive {
     } finally {
       release();
     }
+  }
+
+  /** What this pusher may build on: the allowed bases, public apps' images and their own. */
+  private imagePolicy(user: User): ImagePolicy {
+    const { store, config } = this.deps;
+    const usable = (appId: number) => {
+      const app = store.apps.byId(appId);
+      return !!app && maySee(user, app);
+    };
+    return {
+      baseImages: config.baseImages,
+      appImage: (name, label) => {
+        const app = store.apps.byName(name);
+        if (!app || !maySee(user, app)) return null;
+        const v = store.versions.byLabel(app.id, label);
+        return v?.state === 'ready' ? v.imageId : null;
+      },
+      imageId: (id) => {
+        const versions = store.versions.withImageId(id);
+        if (versions.length === 0) return 'unknown';
+        return versions.some((v) => v.state === 'ready' && usable(v.appId)) ? 'usable' : 'forbidden';
+      },
+    };
   }
 
   private async build(push: PushContext, versionId: number, say: Say): Promise<number> {

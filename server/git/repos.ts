@@ -9,6 +9,13 @@ export type GitEnv = Record<string, string>;
 
 export const ZERO_SHA = /^0+$/;
 
+export interface TreeEntry {
+  mode: string;
+  type: string;
+  id: string;
+  size: number;
+}
+
 export class GitError extends Error {
   override name = 'GitError';
 }
@@ -43,22 +50,41 @@ export class Repos {
     return dir;
   }
 
-  /** A file's bytes at a commit, or null when it is not there. */
-  async show(app: string, commit: string, file: string, env: GitEnv = {}): Promise<Buffer | null> {
+  /** What the commit holds at `path`: mode, type, id and size, without reading the object. */
+  async entry(app: string, commit: string, path: string, env: GitEnv = {}): Promise<TreeEntry | null> {
+    let out: Buffer;
     try {
-      return await run(['-C', this.path(app), 'cat-file', 'blob', `${commit}:${file}`], env);
+      out = await run(['-C', this.path(app), 'ls-tree', '-l', '-z', commit, '--', path], env);
     } catch {
       return null;
     }
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t/.exec(out.toString('utf8'));
+    return m ? { mode: m[1], type: m[2], id: m[3], size: m[4] === '-' ? 0 : Number(m[4]) } : null;
   }
 
-  async hasFile(app: string, commit: string, file: string, env: GitEnv = {}): Promise<boolean> {
-    try {
-      const type = await run(['-C', this.path(app), 'cat-file', '-t', `${commit}:${file}`], env);
-      return type.toString().trim() === 'blob';
-    } catch {
-      return false;
-    }
+  /**
+   * A regular file's bytes at a commit, read only when its size (from the object header) is
+   * within `maxBytes`: a huge blob is never loaded to be refused. Null when absent or not a file.
+   */
+  async readFile(app: string, commit: string, path: string, maxBytes: number, env: GitEnv = {}): Promise<{ data: Buffer } | { tooBig: number } | null> {
+    const e = await this.entry(app, commit, path, env);
+    if (!e || e.type !== 'blob' || !REGULAR.has(e.mode)) return null;
+    if (e.size > maxBytes) return { tooBig: e.size };
+    return { data: await run(['-C', this.path(app), 'cat-file', 'blob', e.id], env) };
+  }
+
+  /**
+   * The commit's tree with `path` (at the root) replaced by `content`, written to the object
+   * store (the quarantine, during a push): what a build is given, not the commit as pushed.
+   */
+  async treeWith(app: string, commit: string, path: string, content: Buffer, env: GitEnv = {}): Promise<string> {
+    const dir = this.path(app);
+    const blob = (await run(['-C', dir, 'hash-object', '-w', '--stdin'], env, content)).toString().trim();
+    const name = Buffer.from(path);
+    const entries = splitNul(await run(['-C', dir, 'ls-tree', '-z', commit], env)).filter((e) => !e.subarray(e.indexOf(0x09) + 1).equals(name));
+    entries.push(Buffer.concat([Buffer.from(`100644 blob ${blob}\t`), name]));
+    const input = Buffer.concat(entries.flatMap((e) => [e, Buffer.from([0])]));
+    return (await run(['-C', dir, 'mktree', '-z'], env, input)).toString().trim();
   }
 
   async hasCommit(app: string, commit: string, env: GitEnv = {}): Promise<boolean> {
@@ -70,15 +96,26 @@ export class Repos {
     }
   }
 
-  /** `git archive` of a commit as a tar stream: the Docker build context. */
-  archive(app: string, commit: string, env: GitEnv = {}): ChildProcessWithoutNullStreams {
-    return spawn('git', ['-C', this.path(app), 'archive', '--format=tar', commit], { env: { ...process.env, ...env } });
+  /** `git archive` of a tree or commit as a tar stream: the Docker build context. */
+  archive(app: string, treeish: string, env: GitEnv = {}): ChildProcessWithoutNullStreams {
+    return spawn('git', ['-C', this.path(app), 'archive', '--format=tar', treeish], { env: { ...process.env, ...env } });
   }
 }
 
-export function run(args: string[], env: GitEnv = {}): Promise<Buffer> {
+/** Regular files (not symbolic links, submodules or trees). */
+const REGULAR = new Set(['100644', '100755']);
+
+const splitNul = (b: Buffer): Buffer[] => {
+  const parts: Buffer[] = [];
+  for (let start = 0, i = b.indexOf(0); i >= 0; start = i + 1, i = b.indexOf(0, start)) parts.push(b.subarray(start, i));
+  return parts;
+};
+
+export function run(args: string[], env: GitEnv = {}, input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { env: { ...process.env, ...env } });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -93,6 +93,11 @@ export class VersionStore {
     return r ? toVersion(r) : null;
   }
 
+  /** Versions built as this image id (a pushed Dockerfile naming an image by id is checked against them). */
+  withImageId(imageId: string): Version[] {
+    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`).all(imageId) as Row[]).map(toVersion);
+  }
+
   listForApp(appId: number): Version[] {
     return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`).all(appId) as Row[]).map(toVersion);
   }

@@ -4,12 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
 import { freePort } from '../../common/net.js';
+import { removeAppImages } from '../../support/images.js';
+
+export { appImageId } from '../../support/images.js';
 
 export interface Platform {
   url: string;
@@ -77,27 +79,8 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
   };
 }
 
-/**
- * Removes the images a test's apps made, and any job container still using them (a runner
- * that stops leaves its jobs' containers running, by design). Cleanup never fails a suite.
- */
-export function removeImages(apps: string[]): void {
-  const docker = (...args: string[]): string[] => {
-    try {
-      return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
-  for (const app of apps) {
-    const ids = [...new Set(docker('images', '-q', `allgo/${app}`))];
-    for (const id of ids) {
-      const containers = docker('ps', '-aq', '--filter', `ancestor=${id}`);
-      if (containers.length) docker('rm', '-f', ...containers);
-    }
-    if (ids.length) docker('rmi', '-f', ...ids);
-  }
-}
+/** Removes the images a test's apps made (see support/images.ts). */
+export const removeImages = removeAppImages;
 
 /** Polls a job until it is done (bounded), returning its last state. */
 export async function waitForJob(p: Platform, id: number, token: string, ms = 120_000): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { startPlatform, removeImages, uniqueName, waitForJob, appImageId, type Platform } from '../helpers/platform.js';
 import { exampleRepo, push, runAsync } from '../helpers/git.js';
 
 let p: Platform;
@@ -48,7 +48,7 @@ describe('push to publish, submit to run', () => {
     expect(details.versions).toEqual([expect.objectContaining({ version: '1.0', state: 'ready' })]);
     const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     expect(details.versions[0].commit).toBe(commit);
-    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '-f', '{{json .Config.Labels}}', `allgo/${app}:1.0`], { encoding: 'utf8' }));
+    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '-f', '{{json .Config.Labels}}', appImageId(app, '1.0')], { encoding: 'utf8' }));
     expect(labels).toMatchObject({ 'allgo.app': app, 'allgo.version': '1.0', 'allgo.commit': commit });
     expect(labels['allgo.manifest-digest']).toMatch(/^[0-9a-f]{64}$/);
 

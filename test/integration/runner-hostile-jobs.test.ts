@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { startPlatform, removeImages, uniqueName, waitForJob, appImageId, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 
 let p: Platform;
@@ -130,7 +130,7 @@ describe('hostile jobs end with a clear result', () => {
     try {
       const job = await queue.add(
         'run',
-        { jobId: 987654, image: `allgo/${probe}:1.0`, argv: ['/usr/local/bin/probe', 'bash', 'ls /job > /job/owned'], workdir: '/', memoryMb: 64, timeLimitMs: 10_000, queue: 'standard', logKey: `${p.redisPrefix}:forged` },
+        { jobId: 987654, image: appImageId(probe, '1.0'), argv: ['/usr/local/bin/probe', 'bash', 'ls /job > /job/owned'], workdir: '/', memoryMb: 64, timeLimitMs: 10_000, queue: 'standard', logKey: `${p.redisPrefix}:forged` },
         { jobId: 'job-987654' },
       );
       let state = '';
