@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // faults/ and soak/ disturb the machine: they have their own configs and run alone.
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/security/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Integration tests build images and run containers: give them time, and keep two
     // files at a time on two cores.

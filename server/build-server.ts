@@ -20,6 +20,8 @@ import { auth } from './plugins/auth.js';
 import { retention } from './plugins/retention.js';
 import { api } from './routes/index.js';
 import { git } from './git/plugin.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { redactingLogger } from './log-redaction.js';
 import { siteRoutes } from './site/serve.js';
 
 export interface ServerDeps {
@@ -44,10 +46,11 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, log } = deps;
   const datastore = new Datastore(config.dataDir, config.runnerUser);
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
+  const app = Fastify({ loggerInstance: redactingLogger(log) as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
   await app.register(publicUrl, { configured: config.publicUrl });
   await app.register(routeIndex);
   installErrorHandler(app);
+  installSecurityHeaders(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
   await app.register(multipart, { preservePath: true });
   await app.register(openapi, { publicUrl: config.publicUrl });
