@@ -72,7 +72,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         slots: config.runnerConcurrency,
         lockDurationMs: config.lockDurationMs,
         datastoreDir: join(config.dataDir, 'datastore'),
-        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
+        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
         log: log.child({ role: 'runner' }),
       });
       closers.push(() => pool.close());
