@@ -12,6 +12,7 @@ import type { ServerEvents } from './events.js';
 import type { Validators } from '../schemas/index.js';
 import type { Repos } from './git/repos.js';
 import { Datastore } from './datastore.js';
+import { DownloadKeys } from './download-keys.js';
 import { installErrorHandler } from './error-handler.js';
 import { routeIndex } from './plugins/route-index.js';
 import { publicUrl } from './plugins/public-url.js';
@@ -56,7 +57,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
-  await app.register(api, { ...deps, datastore });
+  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
   await app.register(git, deps);
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(siteRoutes, { dataDir: config.dataDir, enabled: config.site.enabled });
