@@ -12,7 +12,7 @@ import { Queues } from '../server/queues.js';
 import { OutcomeRecorder } from '../server/outcomes.js';
 import { ServerEvents } from '../server/events.js';
 import { buildServer } from '../server/build-server.js';
-import { ensureAdmin, loadSecret } from '../server/bootstrap.js';
+import { ensureAdmin, loadSecret, secureDataDir } from '../server/bootstrap.js';
 import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
@@ -46,7 +46,9 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     closers.length = 0;
   };
   try {
-    await mkdir(config.dataDir, { recursive: true });
+    // The server owns the data dir; a builder or runner on the same host only finds it.
+    if (roles.server) await secureDataDir(config.dataDir);
+    else await mkdir(config.dataDir, { recursive: true });
     const redisUrl = await resolveRedis(config, roles, log, closers);
     const redis = (): Redis => {
       const r = connectRedis(redisUrl);
@@ -72,7 +74,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         slots: config.runnerConcurrency,
         lockDurationMs: config.lockDurationMs,
         datastoreDir: join(config.dataDir, 'datastore'),
-        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
+        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
         log: log.child({ role: 'runner' }),
       });
       closers.push(() => pool.close());

@@ -40,6 +40,8 @@ export interface Config {
   runnerUser: string;
   pidsLimit: number;
   outputLimitBytes: number;
+  /** Most entries a job may leave in its folder (runner.max_files). */
+  maxFiles: number;
   logLimitBytes: number;
   tmpMb: number;
   lockDurationMs: number;
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     runnerUser: merged.runner?.user ?? '65534:65534',
     pidsLimit: merged.runner?.pids_limit ?? 512,
     outputLimitBytes: Math.round((merged.runner?.output_mb ?? 1024) * 1024 * 1024),
+    maxFiles: merged.runner?.max_files ?? 10_000,
     logLimitBytes: Math.round((merged.runner?.log_mb ?? 10) * 1024 * 1024),
     tmpMb: merged.runner?.tmp_mb ?? 256,
     lockDurationMs: parseDuration(merged.runner?.lock_duration ?? '30s'),

@@ -13,7 +13,7 @@ import { CONTAINER_LABELS } from '../common/labels.js';
 import { LOG_FILE } from '../common/files.js';
 import { formatDuration } from '../common/duration.js';
 import { LogSink, type Fence } from './log-sink.js';
-import { dirSize } from './dir-size.js';
+import { dirUsage } from './dir-usage.js';
 
 export const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -25,6 +25,8 @@ export interface RunOptions {
   user: string;
   pidsLimit: number;
   outputLimitBytes: number;
+  /** Most entries (files, folders, links) a job may leave in its folder. */
+  maxFiles: number;
   logLimitBytes: number;
   tmpMb: number;
 }
@@ -111,13 +113,18 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   hooks.cancel.addEventListener('abort', onCancel, { once: true });
   // A cancel that came while the container was starting has no listener to call: act on it.
   if (hooks.cancel.aborted) onCancel();
-  const watcher = setInterval(async () => {
-    const used = await dirSize(p.workdir, opts.outputLimitBytes + 1);
-    if (used > opts.outputLimitBytes) {
-      clearInterval(watcher);
-      await kill({ result: 'error', message: `killed: its files went over the output limit of ${Math.round(opts.outputLimitBytes / MB)} MB` });
-    }
-  }, OUTPUT_CHECK_MS);
+  // One walk at a time, the next a while after the last ended: a walk of a crowded folder
+  // may take longer than the interval, and overlapping walks would only add to the load.
+  let watcher: NodeJS.Timeout | undefined;
+  let watching = true;
+  const watchOutput = async () => {
+    const used = await dirUsage(p.workdir, { bytes: opts.outputLimitBytes, entries: opts.maxFiles });
+    if (!watching) return;
+    if (used.bytes > opts.outputLimitBytes) return kill({ result: 'error', message: `killed: its files went over the output limit of ${Math.round(opts.outputLimitBytes / MB)} MB` });
+    if (used.entries > opts.maxFiles) return kill({ result: 'error', message: `killed: it made more than ${opts.maxFiles} files, the limit of a job's folder` });
+    watcher = setTimeout(() => void watchOutput(), OUTPUT_CHECK_MS);
+  };
+  watcher = setTimeout(() => void watchOutput(), OUTPUT_CHECK_MS);
 
   const lost = new Promise<'lost'>((resolve) => {
     if (hooks.lost.aborted) resolve('lost');
@@ -157,7 +164,8 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     return end({ result: 'success', exitCode: 0, message: 'exited with code 0' });
   } finally {
     clearTimeout(timer);
-    clearInterval(watcher);
+    watching = false;
+    clearTimeout(watcher);
     hooks.cancel.removeEventListener('abort', onCancel);
   }
 }
@@ -190,7 +198,8 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
         Binds: [`${p.workdir}:${JOB_MOUNT}`],
         NetworkMode: 'none',
         ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${opts.tmpMb}m` },
+        // nr_inodes: /tmp may not hold more files than the job's folder may.
+        Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${opts.tmpMb}m,nr_inodes=${opts.maxFiles}` },
         Memory: p.memoryMb * MB,
         MemorySwap: p.memoryMb * MB,
         NanoCpus: p.cpus ? Math.round(p.cpus * 1e9) : undefined,

@@ -513,9 +513,13 @@ export interface AllgoConfigFile {
     user?: string;
     pids_limit?: number;
     /**
-     * Most MB a job may leave in its folder (inputs included).
+     * Most MB a job may leave in its folder (inputs included), counted in allocated blocks.
      */
     output_mb?: number;
+    /**
+     * Most files (and folders) a job may leave in its folder, inputs and log included; also the inode count of its /tmp. Default 10000.
+     */
+    max_files?: number;
     /**
      * Most MB of log kept per job; past it the log is cut with a visible marker.
      */

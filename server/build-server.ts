@@ -12,6 +12,7 @@ import type { ServerEvents } from './events.js';
 import type { Validators } from '../schemas/index.js';
 import type { Repos } from './git/repos.js';
 import { Datastore } from './datastore.js';
+import { DownloadKeys } from './download-keys.js';
 import { installErrorHandler } from './error-handler.js';
 import { routeIndex } from './plugins/route-index.js';
 import { publicUrl } from './plugins/public-url.js';
@@ -20,6 +21,8 @@ import { auth } from './plugins/auth.js';
 import { retention } from './plugins/retention.js';
 import { api } from './routes/index.js';
 import { git } from './git/plugin.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { redactingLogger } from './log-redaction.js';
 import { siteRoutes } from './site/serve.js';
 
 export interface ServerDeps {
@@ -44,16 +47,17 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, log } = deps;
   const datastore = new Datastore(config.dataDir, config.runnerUser);
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
+  const app = Fastify({ loggerInstance: redactingLogger(log) as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
   await app.register(publicUrl, { configured: config.publicUrl });
   await app.register(routeIndex);
   installErrorHandler(app);
+  installSecurityHeaders(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
   await app.register(multipart, { preservePath: true });
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
-  await app.register(api, { ...deps, datastore });
+  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
   await app.register(git, deps);
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(siteRoutes, { dataDir: config.dataDir, enabled: config.site.enabled });

@@ -23,7 +23,8 @@ export class Datastore {
 
   async newStaging(): Promise<string> {
     const dir = join(this.root, '.incoming', randomUUID());
-    await mkdir(dir, { recursive: true });
+    // 0700 down from the datastore root: a job's folder is opened to its user by adopt().
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     return dir;
   }
 

@@ -39,7 +39,7 @@ export class Repos {
   async ensure(app: string): Promise<string> {
     const dir = this.path(app);
     if (!this.exists(app)) {
-      await mkdir(this.root, { recursive: true });
+      await mkdir(this.root, { recursive: true, mode: 0o700 });
       await run(['init', '--bare', '--quiet', '--initial-branch=main', dir]);
       await run(['-C', dir, 'config', 'receive.fsckObjects', 'true']);
       await run(['-C', dir, 'config', 'gc.auto', '0']);

@@ -6,6 +6,7 @@ import type { Config } from '../../common/config.js';
 import type { Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
+import type { DownloadKeys } from '../download-keys.js';
 import type { ServerEvents } from '../events.js';
 import { UnauthorizedError } from '../errors.js';
 import type { LinkBase } from '../plugins/public-url.js';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   store: Store;
   queues: Queues;
   datastore: Datastore;
+  /** Makes and checks the keys of download links. */
+  keys: DownloadKeys;
   redis: Redis;
   docker: Docker;
   events: ServerEvents;

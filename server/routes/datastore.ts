@@ -1,6 +1,5 @@
 // Result downloads: /datastore/<job>/<key>/<file>. The key is the capability: these URLs
 // need no token, so a result can be shared by sharing its link.
-import { safeEqual } from '../../common/safe-equal.js';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, AllgoError } from '../errors.js';
 import type { ApiDeps } from './context.js';
@@ -23,7 +22,7 @@ export async function datastoreRoutes(app: FastifyInstance, deps: ApiDeps): Prom
     const { job: jobId, key, file } = req.params;
     const missing = new NotFoundError('no such file (the link may be mistyped)');
     const job = /^\d+$/.test(jobId) ? deps.store.jobs.byId(Number(jobId)) : null;
-    if (!job || !safeEqual(key, job.accessKey)) throw missing;
+    if (!job || !deps.keys.matches(job, key)) throw missing;
     if (job.state === 'archived' || job.state === 'deleted') throw new AllgoError('gone', 410, `the files of job ${job.id} have expired`);
     if (file.includes('/') || file === '.' || file === '..') throw missing;
     const f = await deps.datastore.open(job.id, file);

@@ -8,8 +8,8 @@ import type { LinkBase } from '../plugins/public-url.js';
 
 type Urls = LinkBase;
 
-/** A download link: the job's access key in it is the capability, so it needs no token. */
-export const fileUrl = (config: Urls, job: Job, name: string): string => `${config.publicUrl}/datastore/${job.id}/${job.accessKey}/${encodeURIComponent(name)}`;
+/** A download link: the job's download key in it (server/download-keys.ts) is the capability, so it needs no token. */
+export const fileUrl = (config: Urls, job: Job, key: string, name: string): string => `${config.publicUrl}/datastore/${job.id}/${key}/${encodeURIComponent(name)}`;
 
 /** An output the job wrote over an input keeps its input's name: it is listed as the input. */
 const fileKind = (job: Job, name: string): 'input' | 'output' | 'log' => (name === LOG_FILE ? 'log' : job.inputs.includes(name) ? 'input' : 'output');
@@ -38,14 +38,14 @@ export interface QueuePosition {
 }
 
 /** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
-export function jobStatus(config: Urls, job: Job, files: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+export function jobStatus(config: Urls, job: Job, key: string, files: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
   const urls: Record<string, string> = {};
-  for (const f of files) urls[f.name] = fileUrl(config, job, f.name);
+  for (const f of files) urls[f.name] = fileUrl(config, job, key, f.name);
   return {
     [job.id]: urls,
     status: job.state,
     ...jobSummary(config, job),
     ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
-    files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, f.name), kind: fileKind(job, f.name) })),
+    files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
   };
 }

@@ -8,12 +8,14 @@ import fastifyStatic from '@fastify/static';
 import { NotFoundError } from '../errors.js';
 import { siteDir } from './build-site.js';
 import { hideRoutes } from '../plugins/route-index.js';
+import { installSitePolicy } from '../security-headers.js';
 
 const YEAR_S = 365 * 24 * 3600;
 
 export async function siteRoutes(app: FastifyInstance, opts: { dataDir: string; enabled: boolean }): Promise<void> {
   // Pages, not API: out of the reference.
   hideRoutes(app);
+  installSitePolicy(app);
   const root = siteDir(opts.dataDir);
   // The first build runs after the server listens: until then the root is empty, not missing.
   await mkdir(root, { recursive: true });

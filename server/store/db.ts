@@ -1,10 +1,15 @@
 // The store: one SQLite file, written only by the server. WAL lets readers (and the
 // `allgo user add` command) work while the server writes.
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 
 export type Db = Database.Database;
 
-const MIGRATIONS: string[] = [
+/** A schema change: SQL, or a function for a change that needs computing row by row. */
+type Migration = string | ((db: Db) => void);
+
+const MIGRATIONS: Migration[] = [
   `CREATE TABLE users (
      id INTEGER PRIMARY KEY,
      name TEXT NOT NULL UNIQUE,
@@ -63,9 +68,31 @@ const MIGRATIONS: string[] = [
    CREATE INDEX jobs_state ON jobs(state);`,
   // The names of a job's uploaded input files (a JSON list): answers tell them from its results.
   `ALTER TABLE jobs ADD COLUMN inputs TEXT NOT NULL DEFAULT '[]';`,
+  // Download keys stop being stored (server/download-keys.ts derives them from the server's
+  // secret and a per-job salt). A job from before keeps only the sha256 of its old key, so the
+  // links already shared still open, while the store no longer holds a key that does.
+  (db) => {
+    db.exec("ALTER TABLE jobs ADD COLUMN key_salt TEXT NOT NULL DEFAULT ''; ALTER TABLE jobs ADD COLUMN legacy_key_hash TEXT;");
+    const update = db.prepare('UPDATE jobs SET key_salt = ?, legacy_key_hash = ? WHERE id = ?');
+    for (const r of db.prepare('SELECT id, access_key FROM jobs').all() as { id: number; access_key: string }[]) {
+      update.run(randomBytes(16).toString('hex'), createHash('sha256').update(r.access_key).digest('hex'), r.id);
+    }
+    db.exec('ALTER TABLE jobs DROP COLUMN access_key');
+  },
 ];
 
+/**
+ * The store holds every user's and job's records: only its owner may read it. A new file is
+ * made 0600 before SQLite opens it; an older one (0644 until now) and its WAL files are set so.
+ */
+function restrictFile(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 export function openDb(file: string): Db {
+  restrictFile(file);
   const db = new Database(file);
   // Each statement is compiled once: prepare() costs about as much as the query it runs, and the
   // API's hottest route ran two per request. The SQL texts are constants, so the cache stays small.
@@ -82,10 +109,18 @@ export function openDb(file: string): Db {
   db.pragma('synchronous = NORMAL');
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < MIGRATIONS.length; v++) {
+    const m = MIGRATIONS[v];
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
+      if (typeof m === 'string') db.exec(m);
+      else m(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+  // What a migration removed (an old download key) must not linger in free pages or in the
+  // WAL: VACUUM rewrites the file without them, and the checkpoint empties the WAL. Once.
+  if (current > 0 && current < MIGRATIONS.length) {
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
   }
   return db;
 }

@@ -26,8 +26,10 @@ export interface Job {
   result: JobResult | null;
   exitCode: number | null;
   message: string | null;
-  /** Secret part of the job's datastore URLs: whoever has it can download the files. */
-  accessKey: string;
+  /** Random: with the server's secret it makes the job's download key (server/download-keys.ts). */
+  keySalt: string;
+  /** sha256 of the download key of a job made before keys were derived; null for the others. */
+  legacyKeyHash: string | null;
   /** Names of the files the user uploaded (the rest of the folder is the job's doing). */
   inputs: string[];
   createdAt: string;
@@ -48,7 +50,8 @@ interface Row {
   result: JobResult | null;
   exit_code: number | null;
   message: string | null;
-  access_key: string;
+  key_salt: string;
+  legacy_key_hash: string | null;
   inputs: string;
   created_at: string;
   started_at: string | null;
@@ -68,7 +71,8 @@ const toJob = (r: Row): Job => ({
   result: r.result,
   exitCode: r.exit_code,
   message: r.message,
-  accessKey: r.access_key,
+  keySalt: r.key_salt,
+  legacyKeyHash: r.legacy_key_hash,
   inputs: JSON.parse(r.inputs) as string[],
   createdAt: r.created_at,
   startedAt: r.started_at,
@@ -83,8 +87,8 @@ export class JobStore {
 
   create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[] }): Job {
     const info = this.db
-      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, access_key, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`)
-      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(20).toString('hex'), JSON.stringify(input.inputs ?? []), now());
+      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`)
+      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 

@@ -30,9 +30,12 @@ export interface Platform {
 export const uniqueName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
 
 /** `site`: build the catalog site (off by default: building it costs seconds of CPU per publish). */
-/** `log`: where the platform logs (default: silent, or TEST_LOG_LEVEL), for tests that check what it logs. */
-export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string }; log?: Logger } = {}): Promise<Platform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
+/**
+ * `dataDir`: start on this folder (removed on close) instead of a new one; `log`: where the
+ * platform logs (default: silent, or TEST_LOG_LEVEL), for tests that check what it logs.
+ */
+export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string }; dataDir?: string; log?: Logger } = {}): Promise<Platform> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'allgo-test-'));
   if (opts.configYaml) writeFileSync(join(dataDir, 'config.yaml'), opts.configYaml);
   const adminToken = randomBytes(16).toString('hex');
   const port = await freePort();

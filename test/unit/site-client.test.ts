@@ -35,14 +35,22 @@ describe('the API panel commands', () => {
 });
 
 describe('safeNext', () => {
+  const origin = 'http://allgo.test:8080';
   it.each([
-    ['/apps/x/', '/apps/x/'],
-    ['/jobs/?id=3', '/jobs/?id=3'],
-    ['https://evil.example/', '/'],
-    ['//evil.example/', '/'],
-    ['/\\evil.example', '/'],
-    [null, '/'],
-  ])('%s → %s', (raw, expected) => expect(safeNext(raw)).toBe(expected));
+    ['/apps/x/', `${origin}/apps/x/`],
+    ['/jobs/?id=3', `${origin}/jobs/?id=3`],
+    ['https://evil.example/', `${origin}/`],
+    ['//evil.example/', `${origin}/`],
+    ['/\\evil.example', `${origin}/`],
+    [null, `${origin}/`],
+    // The open redirect of issue 9: a tab is dropped by the URL parser, leaving "//evil.example".
+    ['/\t/evil.example/x', `${origin}/`],
+    ['/\n/evil.example/x', `${origin}/`],
+    ['javascript:alert(1)', `${origin}/`],
+    ['http://allgo.test:8081/', `${origin}/`],
+    // Same origin once resolved: kept, and absolute, so "//evil" in its path is only a path.
+    ['/.//evil.example/x', `${origin}//evil.example/x`],
+  ])('%j → %s', (raw, expected) => expect(safeNext(raw, origin)).toBe(expected));
 });
 
 describe('formatting', () => {

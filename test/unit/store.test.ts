@@ -229,11 +229,11 @@ describe('jobs', () => {
 
   const newJob = (userId: number, param = '') => store.jobs.create({ userId, appId: app.id, versionId: version.id, param, queue: 'standard' });
 
-  it('creates a new job with its app, version and a secret access key', () => {
+  it('creates a new job with its app, version and a random salt for its download key', () => {
     const job = newJob(bob.id, '-v input.txt');
-    expect(job).toMatchObject({ userId: bob.id, appName: 'myapp', versionLabel: '1.0', param: '-v input.txt', queue: 'standard', state: 'new', result: null, startedAt: null });
-    expect(job.accessKey).toMatch(/^[0-9a-f]{40}$/);
-    expect(newJob(bob.id).accessKey).not.toBe(job.accessKey);
+    expect(job).toMatchObject({ userId: bob.id, appName: 'myapp', versionLabel: '1.0', param: '-v input.txt', queue: 'standard', state: 'new', result: null, startedAt: null, legacyKeyHash: null });
+    expect(job.keySalt).toMatch(/^[0-9a-f]{32}$/);
+    expect(newJob(bob.id).keySalt).not.toBe(job.keySalt);
   });
 
   it('moves a job from new to waiting to running', () => {

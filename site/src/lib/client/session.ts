@@ -38,7 +38,21 @@ export function signOut(): void {
   window.dispatchEvent(new CustomEvent('allgo:session'));
 }
 
-/** A same-site path to go back to after signing in; anything else falls back to the catalog. */
-export function safeNext(raw: string | null): string {
-  return raw && raw.startsWith('/') && !raw.startsWith('//') && !raw.includes('\\') ? raw : '/';
+/**
+ * Where to go back to after signing in: `raw` resolved against this page's origin, and kept
+ * only if it stays on that origin; anything else falls back to the catalog. Resolving is what
+ * the browser will do with it, so tabs, backslashes and `/./` tricks that a prefix test misses
+ * (`/%09/evil.example`) are judged as the browser reads them. The answer is absolute, so no
+ * path it holds (`//evil`) can be read again as another host.
+ */
+export function safeNext(raw: string | null, origin: string = location.origin): string {
+  const home = new URL('/', origin).href;
+  if (!raw) return home;
+  let url: URL;
+  try {
+    url = new URL(raw, origin);
+  } catch {
+    return home;
+  }
+  return url.origin === new URL(origin).origin ? url.href : home;
 }

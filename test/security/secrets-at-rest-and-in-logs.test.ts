@@ -1,0 +1,90 @@
+// Where secrets rest and what the log says (issue 9, findings 12 and 13). The platform starts
+// on a data dir laid out as before the fix (0755 folders), logs at info into memory, and runs
+// a real job: then the files are read as another local user would, and the log as an operator
+// would, looking for a download key, a token or a signature.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { fixtureRepo, push } from '../helpers/git.js';
+
+let p: Platform;
+let app: string;
+let jobId: number;
+let fileUrl: string;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
+  for (const dir of ['', 'repos', 'datastore']) mkdirSync(join(dataDir, dir), { recursive: true, mode: 0o755 });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  p = await startPlatform({ dataDir, log: pino({ level: 'info' }, sink) });
+  app = uniqueName('secrets');
+  expect((await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken)).code).toBe(0);
+  const form = new FormData();
+  form.append('job[webapp_id]', app);
+  form.append('job[param]', 'write out.txt result');
+  const res = await p.api('/api/v1/jobs', { method: 'POST', body: form, token: p.adminToken });
+  jobId = ((await res.json()) as { id: number }).id;
+  const job = await waitForJob(p, jobId, p.adminToken);
+  // The job, running as its non-root user, could still write its own folder.
+  expect(job.result).toBe('success');
+  fileUrl = (job.files as { name: string; url: string }[]).find((f) => f.name === 'out.txt')!.url;
+});
+afterAll(async () => {
+  await p?.close();
+  removeImages([app]);
+});
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('secrets at rest', () => {
+  it('finding 13: the data dir, repos/ and datastore/ are 0700, allgo.db and the secret 0600', () => {
+    expect(mode(p.dataDir)).toBe(0o700);
+    expect(mode(join(p.dataDir, 'repos'))).toBe(0o700);
+    expect(mode(join(p.dataDir, 'datastore'))).toBe(0o700);
+    for (const f of ['allgo.db', 'allgo.db-wal', 'allgo.db-shm', 'secret']) {
+      if (existsSync(join(p.dataDir, f))) expect(mode(join(p.dataDir, f)), f).toBe(0o600);
+    }
+  });
+
+  it('finding 13: allgo.db holds no download key and no API token', async () => {
+    const key = new URL(fileUrl).pathname.split('/')[3];
+    expect(key).toMatch(/^[0-9a-f]{40}$/);
+    expect((await fetch(fileUrl)).status).toBe(200);
+    const bytes = Buffer.concat(['allgo.db', 'allgo.db-wal'].filter((f) => existsSync(join(p.dataDir, f))).map((f) => readFileSync(join(p.dataDir, f))));
+    expect(bytes.includes(key), 'the download key').toBe(false);
+    expect(bytes.includes(p.adminToken), 'the admin token').toBe(false);
+    // A key one digit off opens nothing.
+    const wrong = fileUrl.replace(key, key.slice(0, -1) + (key.endsWith('0') ? '1' : '0'));
+    expect((await fetch(wrong)).status).toBe(404);
+  });
+});
+
+describe('secrets in the log', () => {
+  it('finding 12: download keys, query-string tokens, signatures and Authorization never reach the log', async () => {
+    const key = new URL(fileUrl).pathname.split('/')[3];
+    const token = p.adminToken;
+    const sig = 'f'.repeat(64);
+    expect((await fetch(fileUrl)).status).toBe(200);
+    expect((await fetch(`${p.url}/api/v1/jobs/${jobId}?token=${token}`)).status).toBe(401);
+    expect((await fetch(`${p.url}/api/v1/jobs?access_token=${token}&limit=1`)).status).toBe(401);
+    expect((await fetch(`${p.url}/internal/source/1?sig=${sig}`)).status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${p.url}/datastore/${jobId}/${key}/no-such-file`)).status).toBe(404);
+    expect((await p.api('/api/v1/user', { token: `${token}x` })).status).toBe(401);
+    // pino writes to the sink as each line is logged: every request above is in it already.
+    const log = logLines.join('');
+    expect(log).toContain(`/datastore/${jobId}/[redacted]/out.txt`);
+    expect(log).toContain('token=[redacted]');
+    expect(log).toContain('sig=[redacted]');
+    for (const [what, secret] of [['download key', key], ['token', token], ['signature', sig]]) expect(log.includes(secret), what).toBe(false);
+  });
+});
