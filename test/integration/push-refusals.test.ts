@@ -1,5 +1,5 @@
 // A push that cannot be published is refused, and git's own output says why.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
@@ -163,13 +163,15 @@ describe('pushes that are refused', () => {
 
   it('makes a second push of the same app wait for the first build, and says so', async () => {
     const app = newApp();
-    const slow = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 3\n'));
+    const slow = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 8\n'));
     const other = fixtureRepo('probe', (dir) => {
       appendFileSync(join(dir, 'Dockerfile'), 'RUN echo other\n');
       writeFileSync(join(dir, 'allgo.yaml'), 'version: "2.0"\nentrypoint: /usr/local/bin/probe\n');
     });
     const first = push(slow, p.url, app, 'admin', p.adminToken);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Regression (flaky on a loaded machine): the pushes were ordered by a one-second sleep. The
+    // first holds the app's build lock once its version is recorded as building.
+    await vi.waitFor(async () => expect((await versions(app)).map((v) => v.state)).toEqual(['building']), { timeout: 60_000, interval: 100 });
     const second = await push(other, p.url, app, 'admin', p.adminToken, 'main:refs/heads/side');
     // A side branch is not published, so it need not wait; a second main push does.
     expect(second.code).toBe(0);
