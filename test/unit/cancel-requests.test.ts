@@ -16,6 +16,8 @@ afterAll(async () => {
 describe('cancel requests', () => {
   it('announces a request to subscribed runners and keeps it for those that missed it', async () => {
     const heard: number[] = [];
+    // A connection still running its ready check when it subscribes drops that subscription.
+    await subscriber.ping();
     await onCancelRequests(subscriber, prefix, (jobId) => heard.push(jobId));
     expect(await isCancelRequested(redis, prefix, 7)).toBe(false);
     await requestCancel(redis, prefix, 7);
@@ -29,6 +31,7 @@ describe('cancel requests', () => {
   it('hears only its own installation: another prefix is another set of runners', async () => {
     const heard: number[] = [];
     const other = connectRedis(inject('redisUrl'));
+    await other.ping();
     await onCancelRequests(other, `${prefix}x`, (jobId) => heard.push(jobId));
     await requestCancel(redis, prefix, 9);
     await requestCancel(redis, `${prefix}x`, 10);
