@@ -56,7 +56,7 @@ describe('closing the platform while clients follow a job', () => {
     expect(await ended).toBe(true);
     // The close did not wait for the job to end: its container still runs (the runner leaves
     // it to be re-attached).
-    expect(execFileSync('docker', ['ps', '-q', '--filter', `label=allgo.job=${id}`, '--filter', `ancestor=allgo/${probe}:1.0`], { encoding: 'utf8' }).trim()).not.toBe('');
+    expect(execFileSync('docker', ['ps', '-q', '--filter', `label=allgo.job=${id}`, '--filter', `label=allgo.app=${probe}`], { encoding: 'utf8' }).trim()).not.toBe('');
     expect(logged.filter((l) => l.level >= 50).map((l) => `${l.msg}: ${l.err?.message ?? ''}`)).toEqual([]);
   });
 });
