@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { loadConfig, ConfigError } from '../../common/config.js';
+import { refusal } from '../helpers/refusal.js';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -16,16 +17,6 @@ afterEach(async () => {
 /** Config from an empty environment and the temp data dir (with its config.yaml if written). */
 const load = (env: NodeJS.ProcessEnv = {}) => loadConfig({ ALLGO_DATA_DIR: dataDir, ...env });
 const writeConfig = (yaml: string) => writeFile(join(dataDir, 'config.yaml'), yaml);
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('the configuration was accepted');
-}
 
 describe('loadConfig: defaults', () => {
   it('uses ./data, resolved from the working directory, without ALLGO_DATA_DIR', () => {
@@ -92,7 +83,7 @@ describe('loadConfig: environment', () => {
   });
 
   it('refuses a PORT that is not a port number', () => {
-    expect(refusal(() => load({ PORT: 'eighty' })).message).toContain('PORT');
+    expect(refusal(() => load({ PORT: 'eighty' }), ConfigError).message).toContain('PORT');
     expect(() => load({ PORT: '70000' })).toThrow(ConfigError);
   });
 
@@ -102,7 +93,7 @@ describe('loadConfig: environment', () => {
   });
 
   it('refuses a public URL that is not http(s)', () => {
-    expect(refusal(() => load({ ALLGO_PUBLIC_URL: 'allgo.example.org' })).message).toContain('ALLGO_PUBLIC_URL');
+    expect(refusal(() => load({ ALLGO_PUBLIC_URL: 'allgo.example.org' }), ConfigError).message).toContain('ALLGO_PUBLIC_URL');
   });
 
   it('takes REDIS_URL and ALLGO_ADMIN_TOKEN', () => {
@@ -176,21 +167,21 @@ describe('loadConfig: the config file', () => {
 
   it('refuses an unknown key, naming the file and the key', async () => {
     await writeConfig('port: 8080\ncolour: blue\n');
-    const err = refusal(() => load());
+    const err = refusal(() => load(), ConfigError);
     expect(err.message).toContain(join(dataDir, 'config.yaml'));
     expect(err.message).toContain('colour');
   });
 
   it('refuses a bad duration, naming the file and the queue’s field', async () => {
     await writeConfig('queues:\n  quick:\n    time_limit: soon\n');
-    const err = refusal(() => load());
+    const err = refusal(() => load(), ConfigError);
     expect(err.message).toContain(join(dataDir, 'config.yaml'));
     expect(err.message).toContain('queues.quick.time_limit');
   });
 
   it('refuses a default queue that is not among the queues, listing them', async () => {
     await writeConfig('queues:\n  quick: {time_limit: 30s}\ndefault_queue: standard\n');
-    const err = refusal(() => load());
+    const err = refusal(() => load(), ConfigError);
     expect(err.message).toContain(join(dataDir, 'config.yaml'));
     expect(err.message).toContain('default_queue');
     expect(err.message).toContain('quick');
@@ -198,34 +189,34 @@ describe('loadConfig: the config file', () => {
 
   it('refuses a default queue that is not among the default queues either', async () => {
     await writeConfig('default_queue: express\n');
-    expect(refusal(() => load()).message).toContain('default_queue "express"');
+    expect(refusal(() => load(), ConfigError).message).toContain('default_queue "express"');
   });
 
   it('refuses invalid YAML, naming the file', async () => {
     await writeConfig('queues:\n  quick: {time_limit: 30s\n');
-    const err = refusal(() => load());
+    const err = refusal(() => load(), ConfigError);
     expect(err.message).toContain(join(dataDir, 'config.yaml'));
     expect(err.message).toContain('not valid YAML');
   });
 
   it('refuses duplicate keys as invalid YAML', async () => {
     await writeConfig('port: 1\nport: 2\n');
-    expect(refusal(() => load()).message).toContain('not valid YAML');
+    expect(refusal(() => load(), ConfigError).message).toContain('not valid YAML');
   });
 
   it('refuses a file that is a list rather than a mapping', async () => {
     await writeConfig('- port: 1\n');
-    expect(refusal(() => load()).message).toContain(join(dataDir, 'config.yaml'));
+    expect(refusal(() => load(), ConfigError).message).toContain(join(dataDir, 'config.yaml'));
   });
 
   it('refuses a value of the wrong type, naming the field', async () => {
     await writeConfig('runner:\n  concurrency: many\n');
-    expect(refusal(() => load()).message).toContain('runner.concurrency');
+    expect(refusal(() => load(), ConfigError).message).toContain('runner.concurrency');
   });
 
   it('refuses an ALLGO_CONFIG that names a missing file', () => {
     const missing = join(dataDir, 'missing.yaml');
-    const err = refusal(() => load({ ALLGO_CONFIG: missing }));
+    const err = refusal(() => load({ ALLGO_CONFIG: missing }), ConfigError);
     expect(err.message).toContain('ALLGO_CONFIG');
     expect(err.message).toContain(missing);
   });

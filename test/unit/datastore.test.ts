@@ -7,16 +7,9 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { Datastore, checkUploadName } from '../../server/datastore.js';
 import { LOG_FILE } from '../../common/files.js';
 import { BadRequestError } from '../../server/errors.js';
+import { refusal } from '../helpers/refusal.js';
 
-function refusal(name: string): BadRequestError {
-  try {
-    checkUploadName(name);
-  } catch (err) {
-    expect(err).toBeInstanceOf(BadRequestError);
-    return err as BadRequestError;
-  }
-  throw new Error(`${JSON.stringify(name)} was accepted`);
-}
+const refusedName = (name: string): BadRequestError => refusal(() => checkUploadName(name), BadRequestError, JSON.stringify(name));
 
 describe('checkUploadName: accepted names', () => {
   it.each([
@@ -40,14 +33,14 @@ describe('checkUploadName: refused names', () => {
     ['an absolute path', '/etc/passwd'],
     ['a Windows path', 'a\\b'],
   ])('refuses %s, saying it contains a path separator', (_what, name) => {
-    const err = refusal(name);
+    const err = refusedName(name);
     expect(err.status).toBe(400);
     expect(err.code).toBe('bad_file_name');
     expect(err.message).toContain('path separator');
   });
 
   it.each(['.', '..'])('refuses %j, which names a folder', (name) => {
-    const err = refusal(name);
+    const err = refusedName(name);
     expect(err.status).toBe(400);
     expect(err.code).toBe('bad_file_name');
   });
@@ -60,14 +53,14 @@ describe('checkUploadName: refused names', () => {
     ['a tab', 'a\tb'],
     ['an escape', 'a\x1b[31mred'],
   ])('refuses a name with %s', (_what, name) => {
-    const err = refusal(name);
+    const err = refusedName(name);
     expect(err.status).toBe(400);
     expect(err.code).toBe('bad_file_name');
     expect(err.message).toContain('control characters');
   });
 
   it('refuses a name over 255 bytes', () => {
-    const err = refusal('x'.repeat(256));
+    const err = refusedName('x'.repeat(256));
     expect(err.code).toBe('bad_file_name');
     expect(err.message).toContain('255 bytes');
   });
@@ -75,19 +68,19 @@ describe('checkUploadName: refused names', () => {
   it('counts multi-byte characters in bytes: 128 two-byte characters are too long', () => {
     const name = 'é'.repeat(128);
     expect(name.length).toBe(128);
-    expect(refusal(name).message).toContain('255 bytes');
+    expect(refusedName(name).message).toContain('255 bytes');
     expect(checkUploadName('é'.repeat(127))).toBe('é'.repeat(127));
   });
 
   it('refuses the name of the job log', () => {
-    const err = refusal(LOG_FILE);
+    const err = refusedName(LOG_FILE);
     expect(LOG_FILE).toBe('allgo.log');
     expect(err.code).toBe('bad_file_name');
     expect(err.message).toContain('allgo.log');
   });
 
   it('refuses an empty name with a 400', () => {
-    expect(refusal('').status).toBe(400);
+    expect(refusedName('').status).toBe(400);
   });
 });
 

@@ -3,20 +3,13 @@ import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
+import { refusal } from '../helpers/refusal.js';
 
 const validate = createValidators().manifest;
 const parse = (source: string | Buffer) => parseManifest(source, validate);
 
 /** The problems a refused manifest lists (fails the test if it was accepted). */
-function refusal(source: string | Buffer): string[] {
-  try {
-    parse(source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ManifestError);
-    return (err as ManifestError).problems;
-  }
-  throw new Error('the manifest was accepted');
-}
+const problemsOf = (source: string | Buffer): string[] => refusal(() => parse(source), ManifestError, 'the manifest').problems;
 
 const minimal = 'version: "1.0"\nentrypoint: /usr/local/bin/myapp\n';
 
@@ -94,30 +87,30 @@ describe('parseManifest: accepted manifests', () => {
 
 describe('parseManifest: refusals name the field and the line', () => {
   it('refuses an unknown field, naming it and its line', () => {
-    const problems = refusal(minimal + 'memroy: 12\n');
+    const problems = problemsOf(minimal + 'memroy: 12\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('allgo.yaml:3');
     expect(problems[0]).toContain('memroy');
   });
 
   it('refuses an unknown field inside a preset, naming its path and line', () => {
-    const problems = refusal(minimal + 'presets:\n  - name: a\n    params: b\n    colour: red\n');
+    const problems = problemsOf(minimal + 'presets:\n  - name: a\n    params: b\n    colour: red\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:6: .*presets\.0\.colour/)]);
   });
 
   it('refuses a `__proto__` key as an unknown field, without it reaching the prototype', () => {
-    const problems = refusal(minimal + '__proto__: {private: true}\n');
+    const problems = problemsOf(minimal + '__proto__: {private: true}\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:3: unknown field `__proto__`/)]);
     expect(({} as { private?: unknown }).private).toBeUndefined();
   });
 
   it('refuses a field of the wrong type (`memory: lots`)', () => {
-    const problems = refusal(minimal + 'memory: lots\n');
+    const problems = problemsOf(minimal + 'memory: lots\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*memory.*integer/)]);
   });
 
   it('refuses a version written as a YAML number rather than a string', () => {
-    expect(refusal('version: 1.0\nentrypoint: a\n')).toEqual([expect.stringMatching(/^allgo\.yaml:1: .*version.*string/)]);
+    expect(problemsOf('version: 1.0\nentrypoint: a\n')).toEqual([expect.stringMatching(/^allgo\.yaml:1: .*version.*string/)]);
   });
 
   it('hints at the field a near-miss meant: `memroy` → did you mean `memory`?', () => {
@@ -137,50 +130,50 @@ describe('parseManifest: refusals name the field and the line', () => {
   });
 
   it('refuses a memory below the minimum (`memory: 1`), saying the bound', () => {
-    const problems = refusal(minimal + 'memory: 1\n');
+    const problems = problemsOf(minimal + 'memory: 1\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*memory.*16/)]);
   });
 
   it('refuses cpus: 0 (it must be above zero)', () => {
-    expect(refusal(minimal + 'cpus: 0\n')).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*cpus/)]);
+    expect(problemsOf(minimal + 'cpus: 0\n')).toEqual([expect.stringMatching(/^allgo\.yaml:3: .*cpus/)]);
   });
 
   it('refuses a tag that breaks the pattern, pointing at the tag’s own line', () => {
-    const problems = refusal(minimal + 'tags:\n  - good\n  - Bad Tag\n');
+    const problems = problemsOf(minimal + 'tags:\n  - good\n  - Bad Tag\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^allgo\.yaml:5: /);
     expect(problems[0]).toContain('tags.1');
   });
 
   it('refuses a version label with a space in it', () => {
-    const problems = refusal('entrypoint: a\nversion: "1 0"\n');
+    const problems = problemsOf('entrypoint: a\nversion: "1 0"\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:2: .*`version` has a bad value/)]);
   });
 
   it('refuses an entrypoint that is neither a string nor a list of strings', () => {
-    const problems = refusal('version: "1"\nentrypoint: 5\n');
+    const problems = problemsOf('version: "1"\nentrypoint: 5\n');
     expect(problems.length).toBeGreaterThan(0);
     for (const p of problems) expect(p).toMatch(/^allgo\.yaml:2: `entrypoint`/);
     expect(problems.join('\n')).toContain('must be a string or a list of strings');
   });
 
   it('refuses an empty entrypoint list', () => {
-    expect(refusal('version: "1"\nentrypoint: []\n').join('\n')).toMatch(/allgo\.yaml:2: `entrypoint`/);
+    expect(problemsOf('version: "1"\nentrypoint: []\n').join('\n')).toMatch(/allgo\.yaml:2: `entrypoint`/);
   });
 
   it('refuses a manifest missing a required field, naming the field', () => {
-    const problems = refusal('version: "1.0"\n');
+    const problems = problemsOf('version: "1.0"\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:1: missing required field `entrypoint`/)]);
   });
 
   it('lists every missing required field, not only the first', () => {
-    const problems = refusal('title: nothing else\n').join('\n');
+    const problems = problemsOf('title: nothing else\n').join('\n');
     expect(problems).toContain('`version`');
     expect(problems).toContain('`entrypoint`');
   });
 
   it('refuses a preset without params, naming `presets.0` and the line', () => {
-    const problems = refusal(minimal + 'presets: [{name: x}]\n');
+    const problems = problemsOf(minimal + 'presets: [{name: x}]\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('allgo.yaml:3');
     expect(problems[0]).toContain('presets.0');
@@ -188,12 +181,12 @@ describe('parseManifest: refusals name the field and the line', () => {
   });
 
   it('points at the failing item of a block list of presets', () => {
-    const problems = refusal(minimal + 'presets:\n  - name: a\n    params: b\n  - name: x\n');
+    const problems = problemsOf(minimal + 'presets:\n  - name: a\n    params: b\n  - name: x\n');
     expect(problems).toEqual([expect.stringMatching(/^allgo\.yaml:6: missing required field `presets\.1\.params`/)]);
   });
 
   it('reports several problems at once, each with its own line', () => {
-    const problems = refusal(minimal + 'memory: 1\nmemroy: 2\n');
+    const problems = problemsOf(minimal + 'memory: 1\nmemroy: 2\n');
     expect(problems).toHaveLength(2);
     expect(problems).toContainEqual(expect.stringMatching(/^allgo\.yaml:3: .*memory/));
     expect(problems).toContainEqual(expect.stringMatching(/^allgo\.yaml:4: .*memroy/));
@@ -202,41 +195,41 @@ describe('parseManifest: refusals name the field and the line', () => {
 
 describe('parseManifest: documents that are not a manifest', () => {
   it('refuses a YAML syntax error, giving its line', () => {
-    const problems = refusal('version: "1"\nentrypoint: "/bin/app\n');
+    const problems = problemsOf('version: "1"\nentrypoint: "/bin/app\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^allgo\.yaml:\d+: not valid YAML/);
   });
 
   it('gives the line of the YAML error, not line 1', () => {
-    const problems = refusal('version: "1"\nentrypoint: a\nmemory: 64\n  bad: indent\n');
+    const problems = problemsOf('version: "1"\nentrypoint: a\nmemory: 64\n  bad: indent\n');
     expect(problems[0]).toMatch(/^allgo\.yaml:[2-4]: not valid YAML/);
   });
 
   it('refuses a document that is a list', () => {
-    expect(refusal('- version: "1"\n- entrypoint: a\n')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping.*not a list/)]);
+    expect(problemsOf('- version: "1"\n- entrypoint: a\n')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping.*not a list/)]);
   });
 
   it('refuses an empty document', () => {
-    expect(refusal('')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping.*not empty/)]);
+    expect(problemsOf('')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping.*not empty/)]);
   });
 
   it('refuses a document of comments only, as empty', () => {
-    expect(refusal('# just a comment\n')).toEqual([expect.stringMatching(/not empty/)]);
+    expect(problemsOf('# just a comment\n')).toEqual([expect.stringMatching(/not empty/)]);
   });
 
   it('refuses a document that is a plain string', () => {
-    expect(refusal('hello\n')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping/)]);
+    expect(problemsOf('hello\n')).toEqual([expect.stringMatching(/^allgo\.yaml: must be a mapping/)]);
   });
 
   it('refuses a duplicate key, giving the line of the second one', () => {
-    const problems = refusal('version: "1"\nentrypoint: a\nversion: "2"\n');
+    const problems = problemsOf('version: "1"\nentrypoint: a\nversion: "2"\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^allgo\.yaml:3: /);
     expect(problems[0]).toMatch(/unique/i);
   });
 
   it('refuses several YAML documents in one file', () => {
-    expect(refusal(minimal + '---\nversion: "2"\n')[0]).toMatch(/^allgo\.yaml:\d+: not valid YAML/);
+    expect(problemsOf(minimal + '---\nversion: "2"\n')[0]).toMatch(/^allgo\.yaml:\d+: not valid YAML/);
   });
 
   it('refuses a "billion laughs" alias bomb without expanding it', () => {
@@ -247,7 +240,7 @@ describe('parseManifest: documents that are not a manifest', () => {
       lines.push(`${n}: &${n} [${Array(9).fill('*' + prev).join(',')}]`);
       prev = n;
     }
-    const problems = refusal(lines.join('\n') + '\nversion: "1"\nentrypoint: x\n');
+    const problems = problemsOf(lines.join('\n') + '\nversion: "1"\nentrypoint: x\n');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^allgo\.yaml: /);
     expect(problems[0]).toMatch(/alias/i);
@@ -255,7 +248,7 @@ describe('parseManifest: documents that are not a manifest', () => {
 
   it('refuses a manifest over 64 KiB, naming the limit', () => {
     const source = minimal + '# ' + 'x'.repeat(MANIFEST_MAX_BYTES) + '\n';
-    const problems = refusal(source);
+    const problems = problemsOf(source);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('64 KiB');
     expect(problems[0]).toContain(`${Buffer.byteLength(source)} bytes`);
@@ -265,7 +258,7 @@ describe('parseManifest: documents that are not a manifest', () => {
     // 33,000 two-byte characters: well under the description's 60,000 characters, over 64 KiB.
     const source = minimal + 'description: "' + 'é'.repeat(33_000) + '"\n';
     expect(source.length).toBeLessThan(MANIFEST_MAX_BYTES);
-    expect(refusal(source)[0]).toContain('64 KiB');
+    expect(problemsOf(source)[0]).toContain('64 KiB');
   });
 
   it('names the file it was given in every message', () => {
