@@ -13,5 +13,7 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     reporters: ['default'],
+    // expect.poll waits up to a minute unless a call says otherwise (its own default is 1 s).
+    expect: { poll: { timeout: 60_000, interval: 100 } },
   },
 });

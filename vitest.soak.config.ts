@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: false,
+    // expect.poll waits up to a minute unless a call says otherwise (its own default is 1 s).
+    expect: { poll: { timeout: 60_000, interval: 100 } },
   },
 });

@@ -20,13 +20,28 @@ export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Rec
   return {
     child,
     output: () => out,
-    async waitFor(text, ms = 30_000) {
-      const deadline = Date.now() + ms;
-      while (!out.includes(text)) {
-        if (child.exitCode !== null) throw new Error(`${role} exited (${child.exitCode}) before "${text}":\n${out}`);
-        if (Date.now() > deadline) throw new Error(`${role} did not say "${text}" in ${ms} ms:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    // Woken by the output itself, not by polling; the benchmarks call this outside vitest.
+    waitFor(text, ms = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (out.includes(text)) finish();
+        };
+        const closed = () => finish(new Error(`${role} exited (${child.exitCode ?? child.signalCode}) before "${text}":\n${out}`));
+        const timer = setTimeout(() => finish(new Error(`${role} did not say "${text}" in ${ms} ms:\n${out}`)), ms);
+        const finish = (err?: Error) => {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
+          child.off('close', closed);
+          if (err) reject(err);
+          else resolve();
+        };
+        child.stdout!.on('data', check);
+        child.stderr!.on('data', check);
+        child.once('close', closed);
+        if (out.includes(text)) finish();
+        else if (child.stdout!.readableEnded && child.stderr!.readableEnded) closed();
+      });
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,20 +1,13 @@
 // A user's whole path in a real browser: the catalog lists a freshly pushed app, its page
 // submits a job with real file uploads (picker and drag and drop), the job page streams the
 // log live and shows done, and the output downloads with the right content.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
-import { editFile, fixtureRepo, push } from '../helpers/git.js';
-import { launchBrowser, screenshot, signIn, waitForSite } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { editFile } from '../helpers/git.js';
+import { browserTest, screenshot, signIn } from '../helpers/browser.js';
 
-let p: Platform;
-let browser: Browser;
-let ctx: BrowserContext;
-let page: Page;
-let app: string;
 const PRESETS = `presets:
   - name: Count slowly
     params: tick 8
@@ -22,25 +15,16 @@ const PRESETS = `presets:
     params: write out.txt hello-from-the-browser
 `;
 
-beforeAll(async () => {
-  p = await startPlatform({ site: { debounce: '200ms' } });
-  app = uniqueName('probe');
-  const repo = fixtureRepo('probe', (dir) => editFile(dir, 'allgo.yaml', (y) => y.replace('tags: [test]', 'tags: [test, signal-processing]') + PRESETS));
-  const pushed = await push(repo, p.url, app, 'admin', p.adminToken);
-  expect(pushed.code, pushed.output).toBe(0);
-  await waitForSite(p, '/', (html) => html.includes(`/apps/${app}/`));
-  browser = await launchBrowser();
-  ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
-  page = await ctx.newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await p?.close();
-  removeImages([app]);
+// The probe, tagged and with presets, listed in the catalog; one page, shared by the tests in order.
+const test = browserTest({
+  site: { debounce: '200ms' },
+  probe: (dir) => editFile(dir, 'allgo.yaml', (y) => y.replace('tags: [test]', 'tags: [test, signal-processing]') + PRESETS),
+}).extend<{ page: Page }>({
+  page: [async ({ browser }, use) => use(await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } })).newPage()), { scope: 'file' }],
 });
 
 describe('the catalog and job pages in a browser', () => {
-  it('lists the freshly pushed app, searchable and filterable with no request', async () => {
+  test('lists the freshly pushed app, searchable and filterable with no request', async ({ platform: p, probe: app, page }) => {
     await page.goto(p.url + '/');
     const card = page.locator('.card', { hasText: 'Probe' });
     await expect(card.getByRole('link', { name: 'Probe' }).getAttribute('href')).resolves.toBe(`/apps/${app}/`);
@@ -63,7 +47,7 @@ describe('the catalog and job pages in a browser', () => {
     await screenshot(page, 'catalog');
   });
 
-  it('submits a job with two uploaded files from the app page and follows its log live', async () => {
+  test('submits a job with two uploaded files from the app page and follows its log live', async ({ platform: p, probe: app, page, tempDir }) => {
     await signIn(page, p.url, p.adminToken, `/apps/${app}/`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Probe');
     // Every field of the run form has a label.
@@ -73,7 +57,7 @@ describe('the catalog and job pages in a browser', () => {
     await expect(page.getByLabel('Queue', { exact: true }).inputValue()).resolves.toBe('standard');
     await expect(page.locator('#run-queue option').allTextContents()).resolves.toEqual(['interactive (up to 1 minute)', 'standard (up to 20 minutes)', 'batch (up to 1 day)']);
 
-    const dir = mkdtempSync(join(tmpdir(), 'allgo-browser-'));
+    const dir = tempDir('allgo-browser-');
     writeFileSync(join(dir, 'input.txt'), 'picked from the file picker\n');
     await page.getByLabel('Files to upload').setInputFiles(join(dir, 'input.txt'));
     const dropped = await page.evaluateHandle(() => {
@@ -128,7 +112,7 @@ describe('the catalog and job pages in a browser', () => {
     expect(jobId).toMatch(/^\d+$/);
   });
 
-  it('downloads an output file with the right content', async () => {
+  test('downloads an output file with the right content', async ({ platform: p, probe: app, page }) => {
     await page.goto(`${p.url}/apps/${app}/`);
     await page.getByLabel('Presets', { exact: true }).selectOption({ label: 'Write a file' });
     await page.getByRole('button', { name: 'Run' }).click();
@@ -141,12 +125,8 @@ describe('the catalog and job pages in a browser', () => {
     expect(readFileSync((await download.path())!, 'utf8')).toBe('hello-from-the-browser\n');
   });
 
-  it('cancels a running job from its page', async () => {
-    const body = new FormData();
-    body.set('job[webapp_id]', app);
-    body.set('job[param]', 'sleep 60');
-    const res = await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body });
-    const { id } = (await res.json()) as { id: number };
+  test('cancels a running job from its page', async ({ platform: p, probe: app, page }) => {
+    const id = await p.submit(app, 'sleep 60');
     await page.goto(`${p.url}/jobs/?id=${id}`);
     await page.waitForFunction(() => document.querySelector('[data-log]')?.textContent?.includes('sleeping 60'), undefined, { timeout: 60_000 });
     await page.getByRole('button', { name: 'Cancel this job' }).click();
@@ -156,7 +136,7 @@ describe('the catalog and job pages in a browser', () => {
     await expect(page.getByRole('link', { name: 'Run the app again' }).getAttribute('href')).resolves.toBe(`/apps/${app}/`);
   });
 
-  it('lists the signed-in user\'s jobs, newest first', async () => {
+  test('lists the signed-in user\'s jobs, newest first', async ({ platform: p, probe: app, page }) => {
     await page.goto(`${p.url}/my-jobs/`);
     await page.locator('[data-rows] tr').first().waitFor();
     const rows = await page.locator('[data-rows] tr').allInnerTexts();
@@ -168,12 +148,9 @@ describe('the catalog and job pages in a browser', () => {
     expect(rows[1]).toContain('success');
   });
 
-  it('never deletes a job\'s files when its cancel arrives after the job has ended', async () => {
-    const body = new FormData();
-    body.set('job[webapp_id]', app);
-    body.set('job[param]', 'sleep 5');
-    const { id } = (await (await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body })).json()) as { id: number };
-    const state = async () => ((await (await p.api(`/api/v1/jobs/${id}`, { token: p.adminToken })).json()) as { state: string }).state;
+  test('never deletes a job\'s files when its cancel arrives after the job has ended', async ({ platform: p, probe: app, page }) => {
+    const id = await p.submit(app, 'sleep 5');
+    const state = async () => (await p.job(id)).state;
     await page.goto(`${p.url}/jobs/?id=${id}`);
     await page.getByRole('button', { name: 'Cancel this job' }).waitFor();
     // The race made certain: the page's cancel is held on its way until the job has ended by itself.
@@ -205,8 +182,8 @@ describe('the catalog and job pages in a browser', () => {
     await expect(page.locator('[data-state-badge]').textContent()).resolves.toBe('done');
   });
 
-  it('fits a phone screen', async () => {
-    const phone = await ctx.newPage();
+  test('fits a phone screen', async ({ platform: p, probe: app, page }) => {
+    const phone = await page.context().newPage();
     await phone.setViewportSize({ width: 360, height: 740 });
     for (const path of ['/', `/apps/${app}/`]) {
       await phone.goto(p.url + path);

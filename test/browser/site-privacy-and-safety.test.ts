@@ -1,14 +1,13 @@
 // What the generated site must never do: hold a private app anywhere in its files, or run a
 // script from a provider's README. Also: browsing without JavaScript, the owner's view of a
 // failed build, and a private app shown to its owner only, fetched in the browser.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { waitForSite } from '../helpers/platform.js';
 import { commitAll, editFile, fixtureRepo, push } from '../helpers/git.js';
-import { launchBrowser, screenshot, signIn, waitForSite } from '../helpers/browser.js';
+import { browserTest, screenshot, signIn } from '../helpers/browser.js';
 
 const HOSTILE_README = `# A README that tries things
 
@@ -23,37 +22,37 @@ Some **bold** claims.
 <a href="javascript:window.__pwned='raw-link'">raw link</a>
 `;
 
-let p: Platform;
-let browser: Browser;
-let publicApp: string;
-let secretApp: string;
-let publicRepo: string;
 const SECRET_TITLE = 'Unlisted Zebra Analyser';
 const SECRET_TEXT = 'only-the-owner-may-read-this';
 
-beforeAll(async () => {
-  p = await startPlatform({ site: { debounce: '200ms' } });
-  secretApp = uniqueName('secret');
-  publicApp = uniqueName('readme');
-  const secret = fixtureRepo('probe', (dir) =>
-    editFile(dir, 'allgo.yaml', (y) => y.replace('title: Probe', `title: ${SECRET_TITLE}`).replace(/^description: .*$/m, `description: ${SECRET_TEXT}`) + 'private: true\n'),
-  );
-  const s = await push(secret, p.url, secretApp, 'admin', p.adminToken);
-  expect(s.code, s.output).toBe(0);
-  publicRepo = fixtureRepo('probe', (dir) => {
-    editFile(dir, 'allgo.yaml', (y) => y.replace(/^description: .*\n/m, ''));
-    writeFileSync(join(dir, 'README.md'), HOSTILE_README);
-  });
-  const r = await push(publicRepo, p.url, publicApp, 'admin', p.adminToken);
-  expect(r.code, r.output).toBe(0);
-  // The public app was published after the private one: the build that shows it saw both.
-  await waitForSite(p, '/', (html) => html.includes(`/apps/${publicApp}/`));
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await p?.close();
-  removeImages([secretApp, publicApp]);
+interface Apps {
+  /** A private app, pushed first. */
+  secretApp: string;
+  /** A public app with a hostile README, pushed after it, and its work tree. */
+  publicApp: string;
+  publicRepo: string;
+}
+
+const test = browserTest({ site: { debounce: '200ms' } }).extend<{ apps: Apps }>({
+  apps: [
+    async ({ platform: p }, use) => {
+      const secretApp = await p.pushProbe(
+        (dir) => editFile(dir, 'allgo.yaml', (y) => y.replace('title: Probe', `title: ${SECRET_TITLE}`).replace(/^description: .*$/m, `description: ${SECRET_TEXT}`) + 'private: true\n'),
+        'secret',
+      );
+      const publicApp = p.appName('readme');
+      const publicRepo = fixtureRepo('probe', (dir) => {
+        editFile(dir, 'allgo.yaml', (y) => y.replace(/^description: .*\n/m, ''));
+        writeFileSync(join(dir, 'README.md'), HOSTILE_README);
+      });
+      const r = await push(publicRepo, p.url, publicApp, 'admin', p.adminToken);
+      expect(r.code, r.output).toBe(0);
+      // The public app was published after the private one: the build that shows it saw both.
+      await waitForSite(p, '/', (html) => html.includes(`/apps/${publicApp}/`));
+      await use({ secretApp, publicApp, publicRepo });
+    },
+    { scope: 'file' },
+  ],
 });
 
 function allFiles(dir: string): string[] {
@@ -63,7 +62,7 @@ function allFiles(dir: string): string[] {
 }
 
 describe('the generated site', () => {
-  it('holds no trace of a private app in any file, compressed copies included', async () => {
+  test('holds no trace of a private app in any file, compressed copies included', async ({ platform: p, apps: { secretApp, publicApp } }) => {
     const files = allFiles(join(p.dataDir, 'site-builds'));
     expect(files.some((f) => f.endsWith(`/apps/${publicApp}/index.html`))).toBe(true);
     for (const f of files) {
@@ -81,7 +80,7 @@ describe('the generated site', () => {
     expect((await p.api(`/api/v1/apps/${secretApp}`, { token: p.adminToken })).status).toBe(200);
   });
 
-  it('renders a README with a <script> inert', async () => {
+  test('renders a README with a <script> inert', async ({ platform: p, browser, apps: { publicApp } }) => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     const dialogs: string[] = [];
@@ -102,7 +101,7 @@ describe('the generated site', () => {
     await ctx.close();
   });
 
-  it('can be browsed without JavaScript', async () => {
+  test('can be browsed without JavaScript', async ({ platform: p, browser, apps: { publicApp } }) => {
     const ctx = await browser.newContext({ javaScriptEnabled: false });
     const page = await ctx.newPage();
     await page.goto(`${p.url}/`);
@@ -117,7 +116,7 @@ describe('the generated site', () => {
     await ctx.close();
   });
 
-  it('answers unknown paths with the 404 page, and unknown API paths with JSON', async () => {
+  test('answers unknown paths with the 404 page, and unknown API paths with JSON', async ({ platform: p, apps: { publicApp } }) => {
     const html = await fetch(`${p.url}/no/such/page`);
     expect(html.status).toBe(404);
     expect(await html.text()).toContain('There is no page here');
@@ -131,7 +130,7 @@ describe('the generated site', () => {
     expect(await compressed.text()).toContain(`/apps/${publicApp}/`);
   });
 
-  it('shows the owner a failed build with its log, and their private app', async () => {
+  test('shows the owner a failed build with its log, and their private app', async ({ platform: p, browser, apps: { secretApp, publicApp, publicRepo } }) => {
     editFile(publicRepo, 'allgo.yaml', (y) => y.replace('version: "1.0"', 'version: "2.0"'));
     editFile(publicRepo, 'Dockerfile', (d) => `${d}RUN echo broken-on-purpose && exit 3\n`);
     commitAll(publicRepo, 'a build that fails');

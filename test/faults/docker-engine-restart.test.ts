@@ -1,24 +1,12 @@
 // The Docker engine restarted mid-job: the job ends as an error that names the engine, and
 // the runner goes on serving new jobs. The engine is really stopped and started again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
-import { until } from '../helpers/processes.js';
+import { waitForJob } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 
-let p: Platform;
-let probe: string;
-
-beforeAll(async () => {
-  p = await startPlatform();
-  probe = uniqueName('probe');
-  expect((await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken)).code).toBe(0);
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages([probe]);
-});
+const test = platformTest();
 
 const engineAnswers = (): boolean => {
   try {
@@ -41,31 +29,22 @@ const dockerdRunning = (): boolean => {
 async function restartEngine(): Promise<void> {
   if (process.getuid?.() !== 0 || !dockerdRunning()) throw new Error('this test restarts the local dockerd: run it as root with the dockerd that scripts/setup.sh starts');
   execFileSync('pkill', ['-TERM', '-x', 'dockerd']);
-  await until(() => !dockerdRunning(), 60_000, 'dockerd stopped');
+  await expect.poll(dockerdRunning, { message: 'dockerd did not stop' }).toBe(false);
   const log = openSync('/var/log/allgo-dockerd.log', 'a');
   spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
-  await until(engineAnswers, 60_000, 'dockerd answering again');
-}
-
-async function submit(param: string): Promise<number> {
-  const f = new FormData();
-  f.append('job[webapp_id]', probe);
-  f.append('job[param]', param);
-  const res = await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body: f });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: number }).id;
+  await expect.poll(engineAnswers, { message: 'dockerd did not answer again' }).toBe(true);
 }
 
 describe('the Docker engine restarted mid-job', () => {
-  it('ends the job as an error naming the engine, and the runner keeps serving', async () => {
-    const id = await submit("bash 'echo begun; sleep 60'");
-    await until(async () => (await (await p.api(`/api/v1/jobs/${id}/log`, { token: p.adminToken })).text()).includes('begun'), 30_000, 'job started');
+  test('ends the job as an error naming the engine, and the runner keeps serving', async ({ platform: p, probe }) => {
+    const id = await p.submit(probe, "bash 'echo begun; sleep 60'");
+    await expect.poll(async () => (await p.api(`/api/v1/jobs/${id}/log`, { token: p.adminToken })).text(), { timeout: 30_000, message: 'the job never started' }).toContain('begun');
     await restartEngine();
     const job = await waitForJob(p, id, p.adminToken, 90_000);
     expect(job).toMatchObject({ status: 'done', result: 'error' });
     expect(job.message).toMatch(/Docker engine/);
 
-    const next = await submit("bash 'echo after the restart'");
+    const next = await p.submit(probe, "bash 'echo after the restart'");
     expect(await waitForJob(p, next, p.adminToken)).toMatchObject({ result: 'success' });
   });
 });

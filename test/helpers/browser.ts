@@ -4,13 +4,27 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { packageRoot } from '../../schemas/index.js';
-import type { Platform } from './platform.js';
+import { platformTest, type PlatformTestOptions } from './platform-test.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/** platformTest with a `browser`: one Chromium per file, closed after its last test. */
+export function browserTest(options: PlatformTestOptions = {}) {
+  return platformTest(options).extend<{ browser: Browser }>({
+    browser: [
+      async ({}, use) => {
+        const browser = await launchBrowser();
+        await use(browser);
+        await browser.close();
+      },
+      { scope: 'file' },
+    ],
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -27,17 +41,4 @@ export async function signIn(page: Page, baseUrl: string, token: string, next = 
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((u) => u.pathname === next.split('?')[0]);
-}
-
-/** Polls a page of the served site until `ok(body)` (bounded): the site is rebuilt after a debounce. */
-export async function waitForSite(p: Platform, path: string, ok: (body: string, status: number) => boolean, ms = 120_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  for (;;) {
-    const res = await fetch(p.url + path);
-    last = await res.text();
-    if (ok(last, res.status)) return last;
-    if (Date.now() > deadline) throw new Error(`the site's ${path} did not change as expected in ${ms} ms; last answer:\n${last.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }

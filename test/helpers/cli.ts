@@ -1,10 +1,10 @@
 // Runs the compiled `allgo` CLI as a user would, in a temporary HOME so nothing reads or
 // writes the real one. Asynchronous on purpose: the server under test runs in this process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
+import { platformTest, type PlatformTestOptions } from './platform-test.js';
 
 export interface CliResult {
   code: number;
@@ -22,24 +22,6 @@ export interface RunOptions {
 }
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
-
-/** Folders made by this test file, for removeTempDirs. */
-const made: string[] = [];
-
-/** A fresh temporary folder; removeTempDirs() in afterAll removes it. */
-export function tempDir(prefix = 'allgo-cli-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-/** Removes every folder tempDir and tempHome made. (Vitest ends its workers without an 'exit' event.) */
-export function removeTempDirs(): void {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** A fresh HOME for one test's CLI runs. */
-export const tempHome = (): string => tempDir('allgo-home-');
 
 /** `allgo ARGS…` with only PATH, HOME and `env` in its environment. */
 export function allgo(args: string[], opts: RunOptions): Promise<CliResult> {
@@ -64,8 +46,32 @@ export function exec(cmd: string, args: string[], opts: RunOptions): Promise<Cli
   });
 }
 
+export interface CliFixtures {
+  /** A fresh HOME for this test's CLI runs, so nothing reads or writes the real one. */
+  home: string;
+  /** ALLGO_URL and ALLGO_TOKEN that sign the file's plain `user` in to its platform. */
+  userEnv: { ALLGO_URL: string; ALLGO_TOKEN: string };
+  /** Checked once per file, before its first test: the compiled CLI is up to date. */
+  cliBuilt: void;
+}
+
+/** platformTest, for files that drive the compiled CLI. */
+export function cliTest(options: PlatformTestOptions = {}) {
+  return platformTest(options).extend<CliFixtures>({
+    cliBuilt: [
+      async ({}, use) => {
+        assertCliBuilt();
+        await use();
+      },
+      { scope: 'file', auto: true },
+    ],
+    home: async ({ tempDir }, use) => use(tempDir('allgo-home-')),
+    userEnv: [async ({ platform, user }, use) => use({ ALLGO_URL: platform.url, ALLGO_TOKEN: user.token }), { scope: 'file' }],
+  });
+}
+
 /** Fails early, and says what to do, when dist/ is older than the CLI or client sources. */
-export function assertCliBuilt(): void {
+function assertCliBuilt(): void {
   const built = statMtime(MAIN);
   const newer = ['cli', 'client'].flatMap((d) => sources(join(packageRoot(), d))).filter((f) => statMtime(f) > built);
   if (built === 0 || newer.length > 0) {

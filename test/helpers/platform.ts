@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
 import { freePort } from '../../common/net.js';
 import { removeAppImages } from '../../support/images.js';
+import { fixtureRepo, push } from './git.js';
 
 export { appImageId } from '../../support/images.js';
+
+export type Job = Record<string, unknown>;
 
 export interface Platform {
   url: string;
@@ -24,38 +27,79 @@ export interface Platform {
   /** Creates a user through the API; returns its token. */
   addUser(name: string, opts?: { provider?: boolean; email?: string }): Promise<string>;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** Submits a job of `app` with `param` (as the admin unless `token` is given); its id. Throws unless accepted. */
+  submit(app: string, param: string, opts?: { queue?: string; token?: string }): Promise<number>;
+  /** A job as `GET /api/v1/jobs/N` answers it (to the admin unless `token` is given). */
+  job(id: number, token?: string): Promise<Job>;
+  /** A fresh app name; close() removes the images and job containers of every app named so. */
+  appName(base: string): string;
+  /** Pushes test/fixtures/probe (after `edit`) as admin to a fresh app; its name. Throws with git's output if refused. */
+  pushProbe(edit?: (dir: string) => void, base?: string): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  /** Written as the data dir's config.yaml. */
+  configYaml?: string;
+  env?: Record<string, string>;
+  /** Build the catalog site (off by default: building it costs seconds of CPU per publish). */
+  site?: boolean | { debounce: string };
+  /** Start on this folder (removed on close) instead of a new one. */
+  dataDir?: string;
+  /** Where the platform logs (default: silent, or TEST_LOG_LEVEL), for tests that check what it logs. */
+  log?: Logger;
+}
+
+export interface PlatformEnv {
+  dataDir: string;
+  url: string;
+  adminToken: string;
+  /** What `allgo up` or a single role reads: data dir, port, public URL, Redis and its own prefix, admin token. */
+  env: Record<string, string>;
 }
 
 export const uniqueName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
 
-/** `site`: build the catalog site (off by default: building it costs seconds of CPU per publish). */
-/**
- * `dataDir`: start on this folder (removed on close) instead of a new one; `log`: where the
- * platform logs (default: silent, or TEST_LOG_LEVEL), for tests that check what it logs.
- */
-export async function startPlatform(opts: { configYaml?: string; env?: Record<string, string>; site?: boolean | { debounce: string }; dataDir?: string; log?: Logger } = {}): Promise<Platform> {
+/** A fresh data dir (or `dataDir`, holding `configYaml`), a free loopback port, an admin token and a Redis prefix. */
+export async function platformEnv(opts: { configYaml?: string; redisUrl?: string; dataDir?: string } = {}): Promise<PlatformEnv> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'allgo-test-'));
   if (opts.configYaml) writeFileSync(join(dataDir, 'config.yaml'), opts.configYaml);
-  const adminToken = randomBytes(16).toString('hex');
   const port = await freePort();
-  const config = loadConfig({
+  const url = `http://127.0.0.1:${port}`;
+  const adminToken = randomBytes(16).toString('hex');
+  const env = {
     ALLGO_DATA_DIR: dataDir,
     PORT: String(port),
-    ALLGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
     HOST: '127.0.0.1',
-    REDIS_URL: inject('redisUrl'),
+    ALLGO_PUBLIC_URL: url,
+    REDIS_URL: opts.redisUrl ?? inject('redisUrl'),
     ALLGO_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
     ALLGO_ADMIN_TOKEN: adminToken,
-    PATH: process.env.PATH,
-    ...opts.env,
-  }, { site: { enabled: !!opts.site, ...(typeof opts.site === 'object' ? opts.site : {}) } });
-  const running = await startRoles(config, { server: true, builder: true, runner: true }, opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  };
+  return { dataDir, url, adminToken, env };
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const { dataDir, adminToken, env } = await platformEnv(opts);
+  const config = loadConfig({ ...env, PATH: process.env.PATH, ...opts.env }, { site: { enabled: !!opts.site, ...(typeof opts.site === 'object' ? opts.site : {}) } });
+  let running: Running;
+  try {
+    running = await startRoles(config, { server: true, builder: true, runner: true }, opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const url = running.url!;
+  const apps: string[] = [];
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
     const headers = new Headers(init.headers);
     if (init.token) headers.set('authorization', `Token token=${init.token}`);
     return fetch(url + path, { ...init, headers });
+  };
+  const appName = (base: string): string => {
+    const name = uniqueName(base);
+    apps.push(name);
+    return name;
   };
   return {
     url,
@@ -65,6 +109,25 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
     adminToken,
     running,
     api,
+    appName,
+    async submit(app, param, { queue, token = adminToken } = {}) {
+      const form = new FormData();
+      form.append('job[webapp_id]', app);
+      if (queue) form.append('job[queue]', queue);
+      form.append('job[param]', param);
+      const res = await api('/api/v1/jobs', { method: 'POST', token, body: form });
+      if (res.status !== 200) throw new Error(`the job was refused: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: number }).id;
+    },
+    async job(id, token = adminToken) {
+      return (await (await api(`/api/v1/jobs/${id}`, { token })).json()) as Job;
+    },
+    async pushProbe(edit, base = 'probe') {
+      const app = appName(base);
+      const pushed = await push(fixtureRepo('probe', edit), url, app, 'admin', adminToken);
+      if (pushed.code !== 0) throw new Error(`the push of the probe as ${app} was refused:\n${pushed.output}`);
+      return app;
+    },
     async addUser(name, o = {}) {
       const res = await api('/api/v1/users', {
         method: 'POST',
@@ -78,6 +141,7 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
     async close() {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
+      removeImages(apps);
     },
   };
 }
@@ -85,13 +149,27 @@ export async function startPlatform(opts: { configYaml?: string; env?: Record<st
 /** Removes the images a test's apps made (see support/images.ts). */
 export const removeImages = removeAppImages;
 
-/** Polls a job until it is done (bounded), returning its last state. */
-export async function waitForJob(p: Platform, id: number, token: string, ms = 120_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const res = await p.api(`/api/v1/jobs/${id}`, { token });
-    const body = (await res.json()) as Record<string, unknown>;
-    if (body.status === 'done' || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Waits (bounded) until a job is done and returns it; on timeout, fails with its last state. */
+export function waitForJob(p: Platform, id: number, token: string, ms = 120_000): Promise<Job> {
+  return vi.waitFor(
+    async () => {
+      const job = await p.job(id, token);
+      if (job.status !== 'done') throw new Error(`job ${id} was not done within ${ms} ms; last seen: ${JSON.stringify(job)}`);
+      return job;
+    },
+    { timeout: ms, interval: 250 },
+  );
+}
+
+/** Waits (bounded) until a page of the served site satisfies `ok`: the site is rebuilt after a debounce. */
+export function waitForSite(p: Platform, path: string, ok: (body: string, status: number) => boolean, ms = 120_000): Promise<string> {
+  return vi.waitFor(
+    async () => {
+      const res = await fetch(p.url + path);
+      const body = await res.text();
+      if (!ok(body, res.status)) throw new Error(`the site's ${path} did not change as expected in ${ms} ms; last answer (${res.status}):\n${body.slice(0, 500)}`);
+      return body;
+    },
+    { timeout: ms, interval: 250 },
+  );
 }

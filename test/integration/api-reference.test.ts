@@ -1,47 +1,39 @@
 // The API reference is complete and true: every route is in /api/openapi.json, and real
 // responses from every documented route match the schema the reference gives for them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
+import { uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 
 interface OpenApi {
   openapi: string;
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
 }
 
-let p: Platform;
-let doc: OpenApi;
-let probe: string;
+type Call = (method: string, path: string, init?: RequestInit & { token?: string }) => Promise<Response>;
+
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 /** method + path template + status → checked at least once. */
 const covered = new Set<string>();
 
-beforeAll(async () => {
-  p = await startPlatform();
-  probe = uniqueName('probe');
-  expect((await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken)).code).toBe(0);
-  doc = (await (await fetch(`${p.url}/api/openapi.json`)).json()) as OpenApi;
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages([probe]);
+const test = platformTest().extend<{ doc: OpenApi }>({
+  doc: [async ({ platform }, use) => use((await (await fetch(`${platform.url}/api/openapi.json`)).json()) as OpenApi), { scope: 'file' }],
 });
 
 const template = (url: string): string => url.replace(/:([A-Za-z_]+)/g, '{$1}');
 
-function findPath(pathname: string): string | undefined {
+function findPath(doc: OpenApi, pathname: string): string | undefined {
   return Object.keys(doc.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathname));
 }
 
 /** Calls the API and checks the answer against the reference's schema for that status. */
-async function call(method: string, path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+const caller = (p: Platform, doc: OpenApi): Call => async (method, path, init = {}) => {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Token token=${init.token}`);
   const res = await fetch(p.url + path, { ...init, method, headers });
-  const tpl = findPath(new URL(p.url + path).pathname);
+  const tpl = findPath(doc, new URL(p.url + path).pathname);
   expect(tpl, `${method} ${path} is not in the reference`).toBeDefined();
   const responses = doc.paths[tpl!][method.toLowerCase()]?.responses;
   expect(responses, `${method} ${tpl} is not in the reference`).toBeDefined();
@@ -57,17 +49,17 @@ async function call(method: string, path: string, init: RequestInit & { token?: 
   }
   covered.add(`${method.toUpperCase()} ${tpl} ${res.status}`);
   return res;
-}
+};
 
 describe('the API reference', () => {
-  it('is served as OpenAPI 3 with a browsable page', async () => {
+  test('is served as OpenAPI 3 with a browsable page', async ({ platform: p, doc }) => {
     expect(doc.openapi).toMatch(/^3\./);
     const page = await fetch(`${p.url}/api/docs`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('swagger');
   });
 
-  it('documents every route the server has, with a schema for each success answer', () => {
+  test('documents every route the server has, with a schema for each success answer', ({ platform: p, doc }) => {
     const routes = p.running.server!.allgoRoutes.filter((r) => !r.hidden && r.method !== 'HEAD');
     expect(routes.length).toBeGreaterThan(10);
     for (const r of routes) {
@@ -80,7 +72,8 @@ describe('the API reference', () => {
     expect(Object.keys(doc.paths).filter((k) => k.startsWith('/git/') || k.startsWith('/internal/'))).toEqual([]);
   });
 
-  it('matches what every documented route really answers', async () => {
+  test('matches what every documented route really answers', async ({ platform: p, probe, doc }) => {
+    const call = caller(p, doc);
     const token = p.adminToken;
     const userRes = await call('POST', '/api/v1/users', { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: uniqueName('u'), email: 'u@example.org' }) });
     const other = ((await userRes.json()) as { token: string }).token;
@@ -117,7 +110,7 @@ describe('the API reference', () => {
     running.append('job[webapp_id]', probe);
     running.append('job[param]', 'sleep 30');
     const long = (await (await call('POST', '/api/v1/jobs', { token, body: running })).json()) as { id: number };
-    for (let i = 0; i < 100 && ((await (await p.api(`/api/v1/jobs/${long.id}`, { token })).json()) as { status: string }).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await p.job(long.id)).status, { message: `job ${long.id} never ran` }).toBe('running');
     await call('POST', `/api/v1/jobs/${long.id}/cancel`, { token });
     await call('DELETE', `/api/v1/jobs/${long.id}`, { token });
     await call('POST', `/api/v1/jobs/${created.id}/cancel`, { token });

@@ -1,32 +1,20 @@
 // A provider's path with the compiled CLI: `allgo init` scaffolds an app, `allgo remote` adds a
 // git remote with no token in its URL, and a plain `git push allgo main` publishes it with
 // no prompt, the token coming from `allgo credential`. Real git, real builds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { uniqueName, type Platform } from '../helpers/platform.js';
 import { commitAll, fixtureRepo, git, push } from '../helpers/git.js';
-import { allgo, assertCliBuilt, removeTempDirs, exec, tempDir, tempHome } from '../helpers/cli.js';
+import { allgo, cliTest, exec } from '../helpers/cli.js';
 import { parseManifest } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 
-let p: Platform;
-const apps: string[] = [];
+const test = cliTest();
 
-beforeAll(async () => {
-  assertCliBuilt();
-  p = await startPlatform();
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages(apps);
-  removeTempDirs();
-});
-
-/** A provider signed in with `allgo login`, as a person would be. */
-async function provider(): Promise<{ home: string; token: string }> {
+/** A provider signed in with `allgo login` in `home`, as a person would be. */
+async function provider(p: Platform, home: string): Promise<{ home: string; token: string }> {
   const token = await p.addUser(uniqueName('prov'), { provider: true });
-  const home = tempHome();
   const r = await allgo(['login', '--url', p.url, '--token', token], { home });
   expect(r.code, r.stderr).toBe(0);
   return { home, token };
@@ -37,9 +25,9 @@ const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 
 describe('allgo init', () => {
-  it('writes an allgo.yaml the platform accepts and a Dockerfile, and never overwrites them without --force', async () => {
+  test('writes an allgo.yaml the platform accepts and a Dockerfile, and never overwrites them without --force', async ({ home, tempDir }) => {
     const dir = tempDir('allgo-init-');
-    const r = await allgo(['init', '--yes', '--name', 'wc', '--entrypoint', '/opt/wc/count.sh', '--title', 'Word: "count"', '--tag', 'text', '--memory', '128'], { home: tempHome(), cwd: dir });
+    const r = await allgo(['init', '--yes', '--name', 'wc', '--entrypoint', '/opt/wc/count.sh', '--title', 'Word: "count"', '--tag', 'text', '--memory', '128'], { home, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('wrote allgo.yaml and Dockerfile for wc 1.0');
     const { manifest } = parseManifest(readFileSync(join(dir, 'allgo.yaml')), createValidators().manifest);
@@ -47,19 +35,19 @@ describe('allgo init', () => {
     expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/^FROM debian:bookworm\n[\s\S]*^COPY \. \/opt\/wc$/m);
 
     writeFileSync(join(dir, 'allgo.yaml'), 'mine\n');
-    const again = await allgo(['init', '--yes', '--entrypoint', '/x'], { home: tempHome(), cwd: dir });
+    const again = await allgo(['init', '--yes', '--entrypoint', '/x'], { home, cwd: dir });
     expect(again).toMatchObject({ code: 1, stderr: 'allgo: allgo.yaml and Dockerfile already exist here: edit them, or pass --force to replace them\n' });
     expect(readFileSync(join(dir, 'allgo.yaml'), 'utf8')).toBe('mine\n');
-    expect((await allgo(['init', '--yes', '--force', '--name', 'wc', '--entrypoint', '/x'], { home: tempHome(), cwd: dir })).code).toBe(0);
+    expect((await allgo(['init', '--yes', '--force', '--name', 'wc', '--entrypoint', '/x'], { home, cwd: dir })).code).toBe(0);
     expect(readFileSync(join(dir, 'allgo.yaml'), 'utf8')).toContain('entrypoint: "/x"');
   });
 
-  it('asks for what the flags do not say, in the order --help lists them, proposing the one executable file as the entrypoint', async () => {
+  test('asks for what the flags do not say, in the order --help lists them, proposing the one executable file as the entrypoint', async ({ home, tempDir }) => {
     const dir = tempDir('allgo-init-');
     writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\n');
     chmodSync(join(dir, 'run.sh'), 0o755);
     // entrypoint, version, title, base, memory, cpus, queue, contact, tags: defaults but the title, contact and tags.
-    const r = await allgo(['init', '--name', 'asked'], { home: tempHome(), cwd: dir, input: '\n\nAsked App\n\n\n\n\nada@lab.example\nseq, text\n' });
+    const r = await allgo(['init', '--name', 'asked'], { home, cwd: dir, input: '\n\nAsked App\n\n\n\n\nada@lab.example\nseq, text\n' });
     expect(r.code, r.stderr).toBe(0);
     const asked = [...r.stderr.matchAll(/^(.*?)(?: \[.*\])?: /gm)].map((m) => m[1]);
     expect(asked).toEqual(['entrypoint (the command run for each job)', 'version', 'title', 'base image', 'memory per job, MB', 'CPUs per job, if limited', 'queue, if not the default', 'contact email, if any', 'tags, separated by commas']);
@@ -68,9 +56,9 @@ describe('allgo init', () => {
     expect(manifest).toMatchObject({ title: 'Asked App', version: '1.0', entrypoint: '/opt/asked/run.sh', memory: 1024, contact: 'ada@lab.example', tags: ['seq', 'text'] });
   });
 
-  it('asks again when an answer is refused: a title typed as the entrypoint is not a command', async () => {
+  test('asks again when an answer is refused: a title typed as the entrypoint is not a command', async ({ home, tempDir }) => {
     const dir = tempDir('allgo-init-');
-    const r = await allgo(['init', '--name', 'again'], { home: tempHome(), cwd: dir, input: 'Word Count\n/opt/again/run.sh\n\n\n\n\n\n\nnot-an-email\n\n\n' });
+    const r = await allgo(['init', '--name', 'again'], { home, cwd: dir, input: 'Word Count\n/opt/again/run.sh\n\n\n\n\n\n\nnot-an-email\n\n\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('"Word Count" is not a command: an entrypoint starts with an absolute path');
     expect(r.stderr).toContain('"not-an-email" is not an email address');
@@ -79,27 +67,26 @@ describe('allgo init', () => {
     expect(manifest.contact).toBeUndefined();
   });
 
-  it('refuses a title given as --entrypoint, before writing anything', async () => {
+  test('refuses a title given as --entrypoint, before writing anything', async ({ home, tempDir }) => {
     const dir = tempDir('allgo-init-');
-    const r = await allgo(['init', '--yes', '--name', 'x2', '--entrypoint', 'Word Count'], { home: tempHome(), cwd: dir });
+    const r = await allgo(['init', '--yes', '--name', 'x2', '--entrypoint', 'Word Count'], { home, cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"Word Count" is not a command');
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('refuses values the schema would refuse, before writing anything', async () => {
+  test('refuses values the schema would refuse, before writing anything', async ({ home, tempDir }) => {
     const dir = tempDir('allgo-init-');
-    const r = await allgo(['init', '--yes', '--name', 'x1', '--entrypoint', '/x', '--memory', '5'], { home: tempHome(), cwd: dir });
+    const r = await allgo(['init', '--yes', '--name', 'x1', '--entrypoint', '/x', '--memory', '5'], { home, cwd: dir });
     expect(r).toMatchObject({ code: 2, stderr: 'allgo: these values would not make a valid allgo.yaml: `memory` must be >= 16\n' });
     expect(readdirSync(dir)).toEqual([]);
   });
 });
 
 describe('allgo remote, then git push', () => {
-  it('pushes test/fixtures/probe with no token in the remote URL or in .git, and no prompt', async () => {
-    const { home, token } = await provider();
-    const app = uniqueName('probe');
-    apps.push(app);
+  test('pushes test/fixtures/probe with no token in the remote URL or in .git, and no prompt', async ({ platform: p, home, tempDir }) => {
+    const { token } = await provider(p, home);
+    const app = p.appName('probe');
     const repo = fixtureRepo('probe');
     const r = await allgo(['remote', app], { home, cwd: repo });
     expect(r.code, r.stderr).toBe(0);
@@ -122,10 +109,9 @@ describe('allgo remote, then git push', () => {
     expect(refused.stderr).toMatch(/terminal prompts disabled|Authentication failed/);
   });
 
-  it('publishes and runs what allgo init scaffolded', async () => {
-    const { home } = await provider();
-    const app = uniqueName('hello');
-    apps.push(app);
+  test('publishes and runs what allgo init scaffolded', async ({ platform: p, home, tempDir }) => {
+    await provider(p, home);
+    const app = p.appName('hello');
     const dir = tempDir('allgo-scaffold-');
     writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho "hello $1" > hello.txt\necho "said hello to $1"\n');
     chmodSync(join(dir, 'run.sh'), 0o755);
@@ -147,17 +133,16 @@ describe('allgo remote, then git push', () => {
     expect(log.stdout).toContain(`allgo/${app}:1.0`);
   });
 
-  it('refuses, before any push, what the server would refuse', async () => {
-    const owned = uniqueName('owned');
-    apps.push(owned);
-    const { home, token } = await provider();
+  test('refuses, before any push, what the server would refuse', async ({ platform: p, home, tempDir }) => {
+    const owned = p.appName('owned');
+    const { token } = await provider(p, home);
     expect((await push(fixtureRepo('probe'), p.url, owned, 'x', token)).code).toBe(0);
 
     const repo = fixtureRepo('probe');
-    const other = await provider();
+    const other = await provider(p, tempDir('allgo-home-'));
     expect(await allgo(['remote', owned], { home: other.home, cwd: repo })).toMatchObject({ code: 1, stderr: expect.stringContaining(`app "${owned}" belongs to `) });
 
-    const userHome = tempHome();
+    const userHome = tempDir('allgo-home-');
     await allgo(['login', '--url', p.url, '--token', await p.addUser(uniqueName('plain'))], { home: userHome });
     expect(await allgo(['remote', uniqueName('new')], { home: userHome, cwd: repo })).toMatchObject({ code: 1, stderr: expect.stringMatching(/may not create apps: ask an admin/) });
 

@@ -1,20 +1,12 @@
 // Running jobs from the compiled CLI and from the library: `allgo run --wait` streams the log,
 // saves the results and exits with a code that says how the job ended; logs -f, get, cancel;
 // and `new App(name).run()` as a notebook would call it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
-import { allgo, assertCliBuilt, removeTempDirs, tempDir, tempHome } from '../helpers/cli.js';
+import { waitForJob, type Platform } from '../helpers/platform.js';
+import { allgo, cliTest } from '../helpers/cli.js';
 import { AllgoClient, ApiError, App } from '../../client/index.js';
-
-let p: Platform;
-let probe: string;
-let token: string;
-let home: string;
-let env: Record<string, string>;
-const apps: string[] = [];
 
 const CONFIG = `
 queues:
@@ -24,35 +16,17 @@ limits:
   upload_mb: 1
 `;
 
-beforeAll(async () => {
-  assertCliBuilt();
-  p = await startPlatform({ configYaml: CONFIG });
-  probe = uniqueName('probe');
-  apps.push(probe);
-  const pushed = await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken);
-  expect(pushed.code, pushed.output).toBe(0);
-  token = await p.addUser(uniqueName('user'));
-  home = tempHome();
-  env = { ALLGO_URL: p.url, ALLGO_TOKEN: token };
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages(apps);
-  removeTempDirs();
-});
+const test = cliTest({ configYaml: CONFIG });
 
-/** The newest job of the test user, once it is in `state`. */
-async function newestJob(state: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const { jobs } = (await (await p.api('/api/v1/jobs?limit=1', { token })).json()) as { jobs: { id: number; state: string }[] };
-    if (jobs[0]?.state === state) return jobs[0].id;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no job reached ${state}`);
+/** The newest job of the test user, once it is in `state` (waits up to 20 s). */
+async function newestJob(p: Platform, token: string, state: string): Promise<number> {
+  const newest = async () => ((await (await p.api('/api/v1/jobs?limit=1', { token })).json()) as { jobs: { id: number; state: string }[] }).jobs[0];
+  await expect.poll(async () => (await newest())?.state, { timeout: 20_000, message: `the newest job never reached ${state}` }).toBe(state);
+  return (await newest()).id;
 }
 
 describe('allgo run --wait', () => {
-  it('uploads the files, streams the log, saves the results (not the inputs) into --out and exits 0', async () => {
+  test('uploads the files, streams the log, saves the results (not the inputs) into --out and exits 0', async ({ probe, home, userEnv: env, tempDir }) => {
     const work = tempDir();
     writeFileSync(join(work, 'data.txt'), 'input data\n');
     const r = await allgo(['run', probe, 'data.txt', '--param', 'bash "cat data.txt; echo result > out.txt"', '--wait', '--out', 'results'], { home, env, cwd: work });
@@ -64,7 +38,7 @@ describe('allgo run --wait', () => {
     expect(readFileSync(join(work, 'data.txt'), 'utf8')).toBe('input data\n');
   });
 
-  it('exits 4 for an error, with the reason on one line, and still saves what the job left', async () => {
+  test('exits 4 for an error, with the reason on one line, and still saves what the job left', async ({ probe, home, userEnv: env, tempDir }) => {
     const work = tempDir();
     const r = await allgo(['run', probe, '--param', 'exit 3', '--wait', '--out', work], { home, env });
     expect(r.code).toBe(4);
@@ -73,15 +47,15 @@ describe('allgo run --wait', () => {
     expect(readdirSync(work)).toEqual(['allgo.log']);
   });
 
-  it('exits 5 for a job over its time limit', async () => {
+  test('exits 5 for a job over its time limit', async ({ probe, home, userEnv: env, tempDir }) => {
     const r = await allgo(['run', probe, '--param', 'sleep 30', '--queue', 'quick', '--wait', '--out', tempDir()], { home, env });
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/ended with timeout: .*time limit of 2s \(queue quick\)/);
   });
 
-  it('exits 6 when the job is cancelled while it waits for it', async () => {
+  test('exits 6 when the job is cancelled while it waits for it', async ({ platform: p, probe, user, home, userEnv: env, tempDir }) => {
     const running = allgo(['run', probe, '--param', 'sleep 60', '--wait', '--out', tempDir()], { home, env });
-    const id = await newestJob('running');
+    const id = await newestJob(p, user.token, 'running');
     const cancelled = await allgo(['cancel', String(id)], { home, env });
     expect(cancelled).toMatchObject({ code: 0, stdout: `job ${id}: stopping (it was running)\n` });
     const r = await running;
@@ -89,14 +63,14 @@ describe('allgo run --wait', () => {
     expect(r.stderr).toContain(`allgo: job ${id} ended with aborted: cancelled while running`);
   });
 
-  it('refuses an upload over the server limit with its reason, exit 1', async () => {
+  test('refuses an upload over the server limit with its reason, exit 1', async ({ probe, home, userEnv: env, tempDir }) => {
     const work = tempDir();
     writeFileSync(join(work, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 1));
     const r = await allgo(['run', probe, 'big.bin', '--wait'], { home, env, cwd: work });
     expect(r).toMatchObject({ code: 1, stderr: 'allgo: the input files are larger than the upload limit of 1 MB\n' });
   });
 
-  it('checks the command line before uploading anything', async () => {
+  test('checks the command line before uploading anything', async ({ probe, home, userEnv: env }) => {
     expect(await allgo(['run', probe, 'missing.txt'], { home, env })).toMatchObject({ code: 2, stderr: 'allgo: missing.txt: no such file (inputs are files; a folder can be sent as an archive)\n' });
     expect(await allgo(['run', probe, '--preset', 'nope'], { home, env })).toMatchObject({ code: 2, stderr: `allgo: ${probe} has no preset "nope" (it has none)\n` });
     expect((await allgo(['run', probe, '--param', 'x', '--preset', 'y'], { home, env })).stderr).toContain('give --param or --preset, not both');
@@ -105,7 +79,7 @@ describe('allgo run --wait', () => {
 });
 
 describe('allgo run, logs -f, get, cancel', () => {
-  it('run prints the job id; logs -f follows the log live to the end; logs prints it after', async () => {
+  test('run prints the job id; logs -f follows the log live to the end; logs prints it after', async ({ probe, home, userEnv: env }) => {
     const submitted = await allgo(['run', probe, '--param', 'tick 5'], { home, env });
     expect(submitted.code, submitted.stderr).toBe(0);
     expect(submitted.stdout).toMatch(/^\d+\n$/);
@@ -119,11 +93,11 @@ describe('allgo run, logs -f, get, cancel', () => {
     expect((await allgo(['logs', id], { home, env })).stdout).toBe(followed.stdout);
   });
 
-  it('get saves the results of a finished job and prints the paths; --inputs adds the inputs', async () => {
+  test('get saves the results of a finished job and prints the paths; --inputs adds the inputs', async ({ platform: p, probe, user, home, userEnv: env, tempDir }) => {
     const work = tempDir();
     writeFileSync(join(work, 'in.txt'), 'x');
     const id = (await allgo(['run', probe, 'in.txt', '--param', 'write out.txt got'], { home, env, cwd: work })).stdout.trim();
-    expect(await waitForJob(p, Number(id), token)).toMatchObject({ result: 'success' });
+    expect(await waitForJob(p, Number(id), user.token)).toMatchObject({ result: 'success' });
     const out = join(work, 'fetched');
     const r = await allgo(['get', id, '--out', out], { home, env });
     expect(r.code, r.stderr).toBe(0);
@@ -132,37 +106,37 @@ describe('allgo run, logs -f, get, cancel', () => {
     expect(readFileSync(join(out, 'out.txt'), 'utf8')).toBe('got\n');
     const all = await allgo(['get', id, '--out', join(work, 'all'), '--inputs'], { home, env });
     expect(all.stdout.trim().split('\n').sort()).toEqual(['allgo.log', 'in.txt', 'out.txt'].map((f) => join(work, 'all', f)));
-    const files = ((await (await p.api(`/api/v1/jobs/${id}`, { token })).json()) as { files: { name: string; kind: string }[] }).files;
+    const files = ((await (await p.api(`/api/v1/jobs/${id}`, { token: user.token })).json()) as { files: { name: string; kind: string }[] }).files;
     expect(Object.fromEntries(files.map((f) => [f.name, f.kind]))).toEqual({ 'allgo.log': 'log', 'in.txt': 'input', 'out.txt': 'output' });
   });
 
-  it('get refuses a job that is still running; cancel stops it; a second cancel leaves it alone', async () => {
+  test('get refuses a job that is still running; cancel stops it; a second cancel leaves it alone', async ({ platform: p, probe, user, home, userEnv: env }) => {
     const id = (await allgo(['run', probe, '--param', 'sleep 60'], { home, env })).stdout.trim();
-    await newestJob('running');
+    await newestJob(p, user.token, 'running');
     expect(await allgo(['get', id], { home, env })).toMatchObject({ code: 1, stderr: `allgo: job ${id} is running: its files are not final yet; wait with "allgo logs ${id} -f"\n` });
     expect(await allgo(['cancel', id], { home, env })).toMatchObject({ code: 0, stdout: `job ${id}: stopping (it was running)\n` });
-    expect(await waitForJob(p, Number(id), token)).toMatchObject({ result: 'aborted' });
+    expect(await waitForJob(p, Number(id), user.token)).toMatchObject({ result: 'aborted' });
     expect(await allgo(['cancel', id], { home, env })).toMatchObject({ code: 1, stderr: `allgo: job ${id} has already finished (aborted): there is nothing to cancel\n` });
     // Its files are still there: cancel never deletes.
-    expect((await p.api(`/api/v1/jobs/${id}`, { token })).status).toBe(200);
+    expect((await p.api(`/api/v1/jobs/${id}`, { token: user.token })).status).toBe(200);
   });
 
-  it('cancel removes a job that has not started', async () => {
+  test('cancel removes a job that has not started', async ({ platform: p, probe, user, home, userEnv: env }) => {
     const blockers = await Promise.all([1, 2].map(() => allgo(['run', probe, '--param', 'sleep 60'], { home, env })));
     const queued = (await allgo(['run', probe, '--param', 'args never'], { home, env })).stdout.trim();
     expect(await allgo(['cancel', queued], { home, env })).toMatchObject({ code: 0, stdout: `job ${queued}: cancelled before it started\n` });
-    expect(await waitForJob(p, Number(queued), token)).toMatchObject({ result: 'aborted', message: 'cancelled before it started' });
+    expect(await waitForJob(p, Number(queued), user.token)).toMatchObject({ result: 'aborted', message: 'cancelled before it started' });
     for (const b of blockers) await allgo(['cancel', b.stdout.trim()], { home, env });
   });
 });
 
 describe('the library', () => {
-  it('App.run submits files from disk and from memory, streams the log, and saves the results', async () => {
+  test('App.run submits files from disk and from memory, streams the log, and saves the results', async ({ platform: p, probe, user, home, tempDir }) => {
     const work = tempDir();
     writeFileSync(join(work, 'a.txt'), 'from disk\n');
     let log = '';
     const states: string[] = [];
-    const job = await new App(probe, { url: p.url, token, env: {}, home }).run({
+    const job = await new App(probe, { url: p.url, token: user.token, env: {}, home }).run({
       files: [join(work, 'a.txt'), { name: 'b.txt', data: 'from memory\n' }],
       params: 'bash "cat a.txt b.txt; cat a.txt b.txt > both.txt"',
       outDir: join(work, 'out'),
@@ -177,8 +151,8 @@ describe('the library', () => {
     expect(readdirSync(join(work, 'out')).sort()).toEqual(['allgo.log', 'both.txt']);
   });
 
-  it('App.run resolves with a failed job rather than throwing; refusals throw ApiError', async () => {
-    const app = new App(probe, { url: p.url, token, env: {}, home });
+  test('App.run resolves with a failed job rather than throwing; refusals throw ApiError', async ({ platform: p, probe, user, home }) => {
+    const app = new App(probe, { url: p.url, token: user.token, env: {}, home });
     const failed = await app.run({ params: 'exit 7', download: false });
     expect(failed).toMatchObject({ result: 'error', exit_code: 7, outputs: [] });
     const refused = await app.run({ params: "args 'open" }).catch((e: unknown) => e);
@@ -186,8 +160,8 @@ describe('the library', () => {
     expect(refused).toMatchObject({ status: 400, code: 'bad_param' });
   });
 
-  it('events resume after a given event id', async () => {
-    const client = new AllgoClient({ url: p.url, token, env: {}, home });
+  test('events resume after a given event id', async ({ platform: p, probe, user, home }) => {
+    const client = new AllgoClient({ url: p.url, token: user.token, env: {}, home });
     const { id } = await client.submit({ app: probe, params: 'tick 4' });
     const all = [];
     for await (const e of client.events(id)) all.push(e);

@@ -1,36 +1,23 @@
 // A push that cannot be published is refused, and git's own output says why.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect } from 'vitest';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { spawn } from 'node:child_process';
+import { uniqueName, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 import { commitAll, editFile, fixtureRepo, git, push, runAsync } from '../helpers/git.js';
 
-let p: Platform;
-const apps: string[] = [];
+const test = platformTest({ configYaml: 'providers: {email_domains: [lab.example]}\n' });
 
-beforeAll(async () => {
-  p = await startPlatform({ configYaml: 'providers: {email_domains: [lab.example]}\n' });
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages(apps);
-});
-
-const newApp = (): string => {
-  const name = uniqueName('app');
-  apps.push(name);
-  return name;
-};
-
-async function versions(app: string): Promise<{ version: string; state: string; commit: string }[]> {
+async function versions(p: Platform, app: string): Promise<{ version: string; state: string; commit: string }[]> {
   const res = await p.api(`/api/v1/apps/${app}`, { token: p.adminToken });
   if (res.status === 404) return [];
   return ((await res.json()) as { versions: { version: string; state: string; commit: string }[] }).versions;
 }
 
 describe('pushes that are refused', () => {
-  it('refuses an invalid allgo.yaml, naming the field and the line, and publishes nothing', async () => {
-    const app = newApp();
+  test('refuses an invalid allgo.yaml, naming the field and the line, and publishes nothing', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe', (dir) => writeFileSync(join(dir, 'allgo.yaml'), 'version: "1.0"\nentrypoint: /usr/local/bin/probe\nmemroy: 12\nmemory: lots\n'));
     const r = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(r.code).not.toBe(0);
@@ -38,13 +25,13 @@ describe('pushes that are refused', () => {
     expect(r.output).toMatch(/remote:\s+allgo\.yaml:3: unknown field `memroy`/);
     expect(r.output).toMatch(/remote:\s+allgo\.yaml:4: `memory` must be integer/);
     expect(r.output).toContain('pre-receive hook declined');
-    expect(await versions(app)).toEqual([]);
+    expect(await versions(p, app)).toEqual([]);
     // main did not move: the repository has no main at all.
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).not.toBe(0);
   });
 
-  it('refuses a commit without allgo.yaml or without a Dockerfile', async () => {
-    const app = newApp();
+  test('refuses a commit without allgo.yaml or without a Dockerfile', async ({ platform: p }) => {
+    const app = p.appName('app');
     const noManifest = fixtureRepo('probe', (dir) => rmSync(join(dir, 'allgo.yaml')));
     const a = await push(noManifest, p.url, app, 'admin', p.adminToken);
     expect(a.code).not.toBe(0);
@@ -55,15 +42,15 @@ describe('pushes that are refused', () => {
     expect(b.output).toMatch(/remote: allgo: commit [0-9a-f]{12} has no Dockerfile at its root/);
   });
 
-  it('refuses a queue the server does not have', async () => {
+  test('refuses a queue the server does not have', async ({ platform: p }) => {
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'allgo.yaml'), 'queue: express\n'));
-    const r = await push(repo, p.url, newApp(), 'admin', p.adminToken);
+    const r = await push(repo, p.url, p.appName('app'), 'admin', p.adminToken);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('`queue` "express" is not a queue of this server; use one of: interactive, standard, batch');
   });
 
-  it('refuses to publish a version label again from another commit, and accepts the bump', async () => {
-    const app = newApp();
+  test('refuses to publish a version label again from another commit, and accepts the bump', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe');
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
     const first = git(repo, 'rev-parse', 'HEAD').trim();
@@ -77,20 +64,20 @@ describe('pushes that are refused', () => {
     commitAll(repo, 'bump');
     const bumped = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(bumped.output).toContain(`published ${app} 1.1`);
-    expect((await versions(app)).map((v) => [v.version, v.state])).toEqual([
+    expect((await versions(p, app)).map((v) => [v.version, v.state])).toEqual([
       ['1.1', 'ready'],
       ['1.0', 'ready'],
     ]);
   });
 
-  it('ends the push with the build error and a non-zero exit when the image does not build', async () => {
-    const app = newApp();
+  test('ends the push with the build error and a non-zero exit when the image does not build', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN echo "about to fail" && exit 7\n'));
     const r = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('about to fail');
     expect(r.output).toMatch(/build of app-[0-9a-f]+ 1\.0 failed: the step `echo "about to fail" && exit 7` exited with code 7/);
-    expect(await versions(app)).toEqual([expect.objectContaining({ version: '1.0', state: 'failed' })]);
+    expect(await versions(p, app)).toEqual([expect.objectContaining({ version: '1.0', state: 'failed' })]);
     const log = await p.api(`/api/v1/apps/${app}/versions/1.0/build-log`, { token: p.adminToken });
     expect(await log.text()).toContain('about to fail');
     // The same label can be pushed again once fixed.
@@ -99,8 +86,8 @@ describe('pushes that are refused', () => {
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).output).toContain(`published ${app} 1.0`);
   });
 
-  it('stores other branches without publishing them', async () => {
-    const app = newApp();
+  test('stores other branches without publishing them', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe');
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
     git(repo, 'checkout', '-q', '-b', 'experiment');
@@ -109,19 +96,19 @@ describe('pushes that are refused', () => {
     const r = await push(repo, p.url, app, 'admin', p.adminToken, 'experiment');
     expect(r.code).toBe(0);
     expect(r.output).toContain('only pushes to main are published');
-    expect((await versions(app)).map((v) => v.version)).toEqual(['1.0']);
+    expect((await versions(p, app)).map((v) => v.version)).toEqual(['1.0']);
   });
 
-  it('refuses a branch pushed to a name that is no app yet: main comes first and makes the owner', async () => {
-    const app = newApp();
+  test('refuses a branch pushed to a name that is no app yet: main comes first and makes the owner', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe');
     const r = await push(repo, p.url, app, 'admin', p.adminToken, 'main:refs/heads/dev');
     expect(r.code).not.toBe(0);
     expect(r.output).toContain(`"${app}" is not an app yet: push main first`);
   });
 
-  it('keeps a private app invisible to other users, over git too', async () => {
-    const app = newApp();
+  test('keeps a private app invisible to other users, over git too', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'allgo.yaml'), 'private: true\n'));
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
     const name = uniqueName('prov');
@@ -132,8 +119,8 @@ describe('pushes that are refused', () => {
     expect(r.output).not.toContain('belongs to');
   });
 
-  it('lets only the owner push to an app, and only providers create apps', async () => {
-    const app = newApp();
+  test('lets only the owner push to an app, and only providers create apps', async ({ platform: p }) => {
+    const app = p.appName('app');
     expect((await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken)).code).toBe(0);
     const provider = uniqueName('prov');
     const providerToken = await p.addUser(provider, { email: `${provider}@lab.example` });
@@ -143,17 +130,17 @@ describe('pushes that are refused', () => {
 
     const plain = uniqueName('user');
     const plainToken = await p.addUser(plain, { email: `${plain}@elsewhere.example` });
-    const denied = await push(fixtureRepo('probe'), p.url, newApp(), plain, plainToken);
+    const denied = await push(fixtureRepo('probe'), p.url, p.appName('app'), plain, plainToken);
     expect(denied.code).not.toBe(0);
     expect(denied.output).toContain(`remote: allgo: user ${plain} may not create apps: ask an admin for provider rights or an email address in lab.example`);
 
     // A user of an allowed email domain creates their own app.
-    const own = newApp();
+    const own = p.appName('app');
     expect((await push(fixtureRepo('probe'), p.url, own, provider, providerToken)).output).toContain(`published ${own} 1.0`);
   });
 
-  it('refuses a bad token and a bad app name with a readable message', async () => {
-    const bad = await push(fixtureRepo('probe'), p.url, newApp(), 'admin', 'wrong-token');
+  test('refuses a bad token and a bad app name with a readable message', async ({ platform: p }) => {
+    const bad = await push(fixtureRepo('probe'), p.url, p.appName('app'), 'admin', 'wrong-token');
     expect(bad.code).not.toBe(0);
     expect(bad.output).toMatch(/Authentication failed|authentication required/);
     const name = await push(fixtureRepo('probe'), p.url, 'Bad_Name', 'admin', p.adminToken);
@@ -161,8 +148,9 @@ describe('pushes that are refused', () => {
     expect(name.output).toContain('app names are 2 to 40 characters');
   });
 
-  it('makes a second push of the same app wait for the first build, and says so', async () => {
-    const app = newApp();
+  test('makes a second push of the same app wait for the first build, and says so', async ({ platform: p }) => {
+    const app = p.appName('app');
+    // Long enough that the side push and the second main push both arrive during the build.
     const slow = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 8\n'));
     const other = fixtureRepo('probe', (dir) => {
       appendFileSync(join(dir, 'Dockerfile'), 'RUN echo other\n');
@@ -171,7 +159,7 @@ describe('pushes that are refused', () => {
     const first = push(slow, p.url, app, 'admin', p.adminToken);
     // Regression (flaky on a loaded machine): the pushes were ordered by a one-second sleep. The
     // first holds the app's build lock once its version is recorded as building.
-    await vi.waitFor(async () => expect((await versions(app)).map((v) => v.state)).toEqual(['building']), { timeout: 60_000, interval: 100 });
+    await expect.poll(async () => (await versions(p, app)).map((v) => [v.version, v.state]), { message: 'the first push never started building' }).toEqual([['1.0', 'building']]);
     const second = await push(other, p.url, app, 'admin', p.adminToken, 'main:refs/heads/side');
     // A side branch is not published, so it need not wait; a second main push does.
     expect(second.code).toBe(0);
@@ -183,38 +171,26 @@ describe('pushes that are refused', () => {
 });
 
 describe('a push whose pusher goes away', () => {
-  it('still finishes its build and publishes the version', async () => {
-    const app = newApp();
+  test('still finishes its build and publishes the version', async ({ platform: p }) => {
+    const app = p.appName('app');
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUN sleep 2\n'));
     const url = new URL(`/git/${app}.git`, p.url);
     url.username = 'admin';
     url.password = p.adminToken;
-    const { spawn } = await import('node:child_process');
     const child = spawn('git', ['-C', repo, 'push', url.toString(), 'main'], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
     let output = '';
-    const building = new Promise<void>((resolve) =>
+    await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (c) => {
         output += c;
         if (output.includes('Step 4/')) resolve();
-      }),
-    );
-    await building;
+      });
+      child.on('close', () => reject(new Error(`the push ended before its build reached step 4:\n${output}`)));
+    });
     child.kill('SIGKILL');
-    const deadline = Date.now() + 60_000;
-    let state = '';
-    while (Date.now() < deadline) {
-      state = (await versions(app))[0]?.state ?? '';
-      if (state !== 'building') break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(state).toBe('ready');
+    await expect.poll(async () => (await versions(p, app))[0]?.state, { message: 'the build did not finish as ready' }).toBe('ready');
     // main moves on too once the hook returns its verdict, a moment after the version is ready.
     const want = git(repo, 'rev-parse', 'HEAD').trim();
-    let head = '';
-    for (let i = 0; i < 100 && head !== want; i++) {
-      head = ((await runAsync('git', ['ls-remote', url.toString(), 'refs/heads/main'])).stdout ?? '').split('\t')[0];
-      if (head !== want) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(head).toBe(want);
+    const remoteMain = async () => ((await runAsync('git', ['ls-remote', url.toString(), 'refs/heads/main'])).stdout ?? '').split('\t')[0];
+    await expect.poll(remoteMain, { timeout: 30_000, message: 'main did not move to the pushed commit' }).toBe(want);
   });
 });

@@ -1,26 +1,17 @@
 // The README's path, for real: git push an example → version ready → a job submitted with
 // curl exactly as A||GO's documentation does → done/success → outputs downloaded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, waitForJob, appImageId, type Platform } from '../helpers/platform.js';
+import { waitForJob, appImageId, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 import { exampleRepo, push, runAsync } from '../helpers/git.js';
 
-let p: Platform;
-const apps: string[] = [];
-
-beforeAll(async () => {
-  p = await startPlatform();
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages(apps);
-});
+const test = platformTest();
 
 /** A||GO's documented curl call, unchanged but for --form-string on the parameters. */
-async function curlSubmit(token: string, app: string | number, param: string, files: string[], extra: string[] = []): Promise<Record<string, unknown>> {
+async function curlSubmit(p: Platform, token: string, app: string | number, param: string, files: string[], extra: string[] = []): Promise<Record<string, unknown>> {
   const args = ['-s', '-H', `Authorization: Token token=${token}`, '-X', 'POST', '-F', `job[webapp_id]=${app}`, '--form-string', `job[param]=${param}`];
   files.forEach((f, i) => args.push('-F', `files[${i}]=@${f}`));
   args.push(...extra, `${p.url}/api/v1/jobs`);
@@ -35,9 +26,8 @@ async function download(url: string): Promise<string> {
 }
 
 describe('push to publish, submit to run', () => {
-  it('publishes examples/hello on git push and runs a job submitted as A||GO clients do', async () => {
-    const app = uniqueName('hello');
-    apps.push(app);
+  test('publishes examples/hello on git push and runs a job submitted as A||GO clients do', async ({ platform: p, tempDir }) => {
+    const app = p.appName('hello');
     const repo = exampleRepo('hello');
     const pushed = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(pushed.output).toContain(`published ${app} 1.0`);
@@ -52,9 +42,9 @@ describe('push to publish, submit to run', () => {
     expect(labels).toMatchObject({ 'allgo.app': app, 'allgo.version': '1.0', 'allgo.commit': commit });
     expect(labels['allgo.manifest-digest']).toMatch(/^[0-9a-f]{64}$/);
 
-    const dir = mkdtempSync(join(tmpdir(), 'allgo-input-'));
+    const dir = tempDir('allgo-input-');
     writeFileSync(join(dir, 'data.txt'), 'some input\n');
-    const submitted = await curlSubmit(p.adminToken, details.id, "Ada 'two words' ; rm -rf / $(id) `id` | cat > x", [join(dir, 'data.txt')]);
+    const submitted = await curlSubmit(p, p.adminToken, details.id, "Ada 'two words' ; rm -rf / $(id) `id` | cat > x", [join(dir, 'data.txt')]);
     expect(submitted).toEqual({ id: expect.any(Number), url: `${p.url}/api/v1/jobs/${submitted.id}`, avg_time: 0 });
 
     const job = await waitForJob(p, submitted.id as number, p.adminToken);
@@ -75,19 +65,18 @@ describe('push to publish, submit to run', () => {
     expect(await (await p.api(`/api/v1/jobs/${submitted.id}/log`, { token: p.adminToken })).text()).toBe(log);
   });
 
-  it('runs the A||GO cargo-demo with a preset-like parameter and counts words with the Python example', async () => {
-    const cargo = uniqueName('cargo-demo');
-    const wc = uniqueName('wordcount');
-    apps.push(cargo, wc);
+  test('runs the A||GO cargo-demo with a preset-like parameter and counts words with the Python example', async ({ platform: p, tempDir }) => {
+    const cargo = p.appName('cargo-demo');
+    const wc = p.appName('wordcount');
     expect((await push(exampleRepo('cargo-demo'), p.url, cargo, 'admin', p.adminToken)).code).toBe(0);
     const wcPush = await push(exampleRepo('wordcount'), p.url, wc, 'admin', p.adminToken);
     expect(wcPush.output).toContain(`published ${wc}`);
 
-    const demo = await curlSubmit(p.adminToken, cargo, '3', []);
-    const dir = mkdtempSync(join(tmpdir(), 'allgo-input-'));
+    const demo = await curlSubmit(p, p.adminToken, cargo, '3', []);
+    const dir = tempDir('allgo-input-');
     writeFileSync(join(dir, 'a.txt'), 'one two three\nfour\n');
     writeFileSync(join(dir, 'b.txt'), 'hello world\n');
-    const count = await curlSubmit(p.adminToken, wc, '', [join(dir, 'a.txt'), join(dir, 'b.txt')]);
+    const count = await curlSubmit(p, p.adminToken, wc, '', [join(dir, 'a.txt'), join(dir, 'b.txt')]);
 
     const demoJob = await waitForJob(p, demo.id as number, p.adminToken);
     expect(demoJob).toMatchObject({ status: 'done', result: 'success' });

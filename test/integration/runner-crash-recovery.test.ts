@@ -1,111 +1,96 @@
 // Nothing lost, nothing stuck: runners killed or frozen mid-job, a server killed while jobs
 // run, Redis restarted with jobs queued. Each role here is a real process killed for real.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
-import { inject } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
 import { startRoles, type Running } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
-import { removeImages, uniqueName } from '../helpers/platform.js';
+import { platformEnv, removeImages, uniqueName, type PlatformEnv } from '../helpers/platform.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
-import { until } from '../helpers/processes.js';
-import { freePort } from '../../common/net.js';
 
 const CONFIG = 'runner: {lock_duration: 2s, concurrency: 2}\n';
 const TICKS = `echo start >> starts.txt; for i in $(seq 1 12); do echo tick $i; sleep 0.5; done`;
 const EXPECTED_TICKS = Array.from({ length: 12 }, (_, i) => `tick ${i + 1}\n`).join('');
 
-interface Env {
-  dataDir: string;
-  env: Record<string, string>;
-  url: string;
-  token: string;
+/** Cleanup after the test, in reverse order of set-up; it never fails the test. */
+const afterTest = (fn: () => unknown): void =>
+  onTestFinished(async () => {
+    try {
+      await fn();
+    } catch {
+      // already gone
+    }
+  });
+
+/** A data dir, port and token of its own, removed after the test; no role started yet. */
+async function makeEnv(redisUrl?: string): Promise<PlatformEnv> {
+  const e = await platformEnv({ configYaml: CONFIG, redisUrl });
+  afterTest(() => rmSync(e.dataDir, { recursive: true, force: true }));
+  return e;
 }
 
-const images: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups.length = 0;
-});
-afterAll(() => removeImages(images));
-
-async function makeEnv(redisUrl = inject('redisUrl')): Promise<Env> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-crash-'));
-  writeFileSync(join(dataDir, 'config.yaml'), CONFIG);
-  const port = await freePort();
-  const token = randomBytes(16).toString('hex');
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  return {
-    dataDir,
-    url: `http://127.0.0.1:${port}`,
-    token,
-    env: {
-      ALLGO_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ALLGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      REDIS_URL: redisUrl,
-      ALLGO_REDIS_PREFIX: `c${randomBytes(4).toString('hex')}`,
-      ALLGO_ADMIN_TOKEN: token,
-    },
-  };
-}
-
-async function inProcess(e: Env, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<Running> {
+async function inProcess(e: PlatformEnv, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<Running> {
   const running = await startRoles(loadConfig(e.env), roles, pino({ level: 'silent' }));
-  cleanups.push(() => running.close());
+  afterTest(() => running.close());
   return running;
 }
 
-function role(name: 'server' | 'runner', e: Env): RoleProcess {
+function role(name: 'server' | 'runner', e: PlatformEnv): RoleProcess {
   const r = spawnRole(name, e.env);
-  cleanups.push(() => r.stop('SIGKILL'));
+  afterTest(() => r.stop('SIGKILL'));
   return r;
 }
 
-async function publishProbe(e: Env): Promise<string> {
+async function publishProbe(e: PlatformEnv): Promise<string> {
   const app = uniqueName('probe');
-  images.push(app);
-  const r = await push(fixtureRepo('probe'), e.url, app, 'admin', e.token);
+  afterTest(() => removeImages([app]));
+  const r = await push(fixtureRepo('probe'), e.url, app, 'admin', e.adminToken);
   expect(r.code, r.output).toBe(0);
   return app;
 }
 
-async function submit(e: Env, app: string, script: string): Promise<number> {
+async function submit(e: PlatformEnv, app: string, script: string): Promise<number> {
   const f = new FormData();
   f.append('job[webapp_id]', app);
   f.append('job[param]', `bash '${script}'`);
-  const res = await fetch(`${e.url}/api/v1/jobs`, { method: 'POST', headers: { authorization: `Token token=${e.token}` }, body: f });
+  const res = await fetch(`${e.url}/api/v1/jobs`, { method: 'POST', headers: { authorization: `Token token=${e.adminToken}` }, body: f });
   expect(res.status).toBe(200);
   return ((await res.json()) as { id: number }).id;
 }
 
-async function job(e: Env, id: number): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${e.url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${e.token}` } })).json()) as Record<string, unknown>;
+async function job(e: PlatformEnv, id: number): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${e.url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${e.adminToken}` } })).json()) as Record<string, unknown>;
 }
 
-const log = (e: Env, id: number): string => {
+const log = (e: PlatformEnv, id: number): string => {
   try {
     return readFileSync(join(e.dataDir, 'datastore', String(id), 'allgo.log'), 'utf8');
   } catch {
     return '';
   }
 };
-const starts = (e: Env, id: number): string => readFileSync(join(e.dataDir, 'datastore', String(id), 'starts.txt'), 'utf8');
+const starts = (e: PlatformEnv, id: number): string => readFileSync(join(e.dataDir, 'datastore', String(id), 'starts.txt'), 'utf8');
 
-async function done(e: Env, id: number, ms = 90_000): Promise<Record<string, unknown>> {
-  let last: Record<string, unknown> = {};
-  await until(async () => (last = await job(e, id)).status === 'done', ms, `job ${id} done`);
-  return last;
+/** Waits (bounded) until the job's log holds `text`. */
+const logShows = (e: PlatformEnv, id: number, text: string, timeout = 30_000) =>
+  expect.poll(() => log(e, id), { timeout, message: `job ${id}'s log never showed "${text}"` }).toContain(text);
+
+async function done(e: PlatformEnv, id: number, timeout = 90_000): Promise<Record<string, unknown>> {
+  return vi.waitFor(
+    async () => {
+      const last = await job(e, id);
+      expect(last.status, `job ${id} is not done: ${JSON.stringify(last)}`).toBe('done');
+      return last;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 describe('a runner killed mid-job', () => {
@@ -116,7 +101,7 @@ describe('a runner killed mid-job', () => {
     const first = role('runner', e);
     await first.waitFor('runner ready');
     const id = await submit(e, app, TICKS);
-    await until(() => log(e, id).includes('tick 3'), 30_000, 'tick 3');
+    await logShows(e, id, 'tick 3');
     await first.stop('SIGKILL');
     const second = role('runner', e);
     await second.waitFor('runner ready');
@@ -132,9 +117,10 @@ describe('a runner killed mid-job', () => {
     const first = role('runner', e);
     await first.waitFor('runner ready');
     const id = await submit(e, app, 'echo begun; sleep 60');
-    await until(() => log(e, id).includes('begun'), 30_000, 'job started');
+    await logShows(e, id, 'begun');
     await first.stop('SIGKILL');
-    const instance = await new Redis(e.env.REDIS_URL).get(`${e.env.ALLGO_REDIS_PREFIX}:instance`).then((v) => v!);
+    const redis = new Redis(e.env.REDIS_URL);
+    const instance = await redis.get(`${e.env.ALLGO_REDIS_PREFIX}:instance`).finally(() => redis.disconnect());
     execFileSync('docker', ['rm', '-f', `allgo-${instance}-job-${id}`], { stdio: 'ignore' });
     role('runner', e);
     const end = await done(e, id);
@@ -153,7 +139,7 @@ describe('a runner frozen past its lock', () => {
     await a.waitFor('runner ready');
     await b.waitFor('runner ready');
     const id = await submit(e, app, TICKS);
-    await until(() => log(e, id).includes('tick 2'), 30_000, 'tick 2');
+    await logShows(e, id, 'tick 2');
     const owner = await runnerPidOf(e, id);
     const frozen = [a, b].find((r) => r.child.pid === owner)!;
     expect(frozen).toBeDefined();
@@ -178,10 +164,10 @@ describe('a server killed while jobs run', () => {
     await server.waitFor('listening on');
     const app = await publishProbe(e);
     const ids = [await submit(e, app, 'sleep 2; echo ok'), await submit(e, app, 'sleep 2; exit 5'), await submit(e, app, 'sleep 3; echo late')];
-    await until(async () => (await job(e, ids[0])).status === 'running', 30_000, 'first job running');
+    await expect.poll(async () => (await job(e, ids[0])).status, { timeout: 30_000, message: 'the first job never ran' }).toBe('running');
     await server.stop('SIGKILL');
     // The jobs end while no server is there to hear it.
-    await until(() => log(e, ids[2]).includes('late'), 30_000, 'last job finished');
+    await logShows(e, ids[2], 'late');
     server = role('server', e);
     await server.waitFor('listening on');
     const results = await Promise.all(ids.map((id) => done(e, id, 30_000)));
@@ -196,10 +182,10 @@ describe('a server killed while jobs run', () => {
 describe('Redis restarted while jobs are queued', () => {
   it('loses none of them (append-only file)', async () => {
     const redisDir = mkdtempSync(join(tmpdir(), 'allgo-crash-redis-'));
+    afterTest(() => rmSync(redisDir, { recursive: true, force: true }));
     let sup = new RedisSupervisor(redisDir, pino({ level: 'silent' }));
+    afterTest(() => sup.stop());
     const url = await sup.start();
-    cleanups.push(async () => rmSync(redisDir, { recursive: true, force: true }));
-    cleanups.push(() => sup.stop());
     const e = await makeEnv(url);
     await inProcess(e, { server: true, builder: true, runner: false });
     const app = await publishProbe(e);
@@ -213,7 +199,7 @@ describe('Redis restarted while jobs are queued', () => {
   });
 });
 
-async function bullJob(e: Env, id: number): Promise<{ progress: unknown; stalledCounter: number }> {
+async function bullJob(e: PlatformEnv, id: number): Promise<{ progress: unknown; stalledCounter: number }> {
   const connection = new Redis(e.env.REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue('run-standard', { connection, prefix: e.env.ALLGO_REDIS_PREFIX });
   try {
@@ -225,7 +211,7 @@ async function bullJob(e: Env, id: number): Promise<{ progress: unknown; stalled
   }
 }
 
-async function runnerPidOf(e: Env, id: number): Promise<number> {
+async function runnerPidOf(e: PlatformEnv, id: number): Promise<number> {
   const { progress } = await bullJob(e, id);
   return Number(String((progress as { runner?: string }).runner ?? '').split(':').pop());
 }

@@ -1,13 +1,12 @@
 // Strangers' code for strangers: each hostile job ends with a clear result, stays inside its
 // box, and the next job on the same runner runs normally.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, waitForJob, appImageId, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
-
-let p: Platform;
-let probe: string;
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { waitForJob, appImageId, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 
 const CONFIG = `
 queues:
@@ -21,57 +20,43 @@ runner:
   tmp_mb: 8
 `;
 
-beforeAll(async () => {
-  p = await startPlatform({ configYaml: CONFIG });
-  probe = uniqueName('probe');
-  expect((await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken)).code).toBe(0);
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages([probe]);
-});
+const test = platformTest({ configYaml: CONFIG });
 
-async function run(script: string, queue = 'quick'): Promise<{ job: Record<string, unknown>; log: string }> {
-  const f = new FormData();
-  f.append('job[webapp_id]', probe);
-  f.append('job[queue]', queue);
-  f.append('job[param]', `bash '${script.replace(/'/g, `'\\''`)}'`);
-  const res = await p.api('/api/v1/jobs', { method: 'POST', token: p.adminToken, body: f });
-  expect(res.status).toBe(200);
-  const { id } = (await res.json()) as { id: number };
+async function run(p: Platform, probe: string, script: string, queue = 'quick'): Promise<{ job: Record<string, unknown>; log: string }> {
+  const id = await p.submit(probe, `bash '${script.replace(/'/g, `'\\''`)}'`, { queue });
   const job = await waitForJob(p, id, p.adminToken);
   const log = readFileSync(join(p.dataDir, 'datastore', String(id), 'allgo.log'), 'utf8');
   return { job, log };
 }
 
 describe('hostile jobs end with a clear result', () => {
-  it('a fork bomb hits the process limit and is stopped by the time limit', async () => {
-    const { job } = await run(':(){ :|:& };:; sleep 60');
+  test('a fork bomb hits the process limit and is stopped by the time limit', async ({ platform: p, probe }) => {
+    const { job } = await run(p, probe, ':(){ :|:& };:; sleep 60');
     expect(job).toMatchObject({ status: 'done', result: 'timeout' });
   });
 
-  it('a memory hog is killed by the memory limit and the result says so', async () => {
-    const { job, log } = await run('perl -e \'$x = "a" x (1024*1024*1024); print length($x)\'');
+  test('a memory hog is killed by the memory limit and the result says so', async ({ platform: p, probe }) => {
+    const { job, log } = await run(p, probe, 'perl -e \'$x = "a" x (1024*1024*1024); print length($x)\'');
     expect(job).toMatchObject({ status: 'done', result: 'error', message: 'killed: out of memory (limit 64 MB)' });
     expect(log).toContain('[allgo] killed: out of memory (limit 64 MB)');
   });
 
-  it('an infinite loop is killed at the time limit', async () => {
-    const { job } = await run('while :; do :; done');
+  test('an infinite loop is killed at the time limit', async ({ platform: p, probe }) => {
+    const { job } = await run(p, probe, 'while :; do :; done');
     expect(job).toMatchObject({ result: 'timeout', message: 'killed: time limit of 6s (queue quick) exceeded' });
   });
 
-  it('10 GB of output is stopped at the output limit', async () => {
-    const { job } = await run('dd if=/dev/zero of=big.bin bs=1M count=10240 status=none', 'standard');
+  test('10 GB of output is stopped at the output limit', async ({ platform: p, probe }) => {
+    const { job } = await run(p, probe, 'dd if=/dev/zero of=big.bin bs=1M count=10240 status=none', 'standard');
     expect(job).toMatchObject({ result: 'error', message: 'killed: its files went over the output limit of 20 MB' });
     const files = job.files as { name: string; size: number }[];
     // Stopped within a few hundred ms of crossing the limit, far from 10 GB.
     expect(files.find((f) => f.name === 'big.bin')!.size).toBeLessThan(2 * 1024 * 1024 * 1024);
   });
 
-  it('cannot reach the network, the host or the server', async () => {
+  test('cannot reach the network, the host or the server', async ({ platform: p, probe }) => {
     const port = new URL(p.url).port;
-    const { job, log } = await run(
+    const { job, log } = await run(p, probe, 
       `for target in 127.0.0.1/${port} 172.17.0.1/${port} 1.1.1.1/80; do if timeout 3 bash -c "echo > /dev/tcp/$target" 2>/dev/null; then echo "reached $target"; else echo "unreachable $target"; fi; done; ip -o link 2>/dev/null || cat /proc/net/dev`,
     );
     expect(job).toMatchObject({ result: 'success' });
@@ -80,8 +65,8 @@ describe('hostile jobs end with a clear result', () => {
     expect(log).not.toMatch(/eth0/);
   });
 
-  it('sees neither the host nor other jobs: no secrets in /proc, no data dir, read-only root, no root user', async () => {
-    const { job, log } = await run(
+  test('sees neither the host nor other jobs: no secrets in /proc, no data dir, read-only root, no root user', async ({ platform: p, probe }) => {
+    const { job, log } = await run(p, probe, 
       `echo "pids: $(ls -d /proc/[0-9]* | wc -l)"; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; ls ${p.dataDir} 2>&1 | head -1; ls /job/../ ; touch /etc/evil 2>&1 | head -1; echo "uid: $(id -u)"; touch /tmp/ok && echo tmp-writable`,
     );
     expect(job).toMatchObject({ result: 'success' });
@@ -94,15 +79,15 @@ describe('hostile jobs end with a clear result', () => {
     expect(log).toContain('tmp-writable');
   });
 
-  it('a single 100 MB line is cut at the log limit with a visible marker, and the job succeeds', async () => {
-    const { job, log } = await run("head -c 100000000 /dev/zero | tr '\\0' x; echo; echo after", 'standard');
+  test('a single 100 MB line is cut at the log limit with a visible marker, and the job succeeds', async ({ platform: p, probe }) => {
+    const { job, log } = await run(p, probe, "head -c 100000000 /dev/zero | tr '\\0' x; echo; echo after", 'standard');
     expect(job).toMatchObject({ result: 'success' });
     expect(log).toContain('[allgo] log truncated at 1 MB');
     expect(log.length).toBeLessThan(1.1 * 1024 * 1024);
   });
 
-  it('a file name with a newline is listed and downloadable', async () => {
-    const { job } = await run(`printf content > "$(printf 'two\\nlines.txt')"`);
+  test('a file name with a newline is listed and downloadable', async ({ platform: p, probe }) => {
+    const { job } = await run(p, probe, `printf content > "$(printf 'two\\nlines.txt')"`);
     expect(job).toMatchObject({ result: 'success' });
     const file = (job.files as { name: string; url: string }[]).find((f) => f.name === 'two\nlines.txt');
     expect(file).toBeDefined();
@@ -110,8 +95,8 @@ describe('hostile jobs end with a clear result', () => {
     expect(await (await fetch(file!.url)).text()).toBe('content');
   });
 
-  it('cannot make the server read host files through symbolic links', async () => {
-    const { job } = await run(`ln -s /etc/passwd passwd.txt; ln -s ${join(p.dataDir, 'allgo.db')} db.txt; rm -f allgo.log; ln -s /etc/hostname allgo.log; echo done > ok.txt`);
+  test('cannot make the server read host files through symbolic links', async ({ platform: p, probe }) => {
+    const { job } = await run(p, probe, `ln -s /etc/passwd passwd.txt; ln -s ${join(p.dataDir, 'allgo.db')} db.txt; rm -f allgo.log; ln -s /etc/hostname allgo.log; echo done > ok.txt`);
     expect(job).toMatchObject({ result: 'success' });
     const names = (job.files as { name: string }[]).map((f) => f.name);
     expect(names).toEqual(['ok.txt']);
@@ -122,9 +107,7 @@ describe('hostile jobs end with a clear result', () => {
     expect(await (await p.api(`/api/v1/jobs/${job.id}/log`, { token: p.adminToken })).text()).not.toContain(readFileSync('/etc/hostname', 'utf8').trim() + '\n');
   });
 
-  it('refuses a forged run payload that names a host folder instead of the job folder', async () => {
-    const { Queue } = await import('bullmq');
-    const { Redis } = await import('ioredis');
+  test('refuses a forged run payload that names a host folder instead of the job folder', async ({ platform: p, probe }) => {
     const connection = new Redis(p.redisUrl, { maxRetriesPerRequest: null });
     const queue = new Queue('run-standard', { connection, prefix: p.redisPrefix });
     try {
@@ -133,12 +116,8 @@ describe('hostile jobs end with a clear result', () => {
         { jobId: 987654, image: appImageId(probe, '1.0'), argv: ['/usr/local/bin/probe', 'bash', 'ls /job > /job/owned'], workdir: '/', memoryMb: 64, timeLimitMs: 10_000, queue: 'standard', logKey: `${p.redisPrefix}:forged` },
         { jobId: 'job-987654' },
       );
-      let state = '';
-      for (let i = 0; i < 100 && state !== 'failed' && state !== 'completed'; i++) {
-        state = await job.getState();
-        if (state !== 'failed') await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(state).toBe('failed');
+      await expect.poll(() => job.getState(), { timeout: 10_000, message: 'the forged job did not end' }).toMatch(/^(failed|completed)$/);
+      expect(await job.getState()).toBe('failed');
       expect((await queue.getJob('job-987654'))!.failedReason).toContain('refused');
     } finally {
       await queue.close();
@@ -146,8 +125,8 @@ describe('hostile jobs end with a clear result', () => {
     }
   });
 
-  it('and after all that, the next job runs normally', async () => {
-    const { job, log } = await run('echo still fine');
+  test('and after all that, the next job runs normally', async ({ platform: p, probe }) => {
+    const { job, log } = await run(p, probe, 'echo still fine');
     expect(job).toMatchObject({ result: 'success', exit_code: 0 });
     expect(log).toBe('still fine\n');
     expect(statSync(p.dataDir).isDirectory()).toBe(true);

@@ -44,25 +44,24 @@ describe('debounced rebuilds on the site queue', () => {
       },
       log,
     });
-    const waitFor = async (n: number) => {
-      for (let i = 0; i < 100 && builds.length < n; i++) await new Promise((r) => setTimeout(r, 50));
-    };
+    const started = (n: number) => expect.poll(() => builds.length, { timeout: 5_000, message: `build ${n} never started` }).toBeGreaterThanOrEqual(n);
+    // Proving that no further build starts takes waiting longer than the debounce.
     const settle = () => new Promise((r) => setTimeout(r, 1200));
 
     for (let i = 0; i < 10; i++) await rebuilds.request(`push ${i}`);
-    await waitFor(1);
+    await started(1);
     await settle();
     expect(builds).toHaveLength(1);
 
     gate = new Promise((r) => (release = r));
     await rebuilds.request('first');
-    await waitFor(2);
+    await started(2);
     expect(builds).toHaveLength(2);
     // Three changes land while that build runs: they make one build after it, not three.
     for (const reason of ['a', 'b', 'c']) await rebuilds.request(reason);
     gate = null;
     release();
-    await waitFor(3);
+    await started(3);
     await settle();
     expect(builds).toHaveLength(3);
   });

@@ -1,7 +1,7 @@
 // N jobs while runners and the server are SIGKILLed and Redis is restarted at random points;
 // then every job must reach its true final state. Prints "N jobs, K kills, 0 lost, 0 stuck".
 // SOAK_JOBS (default 60) and SOAK_SEED change the run.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
-import { until } from '../helpers/processes.js';
 import { freePort } from '../../common/net.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 60);
@@ -119,23 +118,24 @@ describe('fault injection', () => {
       await Promise.all([feeding, chaos()]);
 
       const final = new Map<number, Record<string, unknown>>();
-      const deadline = Date.now() + 300_000;
-      await until(
-        async () => {
-          for (const id of expected.keys()) {
-            if (final.get(id)?.status === 'done') continue;
-            try {
-              const res = await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } });
-              final.set(id, (await res.json()) as Record<string, unknown>);
-            } catch {
-              /* server restarting */
+      await vi
+        .waitFor(
+          async () => {
+            for (const id of expected.keys()) {
+              if (final.get(id)?.status === 'done') continue;
+              try {
+                const res = await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } });
+                final.set(id, (await res.json()) as Record<string, unknown>);
+              } catch {
+                /* server restarting */
+              }
             }
-          }
-          return [...expected.keys()].every((id) => final.get(id)?.status === 'done') || Date.now() > deadline;
-        },
-        310_000,
-        'all jobs done',
-      );
+            if (![...expected.keys()].every((id) => final.get(id)?.status === 'done')) throw new Error('jobs still unfinished');
+          },
+          { timeout: 300_000, interval: 100 },
+        )
+        // Past the deadline the report below names the jobs that are stuck.
+        .catch(() => undefined);
       const stuck = [...expected.keys()].filter((id) => final.get(id)?.status !== 'done');
       const lost = [...expected.entries()].filter(([id, want]) => {
         const got = final.get(id);
