@@ -1,30 +1,16 @@
 // What a provider reads in `git push`: plain lines on any terminal, apt's redraws folded, none of
 // allgo's own steps, and a failure said in words with the command that shows the whole log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 
-let p: Platform;
-const apps: string[] = [];
-const newApp = (): string => {
-  const name = uniqueName('out');
-  apps.push(name);
-  return name;
-};
-
-beforeAll(async () => {
-  p = await startPlatform();
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages(apps);
-});
+const test = platformTest();
 
 describe('the push output', () => {
-  it('has no escape codes, shows the last state of redrawn lines, and hides the LABEL step of allgo', async () => {
-    const app = newApp();
+  test('has no escape codes, shows the last state of redrawn lines, and hides the LABEL step of allgo', async ({ platform: p }) => {
+    const app = p.appName('out');
     const repo = fixtureRepo('probe', (dir) =>
       appendFileSync(join(dir, 'Dockerfile'), `RUN printf '\\033[91mcoloured warning\\033[0m\\n' && printf 'fetching 0%%\\rfetching 50%%\\rfetching done\\n'\n`),
     );
@@ -41,8 +27,8 @@ describe('the push output', () => {
     expect(log).toMatch(/LABEL allgo\./);
   });
 
-  it('says a Dockerfile error in words and names the command for the whole build log', async () => {
-    const app = newApp();
+  test('says a Dockerfile error in words and names the command for the whole build log', async ({ platform: p }) => {
+    const app = p.appName('out');
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'Dockerfile'), 'RUNN echo typo\n'));
     const r = await push(repo, p.url, app, 'admin', p.adminToken);
     expect(r.code).not.toBe(0);

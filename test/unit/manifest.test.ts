@@ -114,17 +114,17 @@ describe('parseManifest: refusals name the field and the line', () => {
   });
 
   it('hints at the field a near-miss meant: `memroy` → did you mean `memory`?', () => {
-    expect(refusal(minimal + 'memroy: 12\n')).toEqual(['allgo.yaml:3: unknown field `memroy` (did you mean `memory`?)']);
-    expect(refusal(minimal + 'entrypiont_x_y: 1\n')[0]).not.toContain('did you mean');
-    expect(refusal(minimal + 'presets:\n  - name: a\n    parms: b\n')).toContainEqual(expect.stringContaining('(did you mean `params`?)'));
+    expect(problemsOf(minimal + 'memroy: 12\n')).toEqual(['allgo.yaml:3: unknown field `memroy` (did you mean `memory`?)']);
+    expect(problemsOf(minimal + 'entrypiont_x_y: 1\n')[0]).not.toContain('did you mean');
+    expect(problemsOf(minimal + 'presets:\n  - name: a\n    parms: b\n')).toContainEqual(expect.stringContaining('(did you mean `params`?)'));
   });
 
   it('shows how to quote a number where a string is needed, as the provider wrote it', () => {
-    expect(refusal('version: 1.10\nentrypoint: a\n')).toEqual(['allgo.yaml:1: `version` must be string: quote it: `version: "1.10"`']);
+    expect(problemsOf('version: 1.10\nentrypoint: a\n')).toEqual(['allgo.yaml:1: `version` must be string: quote it: `version: "1.10"`']);
   });
 
   it('refuses a preset the API could not split, naming it and its line (an unbalanced quote)', () => {
-    expect(refusal(minimal + 'presets:\n  - {name: fine, params: "-n 3"}\n  - name: broken\n    params: "-t \'a b"\n')).toEqual([
+    expect(problemsOf(minimal + 'presets:\n  - {name: fine, params: "-n 3"}\n  - name: broken\n    params: "-t \'a b"\n')).toEqual([
       expect.stringMatching(/^allgo\.yaml:6: preset `broken`: .*quote/),
     ]);
   });
