@@ -1,14 +1,25 @@
 // Regression: without ALLGO_PUBLIC_URL every link said http://localhost:8080, so a colleague on
 // another machine got dead links. Links now follow the address each request came to; forwarded
 // headers count only behind a proxy the config trusts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { request } from 'node:http';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
+import { startPlatform, waitForJob, type Platform } from '../helpers/platform.js';
+import { platformTest } from '../helpers/platform-test.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 
-let direct: Platform;
-let proxied: Platform;
-const app = uniqueName('links');
+// `platform` answers directly; `proxied` trusts a proxy. Both have the probe under one name.
+const test = platformTest({ env: { ALLGO_PUBLIC_URL: '' } }).extend<{ proxied: Platform }>({
+  proxied: [
+    async ({ probe }, use) => {
+      const proxied = await startPlatform({ env: { ALLGO_PUBLIC_URL: '' }, configYaml: 'trust_proxy: true\n' });
+      const pushed = await push(fixtureRepo('probe'), proxied.url, probe, 'admin', proxied.adminToken);
+      if (pushed.code !== 0) throw new Error(`the push of the probe as ${probe} was refused:\n${pushed.output}`);
+      await use(proxied);
+      await proxied.close();
+    },
+    { scope: 'file' },
+  ],
+});
 
 /** A GET with the headers a browser on another machine, or a proxy, would send. */
 function get(p: Platform, path: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -24,19 +35,8 @@ function get(p: Platform, path: string, headers: Record<string, string>): Promis
   });
 }
 
-beforeAll(async () => {
-  direct = await startPlatform({ env: { ALLGO_PUBLIC_URL: '' } });
-  proxied = await startPlatform({ env: { ALLGO_PUBLIC_URL: '' }, configYaml: 'trust_proxy: true\n' });
-  expect((await push(fixtureRepo('probe'), direct.url, app, 'admin', direct.adminToken)).code).toBe(0);
-  expect((await push(fixtureRepo('probe'), proxied.url, app, 'admin', proxied.adminToken)).code).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([direct?.close(), proxied?.close()]);
-  removeImages([app]);
-});
-
 describe('links without ALLGO_PUBLIC_URL', () => {
-  it('follow the Host the request came with: job, file and app links', async () => {
+  test('follow the Host the request came with: job, file and app links', async ({ platform: direct, probe: app }) => {
     const f = new FormData();
     f.set('job[webapp_id]', app);
     f.set('job[param]', 'hello');
@@ -53,7 +53,7 @@ describe('links without ALLGO_PUBLIC_URL', () => {
     expect(detail.body).toMatchObject({ url: `http://colleague-box.example:8080/apps/${app}/`, git_url: `http://colleague-box.example:8080/git/${app}.git` });
   });
 
-  it('ignore X-Forwarded-Host and -Proto unless trust_proxy is set', async () => {
+  test('ignore X-Forwarded-Host and -Proto unless trust_proxy is set', async ({ platform: direct, probe: app, proxied }) => {
     const forged = await get(direct, `/api/v1/apps/${app}`, { host: 'colleague-box.example:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' });
     expect(forged.status).toBe(200);
     expect(forged.body.git_url).toBe(`http://colleague-box.example:8080/git/${app}.git`);
@@ -63,15 +63,11 @@ describe('links without ALLGO_PUBLIC_URL', () => {
     expect(ref.body.servers).toEqual([{ url: '/' }]);
   });
 
-  it('in the push output, name the address the pusher used', async () => {
-    const other = uniqueName('links');
-    try {
-      const r = await push(fixtureRepo('probe'), direct.url.replace('127.0.0.1', 'localhost'), other, 'admin', direct.adminToken);
-      expect(r.code, r.output).toBe(0);
-      expect(r.output).toContain(`${direct.url.replace('127.0.0.1', 'localhost')}/apps/${other}/`);
-      expect(r.output).not.toContain('localhost:8080');
-    } finally {
-      removeImages([other]);
-    }
+  test('in the push output, name the address the pusher used', async ({ platform: direct }) => {
+    const other = direct.appName('links');
+    const r = await push(fixtureRepo('probe'), direct.url.replace('127.0.0.1', 'localhost'), other, 'admin', direct.adminToken);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`${direct.url.replace('127.0.0.1', 'localhost')}/apps/${other}/`);
+    expect(r.output).not.toContain('localhost:8080');
   });
 });

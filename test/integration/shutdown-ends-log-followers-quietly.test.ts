@@ -2,7 +2,7 @@
 // `Connection is closed` from readLog as an error ("Promise errored, but reply.sent = true
 // was set"), and a follower still connected held the close until its job ended. A follower
 // must end quietly when its connection, or the platform, closes.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
@@ -36,6 +36,8 @@ describe('closing the platform while clients follow a job', () => {
     const logged: { level: number; msg: string; err?: { message?: string } }[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const p = await startPlatform({ log });
+    // The test closes it itself; this only covers a failure before that (a second close does nothing).
+    onTestFinished(() => p.close());
     const probe = uniqueName('probe');
     apps.push(probe);
     expect((await push(fixtureRepo('probe'), p.url, probe, 'admin', p.adminToken)).code).toBe(0);
