@@ -2,52 +2,59 @@
 // on a data dir laid out as before the fix (0755 folders), logs at info into memory, and runs
 // a real job: then the files are read as another local user would, and the log as an operator
 // would, looking for a download key, a token or a signature.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, test as base } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
+import { startPlatform, waitForJob, type Platform } from '../helpers/platform.js';
 
-let p: Platform;
-let app: string;
-let jobId: number;
-let fileUrl: string;
-const logLines: string[] = [];
+interface Fixtures {
+  /** Started on a data dir laid out as before the fix, logging at info into `logLines`. */
+  platform: Platform;
+  logLines: string[];
+  /** A finished job of the probe app, and the URL of the file it wrote. */
+  job: { id: number; fileUrl: string };
+}
 
-beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
-  for (const dir of ['', 'repos', 'datastore']) mkdirSync(join(dataDir, dir), { recursive: true, mode: 0o755 });
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logLines.push(String(chunk));
-      done();
+// This file's platform is its own: it starts on a prepared data dir and keeps its log.
+const test = base.extend<Fixtures>({
+  logLines: [async ({}, use) => use([]), { scope: 'file' }],
+  platform: [
+    async ({ logLines }, use) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'allgo-test-'));
+      for (const dir of ['', 'repos', 'datastore']) mkdirSync(join(dataDir, dir), { recursive: true, mode: 0o755 });
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      });
+      const p = await startPlatform({ dataDir, log: pino({ level: 'info' }, sink) });
+      await use(p);
+      await p.close();
     },
-  });
-  p = await startPlatform({ dataDir, log: pino({ level: 'info' }, sink) });
-  app = uniqueName('secrets');
-  expect((await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken)).code).toBe(0);
-  const form = new FormData();
-  form.append('job[webapp_id]', app);
-  form.append('job[param]', 'write out.txt result');
-  const res = await p.api('/api/v1/jobs', { method: 'POST', body: form, token: p.adminToken });
-  jobId = ((await res.json()) as { id: number }).id;
-  const job = await waitForJob(p, jobId, p.adminToken);
-  // The job, running as its non-root user, could still write its own folder.
-  expect(job.result).toBe('success');
-  fileUrl = (job.files as { name: string; url: string }[]).find((f) => f.name === 'out.txt')!.url;
-});
-afterAll(async () => {
-  await p?.close();
-  removeImages([app]);
+    { scope: 'file' },
+  ],
+  job: [
+    async ({ platform: p }, use) => {
+      const app = await p.pushProbe(undefined, 'secrets');
+      const id = await p.submit(app, 'write out.txt result');
+      const job = await waitForJob(p, id, p.adminToken);
+      // The job, running as its non-root user, could still write its own folder.
+      expect(job.result).toBe('success');
+      await use({ id, fileUrl: (job.files as { name: string; url: string }[]).find((f) => f.name === 'out.txt')!.url });
+    },
+    { scope: 'file' },
+  ],
 });
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe('secrets at rest', () => {
-  it('finding 13: the data dir, repos/ and datastore/ are 0700, allgo.db and the secret 0600', () => {
+  // Checked once a job has run (the job fixture), as before the fix they were loosened by then.
+  test('finding 13: the data dir, repos/ and datastore/ are 0700, allgo.db and the secret 0600', ({ platform: p, job: _ }) => {
     expect(mode(p.dataDir)).toBe(0o700);
     expect(mode(join(p.dataDir, 'repos'))).toBe(0o700);
     expect(mode(join(p.dataDir, 'datastore'))).toBe(0o700);
@@ -56,7 +63,7 @@ describe('secrets at rest', () => {
     }
   });
 
-  it('finding 13: allgo.db holds no download key and no API token', async () => {
+  test('finding 13: allgo.db holds no download key and no API token', async ({ platform: p, job: { fileUrl } }) => {
     const key = new URL(fileUrl).pathname.split('/')[3];
     expect(key).toMatch(/^[0-9a-f]{40}$/);
     expect((await fetch(fileUrl)).status).toBe(200);
@@ -70,7 +77,7 @@ describe('secrets at rest', () => {
 });
 
 describe('secrets in the log', () => {
-  it('finding 12: download keys, query-string tokens, signatures and Authorization never reach the log', async () => {
+  test('finding 12: download keys, query-string tokens, signatures and Authorization never reach the log', async ({ platform: p, logLines, job: { id: jobId, fileUrl } }) => {
     const key = new URL(fileUrl).pathname.split('/')[3];
     const token = p.adminToken;
     const sig = 'f'.repeat(64);

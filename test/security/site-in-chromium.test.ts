@@ -2,21 +2,41 @@
 // box the pages in (finding 15), and the injection payloads that every page must show as text
 // (a probe that held). Every request leaves for loopback only: any other host is aborted and
 // recorded, so a redirect that escaped shows up as a recorded request, not as traffic.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
-import { fixtureRepo, push } from '../helpers/git.js';
-import { launchBrowser, signIn, waitForSite } from '../helpers/browser.js';
+import { waitForJob } from '../helpers/platform.js';
+import { browserTest, signIn } from '../helpers/browser.js';
 import { PAYLOADS, HOSTILE_SELECTOR, quoteForParams, payloadManifest } from '../helpers/payloads.js';
 
-let p: Platform;
-let browser: Browser;
-let app: string;
-let jobId: number;
+// The probe app, whose manifest and README are payloads, listed in the catalog; and a job of it.
+const test = browserTest({
+  site: { debounce: '200ms' },
+  probe: (dir) => {
+    writeFileSync(join(dir, 'allgo.yaml'), payloadManifest());
+    writeFileSync(join(dir, 'README.md'), PAYLOADS.join('\n\n'));
+  },
+}).extend<{ jobId: number }>({
+  /** A job whose parameters, input names and output names are payloads too. */
+  jobId: [
+    async ({ platform: p, probe: app }, use) => {
+      const form = new FormData();
+      form.append('job[webapp_id]', app);
+      form.append('job[param]', `write ${quoteForParams('<img src=x onerror=alert(7)>.out')} ${quoteForParams(PAYLOADS.join(' '))}`);
+      for (const [i, name] of ['<svg onload=alert(8)>.txt', '"><img src=x onerror=alert(9)>', "'-alert(10)-'"].entries()) form.append(`files[${i}]`, new Blob(['x\n']), name);
+      const res = await p.api('/api/v1/jobs', { method: 'POST', body: form, token: p.adminToken });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const id = ((await res.json()) as { id: number }).id;
+      expect((await waitForJob(p, id, p.adminToken)).result).toBe('success');
+      await use(id);
+    },
+    { scope: 'file' },
+  ],
+});
+
 /** A context whose requests to anywhere but loopback are aborted and recorded in `escaped`. */
-async function newContext(): Promise<{ ctx: BrowserContext; escaped: string[] }> {
+async function newContext(browser: Browser): Promise<{ ctx: BrowserContext; escaped: string[] }> {
   const ctx = await browser.newContext();
   const escaped: string[] = [];
   await ctx.route(
@@ -44,36 +64,9 @@ async function watchedPage(ctx: BrowserContext): Promise<{ page: Page; violation
   return { page, violations, dialogs };
 }
 
-beforeAll(async () => {
-  p = await startPlatform({ site: { debounce: '200ms' } });
-  app = uniqueName('hostile');
-  const repo = fixtureRepo('probe', (dir) => {
-    writeFileSync(join(dir, 'allgo.yaml'), payloadManifest());
-    writeFileSync(join(dir, 'README.md'), PAYLOADS.join('\n\n'));
-  });
-  const pushed = await push(repo, p.url, app, 'admin', p.adminToken);
-  expect(pushed.code, pushed.output).toBe(0);
-  // A job whose parameters, input names and output names are payloads too.
-  const form = new FormData();
-  form.append('job[webapp_id]', app);
-  form.append('job[param]', `write ${quoteForParams('<img src=x onerror=alert(7)>.out')} ${quoteForParams(PAYLOADS.join(' '))}`);
-  for (const [i, name] of ['<svg onload=alert(8)>.txt', '"><img src=x onerror=alert(9)>', "'-alert(10)-'"].entries()) form.append(`files[${i}]`, new Blob(['x\n']), name);
-  const res = await p.api('/api/v1/jobs', { method: 'POST', body: form, token: p.adminToken });
-  expect(res.status, await res.clone().text()).toBe(200);
-  jobId = ((await res.json()) as { id: number }).id;
-  expect((await waitForJob(p, jobId, p.adminToken)).result).toBe('success');
-  await waitForSite(p, '/', (html) => html.includes(`/apps/${app}/`));
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await p?.close();
-  removeImages([app]);
-});
-
 describe('the site under attack, in Chromium', () => {
-  it('finding 11: after sign-in, next=/%09/evil.example/x stays on the site', async () => {
-    const { ctx, escaped } = await newContext();
+  test('finding 11: after sign-in, next=/%09/evil.example/x stays on the site', async ({ platform: p, browser, jobId }) => {
+    const { ctx, escaped } = await newContext(browser);
     const { page } = await watchedPage(ctx);
     for (const next of ['/%09/evil.example/x', '//evil.example/x', '/%5Cevil.example/x', 'https://evil.example/x', 'javascript:alert(1)', '/%0A/evil.example/x']) {
       await page.goto(`${p.url}/signin/?next=${next}`);
@@ -94,7 +87,7 @@ describe('the site under attack, in Chromium', () => {
     await ctx.close();
   });
 
-  it('finding 15: every page sends CSP, nosniff and Referrer-Policy, and runs with no violation', async () => {
+  test('finding 15: every page sends CSP, nosniff and Referrer-Policy, and runs with no violation', async ({ platform: p, probe: app, browser, jobId }) => {
     const pages = ['/', `/apps/${app}/`, '/signin/', '/my-jobs/', `/jobs/?id=${jobId}`, `/app/?name=${app}`, '/no/such/page'];
     for (const path of pages) {
       const res = await fetch(p.url + path);
@@ -111,7 +104,7 @@ describe('the site under attack, in Chromium', () => {
     const job = (await (await p.api(`/api/v1/jobs/${jobId}`, { token: p.adminToken })).json()) as { files: { url: string }[] };
     expect((await fetch(job.files[0].url)).headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
 
-    const { ctx, escaped } = await newContext();
+    const { ctx, escaped } = await newContext(browser);
     const { page, violations } = await watchedPage(ctx);
     await signIn(page, p.url, p.adminToken, '/');
     // The pages' scripts run under the policy: each live part did its work.
@@ -135,8 +128,8 @@ describe('the site under attack, in Chromium', () => {
     await ctx.close();
   });
 
-  it('held: the injection payloads are shown as text on every page and never run', async () => {
-    const { ctx, escaped } = await newContext();
+  test('held: the injection payloads are shown as text on every page and never run', async ({ platform: p, probe: app, browser, jobId }) => {
+    const { ctx, escaped } = await newContext(browser);
     const { page, dialogs } = await watchedPage(ctx);
     await signIn(page, p.url, p.adminToken, '/');
     const checks: { path: string; ready: () => Promise<unknown> }[] = [
