@@ -94,13 +94,15 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       const outcomes = new OutcomeRecorder({ store, queues, redis: logs, connect: redis, queueNames: config.queues.map((q) => q.name), prefix: config.redisPrefix, events, log: log.child({ role: 'outcomes' }) });
       closers.push(() => outcomes.close());
       await outcomes.start();
+      const repos = new Repos(join(config.dataDir, 'repos'), join(packageRoot(), 'server', 'git', 'hook-relay.mjs'), config.pushLimitBytes);
+      await repos.sweepStaged();
       const app = await buildServer({
         config,
         store,
         queues,
         redis: logs,
         docker,
-        repos: new Repos(join(config.dataDir, 'repos'), join(packageRoot(), 'server', 'git', 'hook-relay.mjs'), config.pushLimitBytes),
+        repos,
         events,
         validators: createValidators(),
         secret: loadSecret(config.dataDir),

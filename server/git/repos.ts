@@ -67,6 +67,11 @@ export class Repos {
     return keep;
   }
 
+  /** Staged repositories a stopped server left mid-push: no push can still be using them. */
+  async sweepStaged(): Promise<void> {
+    await rm(join(this.root, '.staging'), { recursive: true, force: true });
+  }
+
   /** An empty repository to advertise for a push to a repository that does not exist (yet). */
   async empty(): Promise<string> {
     const dir = join(this.root, '.empty.git');
