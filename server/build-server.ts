@@ -67,7 +67,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
   // The internal listener: only what allgo's own parts call. main listens it on
   // config.internalListen (loopback by default), so none of it is served on the public port.
-  const internal = Fastify({ loggerInstance: log.child({ listener: 'internal' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const internal = Fastify({ loggerInstance: redactingLogger(log.child({ listener: 'internal' })) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   installErrorHandler(internal);
   app.decorate('internal', internal);
   app.addHook('onClose', async () => internal.close());

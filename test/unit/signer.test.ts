@@ -2,6 +2,9 @@
 import { describe, it, expect } from 'vitest';
 import { Signer } from '../../server/signer.js';
 import { SignatureError } from '../../server/errors.js';
+import { redactingLogger } from '../../server/log-redaction.js';
+import { SIGNATURE_HEADER } from '../../common/internal-http.js';
+import { pino } from 'pino';
 
 const codeOf = (f: () => void): string | null => {
   try {
@@ -34,5 +37,16 @@ describe('Signer', () => {
     const [kind, id, exp, mac] = token.split('.');
     expect(codeOf(() => signer.verify([kind, id, String(Number(exp) + 3600), mac].join('.'), scope))).toBe('bad_signature');
     for (const bad of [undefined, '', 'x', 'a.b.c', `${token}.x`]) expect(codeOf(() => signer.verify(bad, scope))).toBe('bad_signature');
+  });
+});
+
+describe('a signature in the logs', () => {
+  it('is redacted when a log call carries the header', () => {
+    const lines: string[] = [];
+    const log = redactingLogger(pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }));
+    const token = new Signer('s3cret').sign({ kind: 'build-source', id: 1 }, 60_000);
+    log.info({ headers: { [SIGNATURE_HEADER]: token } }, 'fetched');
+    expect(lines.join('')).not.toContain(token);
+    expect(lines.join('')).toContain('[redacted]');
   });
 });
