@@ -1,11 +1,15 @@
 // One build: fetch the pushed commit as a tar (the server streams `git archive`), hand it to
 // `docker build` as the context, stream Docker's output into the build log, tag the image.
 // The tag is added after the build, not by it, so the build's output never shows it.
+// Each step's container gets the payload's memory limit (no swap), no network unless the
+// manifest asked for it, and the build as a whole a process limit (build-cgroup.ts).
 // The layer cache is Docker's own, so unchanged steps are reused across versions.
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { BuildPayload, BuildResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
+import { SIGNATURE_HEADER } from '../common/internal-http.js';
+import { buildCgroup } from './build-cgroup.js';
 
 /** A build that will fail again if retried (bad Dockerfile, failing RUN step). */
 export class BuildFailedError extends Error {
@@ -22,15 +26,30 @@ interface BuildEvent {
 }
 
 export async function buildImage(docker: Docker, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
-  const res = await fetch(payload.contextUrl, { signal });
+  const res = await fetch(payload.contextUrl, { signal, headers: { [SIGNATURE_HEADER]: payload.contextSignature } });
   if (!res.ok || !res.body) {
     throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
   }
   const context = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  const cgroup = await buildCgroup(docker, payload.pidsLimit);
+  try {
+    if (cgroup.missing) log.write(`allgo: this build has no process limit: ${cgroup.missing}\n`);
+    return await runBuild(docker, payload, context, cgroup.parent, log, signal);
+  } finally {
+    await cgroup.release();
+  }
+}
+
+async function runBuild(docker: Docker, payload: BuildPayload, context: Readable, cgroupParent: string | null, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+  const memory = payload.memoryMb * 1024 * 1024;
   const output = await docker.buildImage(context, {
     labels: payload.labels,
     rm: true,
     forcerm: true,
+    memory,
+    memswap: memory,
+    networkmode: payload.network ? 'bridge' : 'none',
+    ...(cgroupParent ? { cgroupparent: cgroupParent } : {}),
     abortSignal: signal,
   } as Docker.ImageBuildOptions);
 

@@ -21,6 +21,8 @@ export interface BuilderDeps {
   redis: Redis;
   prefix: string;
   concurrency: number;
+  /** This host's builder.allow_network: a payload asking for network is refused without it. */
+  allowNetwork: boolean;
   log: Logger;
 }
 
@@ -31,6 +33,7 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
     async (job: Job<BuildPayload>, _token?: string, signal?: AbortSignal) => {
       if (!validate(job.data)) throw new UnrecoverableError(`bad build payload: ${JSON.stringify(validate.errors)}`);
       const p = job.data;
+      if (p.network && !deps.allowNetwork) throw new UnrecoverableError('this builder gives builds no network (builder.allow_network: false)');
       const log = deps.log.child({ app: p.app, version: p.version, build: job.id });
       const writer = new LogWriter(deps.redis, p.logKey);
       const timeout = AbortSignal.timeout(p.timeLimitMs);

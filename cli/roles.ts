@@ -60,7 +60,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
 
     if (roles.builder) {
-      const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, log: log.child({ role: 'builder' }) });
+      const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, log: log.child({ role: 'builder' }) });
       closers.push(() => closeWorker(w));
     }
     if (roles.runner) {
@@ -94,13 +94,15 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       const outcomes = new OutcomeRecorder({ store, queues, redis: logs, connect: redis, queueNames: config.queues.map((q) => q.name), prefix: config.redisPrefix, events, log: log.child({ role: 'outcomes' }) });
       closers.push(() => outcomes.close());
       await outcomes.start();
+      const repos = new Repos(join(config.dataDir, 'repos'), join(packageRoot(), 'server', 'git', 'hook-relay.mjs'), config.pushLimitBytes);
+      await repos.sweepStaged();
       const app = await buildServer({
         config,
         store,
         queues,
         redis: logs,
         docker,
-        repos: new Repos(join(config.dataDir, 'repos'), join(packageRoot(), 'server', 'git', 'hook-relay.mjs')),
+        repos,
         events,
         validators: createValidators(),
         secret: loadSecret(config.dataDir),
@@ -108,6 +110,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       });
       closers.push(() => app.close());
       running.server = app;
+      // The internal listener first: a push needs it as soon as the public port takes one.
+      await app.internal.listen({ ...config.internalListen });
       await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {
         log.warn({ host: config.host, port: config.port }, 'ALLGO_PUBLIC_URL is not set: links in answers and pages follow the address each request came to (set it when a proxy or a fixed name fronts allgo)');

@@ -23,8 +23,10 @@ export interface Config {
   publicUrl: string | null;
   /** X-Forwarded-Proto/-Host are believed only when true: a proxy in front sets them. */
   trustProxy: boolean;
-  /** Where builders fetch sources from; null: this server's loopback address. */
+  /** Where builders fetch sources from; null: the internal listener's loopback address. */
   internalUrl: string | null;
+  /** The internal listener (hook relay, build sources): loopback on a free port by default. */
+  internalListen: Readonly<{ host: string; port: number }>;
   dataDir: string;
   redisUrl: string | null;
   redisPrefix: string;
@@ -49,12 +51,28 @@ export interface Config {
   builderConcurrency: number;
   /** Patterns of the images builds may start from (see check-images.ts). */
   baseImages: readonly string[];
+  /** What one build may use; network only when its manifest asks and allowNetwork. */
+  build: Readonly<{ memoryMb: number; pidsLimit: number; allowNetwork: boolean }>;
+  /** Admin ceilings on what a manifest may give its jobs; null: the engine's capacity only. */
+  maxMemoryMb: number | null;
+  maxCpus: number | null;
+  /** Largest pack of one push, and largest repository of one app. */
+  pushLimitBytes: number;
+  repoLimitBytes: number;
   /** The static catalog: built after every publish unless disabled, `debounceMs` after the last change. */
   site: Readonly<{ enabled: boolean; debounceMs: number }>;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** "host:port" or "[v6]:port" → its parts. */
+function hostPort(listen: string, file: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const port = Number(listen.slice(i + 1));
+  if (port > 65535) throw new ConfigError(`${file}: internal.listen: ${port} is not a port`);
+  return { host: listen.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 /** A||GO's documented queues. */
@@ -107,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     publicUrl,
     trustProxy,
     internalUrl: (env.ALLGO_INTERNAL_URL ?? merged.internal_url ?? '').replace(/\/+$/, '') || null,
+    internalListen: Object.freeze(hostPort(merged.internal?.listen ?? '127.0.0.1:0', file)),
     dataDir,
     redisUrl: env.REDIS_URL ?? merged.redis_url ?? null,
     redisPrefix: env.ALLGO_REDIS_PREFIX ?? merged.redis_prefix ?? 'allgo',
@@ -129,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
     baseImages: Object.freeze([...(merged.builder?.base_images ?? ['debian:bookworm'])]),
+    build: Object.freeze({ memoryMb: merged.builder?.memory_mb ?? 2048, pidsLimit: merged.builder?.pids_limit ?? 1024, allowNetwork: merged.builder?.allow_network ?? true }),
+    maxMemoryMb: merged.limits?.max_memory_mb ?? null,
+    maxCpus: merged.limits?.max_cpus ?? null,
+    pushLimitBytes: Math.round((merged.limits?.push_mb ?? 512) * 1024 * 1024),
+    repoLimitBytes: Math.round((merged.limits?.repo_mb ?? 2048) * 1024 * 1024),
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
   };
   return Object.freeze(config);

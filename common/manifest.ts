@@ -4,8 +4,12 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
 import { splitParams, ParamsError } from './split-params.js';
+import manifestSchema from '../schemas/allgo.schema.json' with { type: 'json' };
 
 export const MANIFEST_MAX_BYTES = 64 * 1024;
+
+/** The memory (MB) of a job whose manifest gives none: the schema's default. */
+export const DEFAULT_JOB_MEMORY_MB: number = manifestSchema.properties.memory.default;
 
 export class ManifestError extends Error {
   override name = 'ManifestError';

@@ -48,6 +48,15 @@ export interface AllgoManifest {
     params: string;
   }[];
   /**
+   * How the image is built.
+   */
+  build?: {
+    /**
+     * Give the build network access (for apt-get, pip…). Default false: builds have none. The server may refuse it (builder.allow_network).
+     */
+    network?: boolean;
+  };
+  /**
    * MB of input files a job may upload.
    */
   input_limit?: number;
@@ -424,7 +433,11 @@ export interface BuildPayload {
    */
   contextUrl: string;
   /**
-   * Tag to give the image, allgo/<app>:<version>.
+   * Sent as the x-allgo-signature header with that GET: signed for this build only, it expires, and the server refuses it once the build has ended.
+   */
+  contextSignature: string;
+  /**
+   * Tag to give the image once built: allgo-<installation>/<app>:<version>.
    */
   image: string;
   labels: {
@@ -435,6 +448,18 @@ export interface BuildPayload {
    */
   logKey: string;
   timeLimitMs: number;
+  /**
+   * Memory of each build step's container (no swap added).
+   */
+  memoryMb: number;
+  /**
+   * Most processes the build may run at once.
+   */
+  pidsLimit: number;
+  /**
+   * Whether build steps have network (the bridge) or none.
+   */
+  network: boolean;
 }
 
 // build-result.schema.json
@@ -462,9 +487,18 @@ export interface AllgoConfigFile {
    */
   trust_proxy?: boolean;
   /**
-   * Where builders on other hosts reach the server (default: loopback, for builders on this host).
+   * Where builders on other hosts reach the internal listener (default: its loopback address, for builders on this host).
    */
   internal_url?: string;
+  /**
+   * The internal listener: the routes only allgo's own parts call (git hook relay, builders fetching sources). They are never served on the public port.
+   */
+  internal?: {
+    /**
+     * host:port to listen on (default 127.0.0.1:0, a free loopback port). Set an internal interface when builders run on other hosts, with internal_url.
+     */
+    listen?: string;
+  };
   redis_url?: string;
   /**
    * Prefix of every Redis key (lets several instances share one Redis).
@@ -504,6 +538,22 @@ export interface AllgoConfigFile {
      */
     upload_files?: number;
     build_time_limit?: string;
+    /**
+     * Most memory an app's manifest may give its jobs, in MB. Default, and never more than: the Docker engine's memory.
+     */
+    max_memory_mb?: number;
+    /**
+     * Most CPUs an app's manifest may give its jobs. Default, and never more than: the Docker engine's CPUs.
+     */
+    max_cpus?: number;
+    /**
+     * Largest pack one git push may send, in MB (git's receive.maxInputSize). Default 512.
+     */
+    push_mb?: number;
+    /**
+     * Largest an app's repository may grow, in MB, checked at each push. Default 2048.
+     */
+    repo_mb?: number;
   };
   runner?: {
     concurrency?: number;
@@ -541,6 +591,18 @@ export interface AllgoConfigFile {
   };
   builder?: {
     concurrency?: number;
+    /**
+     * Memory of each build step's container, in MB, swap not added (default 2048).
+     */
+    memory_mb?: number;
+    /**
+     * Most processes a build may run at once (default 1024). Needs the builder on the engine's host, with cgroupfs.
+     */
+    pids_limit?: number;
+    /**
+     * Whether a manifest may give its build network access with build.network: true (default true). Builds have none otherwise.
+     */
+    allow_network?: boolean;
     /**
      * Images a Dockerfile may build FROM (and COPY --from), as `docker images` names them (name:tag); * matches any run of characters but @. Apps' images (allgo/<app>:<version>) are allowed besides, when the app is public or the pusher's. Default [debian:bookworm].
      */

@@ -25,6 +25,13 @@ import { installSecurityHeaders } from './security-headers.js';
 import { redactingLogger } from './log-redaction.js';
 import { siteRoutes } from './site/serve.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The internal listener's app (see buildServer). */
+    internal: FastifyInstance;
+  }
+}
+
 export interface ServerDeps {
   config: Readonly<Config>;
   store: Store;
@@ -58,7 +65,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
   await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
-  await app.register(git, deps);
+  // The internal listener: only what allgo's own parts call. main listens it on
+  // config.internalListen (loopback by default), so none of it is served on the public port.
+  const internal = Fastify({ loggerInstance: redactingLogger(log.child({ listener: 'internal' })) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  installErrorHandler(internal);
+  app.decorate('internal', internal);
+  app.addHook('onClose', async () => internal.close());
+  await app.register(git, { ...deps, internal });
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(siteRoutes, { dataDir: config.dataDir, enabled: config.site.enabled });
   return app;

@@ -48,6 +48,19 @@ export class PayloadTooLargeError extends AllgoError {
   }
 }
 
+export class GoneError extends AllgoError {
+  constructor(message: string) {
+    super('gone', 410, message);
+  }
+}
+
+/** A signed capability (see signer.ts) that is forged, for something else, or expired. */
+export class SignatureError extends AllgoError {
+  constructor(code: 'bad_signature' | 'signature_expired', message: string) {
+    super(code, 403, message);
+  }
+}
+
 export class UnavailableError extends AllgoError {
   constructor(message: string) {
     super('unavailable', 503, message);

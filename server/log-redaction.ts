@@ -57,7 +57,16 @@ export function redactingLogger(log: Logger): Logger {
     {
       serializers: { req: serializeRequest },
       redact: {
-        paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'req.headers["x-allgo-hook-secret"]', 'headers["x-allgo-hook-secret"]'],
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'authorization',
+          'req.headers["x-allgo-hook-secret"]',
+          'headers["x-allgo-hook-secret"]',
+          // A build's source signature (server/signer.ts), which travels as this header.
+          'req.headers["x-allgo-signature"]',
+          'headers["x-allgo-signature"]',
+        ],
         censor: REDACTED,
       },
     },

@@ -1,10 +1,13 @@
 // Routes only allgo's own parts call: the pre-receive hook relay, and builders fetching a
-// commit's source. Both are authenticated with secrets the server made, never user tokens.
-import { createHmac } from 'node:crypto';
+// commit's source. Both are authenticated with secrets the server made, never user tokens,
+// and served only on the internal listener (see build-server.ts), never on the public port.
 import { safeEqual as same } from '../../common/safe-equal.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import type { Repos, GitEnv } from './repos.js';
+import type { Signer } from '../signer.js';
+import { GoneError } from '../errors.js';
+import { SIGNATURE_HEADER } from '../../common/internal-http.js';
 import { parseUpdates, type BuildSources, type PreReceive, type PushContext } from './pre-receive.js';
 
 export interface InternalDeps {
@@ -13,16 +16,15 @@ export interface InternalDeps {
   preReceive: PreReceive;
   pushes: Map<string, PushContext>;
   sources: BuildSources;
-  secret: string;
+  /** What the hook relay sends back (the git process has it in its environment). */
+  hookSecret: string;
+  signer: Signer;
 }
-
-
-export const signSource = (secret: string, versionId: number): string => createHmac('sha256', secret).update(`source:${versionId}`).digest('hex');
 
 export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): Promise<void> {
   app.post<{ Body: { pushId: string; hook: string; updates: string; env: GitEnv } }>('/internal/git-hook', async (req, reply) => {
     const secret = req.headers['x-allgo-hook-secret'];
-    if (typeof secret !== 'string' || !same(secret, deps.secret)) return reply.code(403).send({ error: 'bad hook secret', code: 'forbidden' });
+    if (typeof secret !== 'string' || !same(secret, deps.hookSecret)) return reply.code(403).send({ error: 'bad hook secret', code: 'forbidden' });
     const push = deps.pushes.get(req.body.pushId);
     reply.hijack();
     const res = reply.raw;
@@ -44,16 +46,16 @@ export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): 
     res.end();
   });
 
-  app.get<{ Params: { versionId: string }; Querystring: { sig?: string } }>('/internal/source/:versionId', async (req, reply) => {
+  app.get<{ Params: { versionId: string } }>('/internal/source/:versionId', async (req, reply) => {
     const versionId = Number(req.params.versionId);
-    if (!Number.isInteger(versionId) || !same(req.query.sig ?? '', signSource(deps.secret, versionId))) {
-      return reply.code(403).send({ error: 'bad source signature', code: 'forbidden' });
-    }
-    // Only while its push is in progress: the tree (with the checked Dockerfile) may exist
-    // only in git's quarantine, and a build that is over needs no source.
+    const signature = req.headers[SIGNATURE_HEADER];
+    deps.signer.verify(typeof signature === 'string' ? signature : undefined, { kind: 'build-source', id: Number.isInteger(versionId) ? versionId : -1 });
+    // A signature outlives nothing it was for: once the build has ended, it opens nothing. While
+    // the push is in progress the tree (with the checked Dockerfile) may exist only in git's
+    // quarantine, which is why the source comes from the push, not the repository.
     const source = deps.sources.get(versionId);
-    if (!source) return reply.code(410).send({ error: `version ${versionId} is not being built; push again`, code: 'gone' });
-    const child = deps.repos.archive(source.app, source.tree, source.env);
+    if (deps.store.versions.byId(versionId)?.state !== 'building' || !source) throw new GoneError(`version ${versionId} is not being built; push again`);
+    const child = deps.repos.archive(source.repo, source.tree, source.env);
     reply.type('application/x-tar');
     return reply.send(child.stdout);
   });

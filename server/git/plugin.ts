@@ -1,45 +1,59 @@
-// The git side of the server, as one plugin: git's smart HTTP at /git/<app>.git, the hook
-// relay and the build sources at /internal/…, and the state they share, which lives here
-// and nowhere else: the pushes in progress (by the id the hook relay names its push with)
-// and the quarantined sources of the builds in progress (by version id).
+// The git side of the server, as one plugin: git's smart HTTP at /git/<app>.git on the public
+// port, the hook relay and the build sources at /internal/… on the internal listener, and the
+// state they share, which lives here and nowhere else: the pushes in progress (by the id the
+// hook relay names its push with) and what the builds in progress are given (by version id).
 import { createHmac } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { hideRoutes } from '../plugins/route-index.js';
+import { Signer } from '../signer.js';
 import { smartHttp } from './smart-http.js';
-import { internalRoutes, signSource } from './internal-routes.js';
+import { internalRoutes } from './internal-routes.js';
 import { PreReceive, type BuildSources, type PreReceiveDeps, type PushContext } from './pre-receive.js';
 
-export interface GitOptions extends Omit<PreReceiveDeps, 'contextUrl' | 'sources' | 'imageNamespace'> {
+export interface GitOptions extends Omit<PreReceiveDeps, 'sourceFor' | 'sources' | 'imageNamespace'> {
   /** Signs internal requests (the hook relay, build sources). */
   secret: string;
+  /** The internal listener's app, where /internal/… is served (see build-server.ts). */
+  internal: FastifyInstance;
 }
+
+/** How long a builder may take to fetch its source: the build's time limit, after up to this long in the queue. */
+const SOURCE_QUEUE_ALLOWANCE_MS = 60 * 60_000;
 
 export const git = fp<GitOptions>(
   async (app, deps) => {
     // Protocol and plumbing, not API: out of the reference.
     hideRoutes(app);
+    const { config, store, repos, internal } = deps;
     const pushes = new Map<string, PushContext>();
     const sources: BuildSources = new Map();
-    const base = () => internalBase(app);
+    const derive = (use: string) => createHmac('sha256', deps.secret).update(use).digest('hex');
+    const signer = new Signer(deps.secret);
+    // Not the secret itself: the hook relay's git process holds this in its environment.
+    const hookSecret = derive('git-hook');
+    const base = () => internalBase(internal);
     const preReceive = new PreReceive({
       ...deps,
       sources,
       // Derived from the secret: another installation on the same engine, or a push, cannot guess it.
-      imageNamespace: createHmac('sha256', deps.secret).update('image-namespace').digest('hex').slice(0, 16),
-      contextUrl: (versionId) => `${deps.config.internalUrl ?? base()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
+      imageNamespace: derive('image-namespace').slice(0, 16),
+      sourceFor: (versionId) => ({
+        url: `${config.internalUrl ?? base()}/internal/source/${versionId}`,
+        signature: signer.sign({ kind: 'build-source', id: versionId }, config.buildTimeLimitMs + SOURCE_QUEUE_ALLOWANCE_MS),
+      }),
     });
-    await smartHttp(app, { config: deps.config, store: deps.store, repos: deps.repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret: deps.secret });
-    await internalRoutes(app, { store: deps.store, repos: deps.repos, preReceive, pushes, sources, secret: deps.secret });
+    await smartHttp(app, { config, store, repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret });
+    await internal.register(async (scope) => internalRoutes(scope, { store, repos, preReceive, pushes, sources, hookSecret, signer }));
   },
   // Encapsulated: its content-type parsers and hidden routes stay its own.
   { name: 'allgo-git', fastify: '5.x', encapsulate: true },
 );
 
-/** Where allgo's own processes reach this server: loopback on the port it listens on. */
-function internalBase(app: FastifyInstance): string {
-  const addr = app.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('the server is not listening');
+/** Where allgo's own processes reach the internal listener (its loopback form for 0.0.0.0). */
+function internalBase(internal: FastifyInstance): string {
+  const addr = internal.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('the internal listener is not listening');
   const host = addr.family === 'IPv6' ? (addr.address === '::' ? '[::1]' : `[${addr.address}]`) : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
   return `http://${host}:${addr.port}`;
 }

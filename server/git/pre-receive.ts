@@ -5,31 +5,42 @@
 // it was and git exits non-zero, like `git push dokku main`.
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
+import type Docker from 'dockerode';
 import type { Config } from '../../common/config.js';
-import type { Store, User } from '../store/index.js';
+import type { App, Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { ServerEvents } from '../events.js';
 import type { Validators } from '../../schemas/index.js';
 import { KeyedLock } from '../keyed-lock.js';
-import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../common/manifest.js';
-import { ParamsError, entrypointArgv } from '../../common/split-params.js';
 import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
 import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
 import { isFinishedVersion } from '../../common/states.js';
-import { maySee } from '../auth.js';
-import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
+import { mayManage, maySee } from '../auth.js';
+import { ZERO_SHA, type GitEnv, type Repos } from './repos.js';
 import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
-import { parseDockerfile, DockerfileRefusal } from './dockerfile/parse.js';
-import { checkDockerfile, type ImagePolicy } from './dockerfile/check-images.js';
+import {
+  PushRefusal,
+  ceilings,
+  checkBuildNetwork,
+  checkCeilings,
+  checkQueue,
+  imagePolicy,
+  readDescription,
+  readDockerfile,
+  readManifest,
+  type Pushed,
+} from './push-checks.js';
 
 export interface PushContext {
   user: User;
   app: string;
   /** Base of the links the push prints: the address the pusher used, unless one is configured. */
   publicUrl: string;
+  /** The repository receiving the push: the app's, or a staged one when it has none yet. */
+  repo: string;
 }
 
 /** Builds in progress, by version id: what each is given, which may exist only in the push's quarantine. */
@@ -49,9 +60,10 @@ export interface PreReceiveDeps {
   redis: Redis;
   events: ServerEvents;
   validators: Validators;
+  docker: Docker;
   log: Logger;
-  /** URL a builder fetches the commit's tar from. */
-  contextUrl(versionId: number): string;
+  /** Where a builder fetches the build's source (a tar), and the signature that lets it. */
+  sourceFor(versionId: number): { url: string; signature: string };
   /** What builds in progress are given: the tree to archive, and the quarantine it is in. */
   sources: BuildSources;
   /** The installation's own image namespace (see imageTag). */
@@ -59,15 +71,12 @@ export interface PreReceiveDeps {
 }
 
 export interface BuildSource {
-  app: string;
+  /** The repository the push went to. */
+  repo: string;
   /** The pushed commit's tree with the Dockerfile as checked. */
   tree: string;
   env: GitEnv;
 }
-
-const DOCKERFILE_MAX_BYTES = 256 * 1024;
-/** README.md becomes the description; past this it is not even read. */
-const README_MAX_BYTES = 1024 * 1024;
 
 export type Say = (text: string) => void;
 
@@ -89,111 +98,64 @@ export class PreReceive {
 
   /** Returns git's exit status for the hook: 0 accepts the push. */
   async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
-    const main = updates.find((u) => u.ref === 'refs/heads/main');
-    for (const u of updates) {
-      if (!u.ref.startsWith('refs/heads/') && !u.ref.startsWith('refs/tags/')) {
-        say(`allgo: refusing ${u.ref}: only branches and tags can be pushed\n`);
+    try {
+      return await this.receive(push, updates, env, say);
+    } catch (err) {
+      if (err instanceof PushRefusal) {
+        say(`allgo: ${err.message}\n`);
         return 1;
       }
-    }
-    if (!main && !this.deps.store.apps.byName(push.app)) {
-      // The first push of an app must be main: it creates the app and makes the pusher its
-      // owner. Storing branches first would leave a repository nobody owns.
-      say(`allgo: "${push.app}" is not an app yet: push main first (it creates the app and publishes it)\n`);
-      return 1;
-    }
-    if (!main) {
-      say(`allgo: stored ${updates.map((u) => u.ref.replace(/^refs\/(heads|tags)\//, '')).join(', ')}; only pushes to main are published\n`);
-      return 0;
-    }
-    if (ZERO_SHA.test(main.new)) {
-      say('allgo: refusing to delete main: it is the branch allgo publishes from\n');
-      return 1;
-    }
-    try {
-      return await this.publish(push, main.new, env, say);
-    } catch (err) {
       this.deps.log.error({ err, app: push.app }, 'push failed');
       say(`allgo: internal error while checking the push (${(err as Error).message}); try again\n`);
       return 1;
     }
   }
 
-  private async publish(push: PushContext, commit: string, env: GitEnv, say: Say): Promise<number> {
-    const { store, repos, config, validators } = this.deps;
-    const short = commit.slice(0, 12);
-    const raw = await repos.readFile(push.app, commit, 'allgo.yaml', MANIFEST_MAX_BYTES, env);
-    if (!raw) {
-      say(`allgo: commit ${short} has no allgo.yaml at its root.\nallgo: add one, for example:\n\n  version: "1.0"\n  entrypoint: /usr/local/bin/myapp\n\n`);
-      return 1;
+  private async receive(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+    const { store, repos, config } = this.deps;
+    for (const u of updates) {
+      if (!u.ref.startsWith('refs/heads/') && !u.ref.startsWith('refs/tags/')) throw new PushRefusal('ref_refused', `refusing ${u.ref}: only branches and tags can be pushed`);
+      if (u.ref === 'refs/heads/HEAD') throw new PushRefusal('ref_refused', 'refusing refs/heads/HEAD: a branch named HEAD would be taken for the repository\'s HEAD; name it something else');
     }
-    if ('tooBig' in raw) {
-      say(`allgo: allgo.yaml at ${short} is invalid:\n  allgo.yaml: ${raw.tooBig} bytes is over the ${MANIFEST_MAX_BYTES / 1024} KiB limit; keep long text in README.md\n`);
-      return 1;
+    const existing = store.apps.byName(push.app);
+    if (existing) refuseUnlessOwner(push.user, existing);
+    const size = await repos.size(push.repo);
+    if (size > config.repoLimitBytes) {
+      throw new PushRefusal('repository_too_big', `this push would make the repository of ${push.app} ${mb(size)} MB, over this server's limit of ${mb(config.repoLimitBytes)} MB (limits.repo_mb)`);
     }
-    let manifest;
-    let digest;
-    try {
-      ({ manifest, digest } = parseManifest(raw.data, validators.manifest));
-      entrypointArgv(manifest.entrypoint);
-    } catch (err) {
-      if (err instanceof ManifestError) {
-        say(`allgo: allgo.yaml at ${short} is invalid:\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
-        return 1;
-      }
-      if (err instanceof ParamsError) {
-        say(`allgo: allgo.yaml at ${short} is invalid:\n  allgo.yaml: \`entrypoint\`: ${err.message.replace('the parameters', 'the entrypoint')}\n`);
-        return 1;
-      }
-      throw err;
+    const main = updates.find((u) => u.ref === 'refs/heads/main');
+    if (!main && !existing) {
+      // The first push of an app must be main: it creates the app and makes the pusher its
+      // owner. Storing branches first would leave a repository nobody owns.
+      throw new PushRefusal('ref_refused', `"${push.app}" is not an app yet: push main first (it creates the app and publishes it)`);
     }
-    const dockerfile = await repos.readFile(push.app, commit, 'Dockerfile', DOCKERFILE_MAX_BYTES, env);
-    if (!dockerfile) {
-      say(`allgo: commit ${short} has no Dockerfile at its root (a regular file, not a link): allgo builds the app's image from it\n`);
-      return 1;
+    if (!main) {
+      say(`allgo: stored ${updates.map((u) => u.ref.replace(/^refs\/(heads|tags)\//, '')).join(', ')}; only pushes to main are published\n`);
+      return 0;
     }
-    if ('tooBig' in dockerfile) {
-      say(`allgo: the Dockerfile at ${short} is ${dockerfile.tooBig} bytes, over the ${DOCKERFILE_MAX_BYTES / 1024} KiB limit\n`);
-      return 1;
-    }
-    let checked;
-    try {
-      checked = checkDockerfile(parseDockerfile(dockerfile.data), this.imagePolicy(push.user));
-    } catch (err) {
-      if (!(err instanceof DockerfileRefusal)) throw err;
-      say(`allgo: Dockerfile${err.line ? `:${err.line}` : ''} at ${short} is refused: ${err.message}\n`);
-      return 1;
-    }
-    if (manifest.queue && !config.queues.some((q) => q.name === manifest.queue)) {
-      say(`allgo: allgo.yaml: \`queue\` "${manifest.queue}" is not a queue of this server; use one of: ${config.queues.map((q) => q.name).join(', ')}\n`);
-      return 1;
-    }
-    let description = manifest.description ?? '';
-    if (manifest.description === undefined) {
-      const readme = await repos.readFile(push.app, commit, 'README.md', README_MAX_BYTES, env);
-      if (readme && 'tooBig' in readme) {
-        say(`allgo: README.md at ${short} is ${readme.tooBig} bytes, over the ${README_MAX_BYTES / 1024 / 1024} MiB allgo reads; shorten it, or set \`description\` in allgo.yaml\n`);
-        return 1;
-      }
-      description = readme?.data.toString('utf8') ?? '';
-    }
-    // The build gets the Dockerfile as checked, never the one pushed.
-    const tree = await repos.treeWith(push.app, commit, 'Dockerfile', Buffer.from(checked.text), env);
+    if (ZERO_SHA.test(main.new)) throw new PushRefusal('ref_refused', 'refusing to delete main: it is the branch allgo publishes from');
+    return this.publish(push, { repos, repo: push.repo, commit: main.new, env }, say);
+  }
 
-    let app = store.apps.byName(push.app);
-    if (app && app.ownerId !== push.user.id && !push.user.isAdmin) {
-      say(`allgo: app "${push.app}" belongs to ${app.ownerName}: only its owner can push to it\n`);
-      return 1;
-    }
+  private async publish(push: PushContext, at: Pushed, say: Say): Promise<number> {
+    const { store, repos, config, validators } = this.deps;
+    const { commit } = at;
+    const short = commit.slice(0, 12);
+    const { manifest, digest } = await readManifest(at, validators);
+    const dockerfile = await readDockerfile(at, imagePolicy(store, push.user, config.baseImages));
+    checkQueue(manifest, config);
+    checkBuildNetwork(manifest, config);
+    checkCeilings(manifest, await ceilings(config, this.deps.docker));
+    const description = await readDescription(at, manifest);
+    // The build gets the Dockerfile as checked, never the one pushed.
+    const tree = await repos.treeWith(at.repo, commit, 'Dockerfile', Buffer.from(dockerfile.text), at.env);
+
     if (this.buildLock.isHeld(push.app)) say(`allgo: another push of ${push.app} is building; waiting for it to finish…\n`);
     const release = await this.buildLock.acquire(push.app);
     try {
       // Another first push may have created the app while this one waited: check again.
-      app = store.apps.byName(push.app) ?? store.apps.create(push.app, push.user.id, manifest.private ?? false);
-      if (app.ownerId !== push.user.id && !push.user.isAdmin) {
-        say(`allgo: app "${push.app}" belongs to ${app.ownerName}: only its owner can push to it\n`);
-        return 1;
-      }
+      const app = store.apps.byName(push.app) ?? store.apps.create(push.app, push.user.id, manifest.private ?? false);
+      refuseUnlessOwner(push.user, app);
       const existing = store.versions.byLabel(app.id, manifest.version);
       if (existing?.state === 'ready') {
         if (existing.commit === commit) {
@@ -220,9 +182,9 @@ export class PreReceive {
         image: imageTag(this.deps.imageNamespace, push.app, manifest.version),
         pusherId: push.user.id,
       });
-      this.deps.sources.set(version.id, { app: push.app, tree, env });
+      this.deps.sources.set(version.id, { repo: at.repo, tree, env: at.env });
       try {
-        return await this.build(push, version.id, say);
+        return await this.build(push, version.id, manifest.build?.network ?? false, say);
       } finally {
         this.deps.sources.delete(version.id);
       }
@@ -231,40 +193,19 @@ export class PreReceive {
     }
   }
 
-  /** What this pusher may build on: the allowed bases, public apps' images and their own. */
-  private imagePolicy(user: User): ImagePolicy {
-    const { store, config } = this.deps;
-    const usable = (appId: number) => {
-      const app = store.apps.byId(appId);
-      return !!app && maySee(user, app);
-    };
-    return {
-      baseImages: config.baseImages,
-      appImage: (name, label) => {
-        const app = store.apps.byName(name);
-        if (!app || !maySee(user, app)) return null;
-        const v = store.versions.byLabel(app.id, label);
-        return v?.state === 'ready' ? v.imageId : null;
-      },
-      imageId: (id) => {
-        const versions = store.versions.withImageId(id);
-        if (versions.length === 0) return 'unknown';
-        return versions.some((v) => v.state === 'ready' && usable(v.appId)) ? 'usable' : 'forbidden';
-      },
-    };
-  }
-
-  private async build(push: PushContext, versionId: number, say: Say): Promise<number> {
+  private async build(push: PushContext, versionId: number, network: boolean, say: Say): Promise<number> {
     const { store, queues, config, redis, events } = this.deps;
     const version = store.versions.byId(versionId)!;
     const logKey = buildLogKey(config.redisPrefix, versionId);
     say(`allgo: building ${push.app} ${version.label} from commit ${version.commit.slice(0, 12)}\n`);
+    const source = this.deps.sourceFor(versionId);
     await queues.enqueueBuild({
       versionId,
       app: push.app,
       version: version.label,
       commit: version.commit,
-      contextUrl: this.deps.contextUrl(versionId),
+      contextUrl: source.url,
+      contextSignature: source.signature,
       image: version.image,
       labels: {
         [IMAGE_LABELS.app]: push.app,
@@ -274,6 +215,9 @@ export class PreReceive {
       },
       logKey,
       timeLimitMs: config.buildTimeLimitMs,
+      memoryMb: config.build.memoryMb,
+      pidsLimit: config.build.pidsLimit,
+      network,
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
     const shown = new PushOutput(say);
@@ -293,3 +237,12 @@ export class PreReceive {
     return 1;
   }
 }
+
+function refuseUnlessOwner(user: User, app: App): void {
+  if (mayManage(user, app)) return;
+  // A private app is invisible to others: to them its name is only taken, like any name in use.
+  if (!maySee(user, app)) throw new PushRefusal('not_your_app', `no app "${app.name}" you can push to: the name is taken, choose another`);
+  throw new PushRefusal('not_your_app', `app "${app.name}" belongs to ${app.ownerName}: only its owner can push to it`);
+}
+
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '');

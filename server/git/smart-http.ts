@@ -1,6 +1,11 @@
 // Git's smart HTTP protocol at /git/<app>.git, on the API's port. Authentication is HTTP
 // basic with the API token as password. git itself (receive-pack, upload-pack) does the
 // protocol; allgo decides who may push and, through the pre-receive hook, what is published.
+//
+// A push to a name without a repository (a new app, an app whose first build failed, or a
+// private app of someone else, which must look the same) is received into a staged repository
+// (staging.ts) that becomes the app's only if a push is accepted: probing makes nothing on
+// disk, and the answers for "does not exist" and "private, not yours" are the same.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +16,7 @@ import type { Store, User } from '../store/index.js';
 import { authenticate, mayCreateApps, mayManage, maySee } from '../auth.js';
 import { APP_NAME_RULE, isValidAppName } from '../../common/names.js';
 import type { Repos } from './repos.js';
+import { Staging } from './staging.js';
 import type { PushContext } from './pre-receive.js';
 
 type Service = 'git-receive-pack' | 'git-upload-pack';
@@ -25,6 +31,17 @@ export interface SmartHttpDeps {
   hookSecret: string;
 }
 
+interface Admitted {
+  user: User;
+  app: string;
+  /**
+   * existing: the app's repository, which the user may use. new: no repository yet (a new app,
+   * or one whose first build failed). hidden: another's private app, answered as a new one
+   * would be, into a repository of its own that pre-receive refuses.
+   */
+  kind: 'existing' | 'new' | 'hidden';
+}
+
 const pktLine = (s: string): string => (s.length + 4).toString(16).padStart(4, '0') + s;
 
 /** Plain-text refusals: git prints their body to the user as `remote:` lines. */
@@ -35,10 +52,11 @@ function refuse(reply: FastifyReply, status: number, message: string): FastifyRe
 
 export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Promise<void> {
   const { store, repos, config } = deps;
+  const staging = new Staging(repos, (name) => !!store.apps.byName(name));
   app.addContentTypeParser(['application/x-git-receive-pack-request', 'application/x-git-upload-pack-request'], (_req, payload, done) => done(null, payload));
 
   /** Who may do what on /git/<app>.git: null means the request was answered with a refusal. */
-  async function admit(req: FastifyRequest, reply: FastifyReply, repoParam: string, service: Service): Promise<{ user: User; app: string } | null> {
+  function admit(req: FastifyRequest, reply: FastifyReply, repoParam: string, service: Service): Admitted | null {
     const name = repoParam.replace(/\.git$/, '');
     if (!isValidAppName(name)) {
       refuse(reply, 404, `"${name}" is not a valid app name: ${APP_NAME_RULE}`);
@@ -49,31 +67,28 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
       refuse(reply, 401, 'authentication required: use your user name and your allgo API token as the password');
       return null;
     }
-    const existing = store.apps.byName(name);
+    const found = store.apps.byName(name);
     if (service === 'git-upload-pack') {
       // An app's source is its owner's: a public app shares its service, not its code.
-      if (!existing || !repos.exists(name) || !mayManage(user, existing)) {
+      if (!found || !repos.exists(name) || !mayManage(user, found)) {
         refuse(reply, 404, `no repository for app "${name}" that you own`);
         return null;
       }
-      return { user, app: name };
+      return { user, app: name, kind: 'existing' };
     }
-    if (existing && !maySee(user, existing)) {
-      // A private app is invisible to others, here too.
-      refuse(reply, 404, `no app "${name}" you can push to`);
+    // A private app of someone else is answered as a free name would be.
+    const visible = found && maySee(user, found) ? found : null;
+    if (visible && !mayManage(user, visible)) {
+      refuse(reply, 403, `app "${name}" belongs to ${visible.ownerName}: only its owner can push to it`);
       return null;
     }
-    if (existing && !mayManage(user, existing)) {
-      refuse(reply, 403, `app "${name}" belongs to ${existing.ownerName}: only its owner can push to it`);
-      return null;
-    }
-    if (!existing && !mayCreateApps(user, config)) {
+    if (!visible && !mayCreateApps(user, config)) {
       const domains = config.providerDomains.length ? ` or an email address in ${config.providerDomains.join(', ')}` : '';
       refuse(reply, 403, `user ${user.name} may not create apps: ask an admin for provider rights${domains}`);
       return null;
     }
-    await repos.ensure(name);
-    return { user, app: name };
+    if (found && !visible) return { user, app: name, kind: 'hidden' };
+    return { user, app: name, kind: visible && repos.exists(name) ? 'existing' : 'new' };
   }
 
   app.get<{ Params: { repo: string }; Querystring: { service?: string } }>('/git/:repo/info/refs', async (req, reply) => {
@@ -81,9 +96,11 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
     if (service !== 'git-receive-pack' && service !== 'git-upload-pack') {
       return refuse(reply, 400, 'only smart HTTP is served: use git 1.6.6 or newer');
     }
-    const who = await admit(req, reply, req.params.repo, service);
+    const who = admit(req, reply, req.params.repo, service);
     if (!who) return reply;
-    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', repos.path(who.app)], {
+    // A repository that does not exist (or is not yours to see) advertises as an empty one.
+    const dir = who.kind === 'existing' ? repos.path(who.app) : await repos.empty();
+    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', dir], {
       env: { ...process.env, ...protocolEnv(req) },
     });
     reply.hijack();
@@ -94,38 +111,55 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
     child.on('error', () => res.destroy());
   });
 
-  for (const service of ['git-receive-pack', 'git-upload-pack'] as const) {
-    app.post<{ Params: { repo: string } }>(`/git/:repo/${service}`, async (req, reply) => {
-      const who = await admit(req, reply, req.params.repo, service);
-      if (!who) return reply;
-      const env: Record<string, string> = { ...protocolEnv(req) };
-      let pushId: string | null = null;
-      if (service === 'git-receive-pack') {
-        pushId = randomUUID();
-        deps.pushes.set(pushId, { user: who.user, app: who.app, publicUrl: req.publicUrl });
-        Object.assign(env, { ALLGO_PUSH_ID: pushId, ALLGO_HOOK_URL: deps.hookUrl(), ALLGO_HOOK_SECRET: deps.hookSecret });
-      }
-      const child = spawn('git', [service.slice(4), '--stateless-rpc', repos.path(who.app)], { env: { ...process.env, ...env } });
-      let body = req.body as Readable;
-      if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
-      body.pipe(child.stdin);
-      body.on('error', () => child.stdin.destroy());
-      child.stdin.on('error', () => undefined);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': `application/x-${service}-result`, 'cache-control': 'no-cache' });
-      // If the pusher goes away, git keeps running (the build finishes and main moves on
-      // success); its output is drained so it never blocks on a full pipe.
-      child.stdout.on('data', (c: Buffer) => {
-        if (!res.destroyed) res.write(c);
-      });
-      child.on('close', () => {
-        if (pushId) deps.pushes.delete(pushId);
-        if (!res.destroyed) res.end();
-      });
-      child.on('error', () => res.destroy());
+  app.post<{ Params: { repo: string } }>('/git/:repo/git-upload-pack', async (req, reply) => {
+    const who = admit(req, reply, req.params.repo, 'git-upload-pack');
+    if (!who) return reply;
+    serve(req, reply, 'git-upload-pack', repos.path(who.app), {}, () => undefined);
+  });
+
+  app.post<{ Params: { repo: string } }>('/git/:repo/git-receive-pack', async (req, reply) => {
+    const who = admit(req, reply, req.params.repo, 'git-receive-pack');
+    if (!who) return reply;
+    const target = who.kind === 'existing' ? { repo: await repos.open(who.app), leave: async () => undefined } : await (who.kind === 'new' ? staging.join(who.app) : staging.alone());
+    const pushId = randomUUID();
+    deps.pushes.set(pushId, { user: who.user, app: who.app, publicUrl: req.publicUrl, repo: target.repo });
+    const env = { ALLGO_PUSH_ID: pushId, ALLGO_HOOK_URL: deps.hookUrl(), ALLGO_HOOK_SECRET: deps.hookSecret };
+    serve(req, reply, 'git-receive-pack', target.repo, env, async () => {
+      deps.pushes.delete(pushId);
+      await target.leave().catch((err) => req.log.error({ err, app: who.app }, 'could not settle a staged repository'));
     });
-  }
+  });
+}
+
+/**
+ * Runs git's side of one request, the body piped in and the answer streamed out. `done` runs
+ * once git exits, before the answer ends, so a client's next request sees what it left.
+ */
+function serve(req: FastifyRequest, reply: FastifyReply, service: Service, repo: string, env: Record<string, string>, done: () => unknown): void {
+  const child = spawn('git', [service.slice(4), '--stateless-rpc', repo], { env: { ...process.env, ...protocolEnv(req), ...env } });
+  let body = req.body as Readable;
+  if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
+  body.pipe(child.stdin);
+  body.on('error', () => child.stdin.destroy());
+  child.stdin.on('error', () => undefined);
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': `application/x-${service}-result`, 'cache-control': 'no-cache' });
+  // If the pusher goes away, git keeps running (the build finishes and main moves on
+  // success); its output is drained so it never blocks on a full pipe.
+  child.stdout.on('data', (c: Buffer) => {
+    if (!res.destroyed) res.write(c);
+  });
+  let finished = false;
+  const finish = async (failed: boolean) => {
+    if (finished) return;
+    finished = true;
+    await done();
+    if (failed) res.destroy();
+    else if (!res.destroyed) res.end();
+  };
+  child.on('close', () => void finish(false));
+  child.on('error', () => void finish(true));
 }
 
 function protocolEnv(req: FastifyRequest): Record<string, string> {

@@ -9,6 +9,7 @@
 import type { LogFn } from 'pino';
 import type { Config, QueueConfig } from '../../common/config.js';
 import { splitParams, entrypointArgv, ParamsError } from '../../common/split-params.js';
+import { DEFAULT_JOB_MEMORY_MB } from '../../common/manifest.js';
 import { runLogKey } from '../../common/queues.js';
 import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
 import { maySee } from '../auth.js';
@@ -139,7 +140,7 @@ async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: strin
     image: plan.version.imageId ?? plan.version.image,
     argv: plan.argv,
     workdir,
-    memoryMb: manifest.memory ?? 1024,
+    memoryMb: manifest.memory ?? DEFAULT_JOB_MEMORY_MB,
     ...(manifest.cpus ? { cpus: manifest.cpus } : {}),
     timeLimitMs: plan.queue.timeLimitMs,
     queue: plan.queue.name,

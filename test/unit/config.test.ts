@@ -226,3 +226,33 @@ describe('loadConfig: the config file', () => {
     expect(loadConfig({ ALLGO_DATA_DIR: dataDir }, { port: 1234 }).port).toBe(1234);
   });
 });
+
+describe('loadConfig: what pushes and builds may use', () => {
+  it('defaults to debian:bookworm as the only base, bounded builds with network allowed, no ceilings but the engine', () => {
+    const c = load();
+    expect(c.baseImages).toEqual(['debian:bookworm']);
+    expect(c.build).toEqual({ memoryMb: 2048, pidsLimit: 1024, allowNetwork: true });
+    expect([c.maxMemoryMb, c.maxCpus]).toEqual([null, null]);
+    expect([c.pushLimitBytes, c.repoLimitBytes]).toEqual([512 * 1024 * 1024, 2048 * 1024 * 1024]);
+    expect(c.internalListen).toEqual({ host: '127.0.0.1', port: 0 });
+  });
+
+  it('reads base images, build limits, ceilings, push sizes and the internal listener', async () => {
+    await writeConfig(
+      'builder: {base_images: ["debian:*", "python:3.*-slim"], memory_mb: 512, pids_limit: 64, allow_network: false}\n' +
+        'limits: {max_memory_mb: 4096, max_cpus: 1.5, push_mb: 10, repo_mb: 100}\ninternal: {listen: "[::1]:9090"}\n',
+    );
+    const c = load();
+    expect(c.baseImages).toEqual(['debian:*', 'python:3.*-slim']);
+    expect(c.build).toEqual({ memoryMb: 512, pidsLimit: 64, allowNetwork: false });
+    expect([c.maxMemoryMb, c.maxCpus, c.pushLimitBytes, c.repoLimitBytes]).toEqual([4096, 1.5, 10 * 1024 * 1024, 100 * 1024 * 1024]);
+    expect(c.internalListen).toEqual({ host: '::1', port: 9090 });
+  });
+
+  it('refuses a base image pattern with spaces and an internal listener without a port', async () => {
+    await writeConfig('builder: {base_images: ["debian bookworm"]}\n');
+    expect(refusal(() => load()).message).toContain('builder.base_images');
+    await writeConfig('internal: {listen: "127.0.0.1"}\n');
+    expect(refusal(() => load()).message).toContain('internal.listen');
+  });
+});
