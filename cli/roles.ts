@@ -2,7 +2,6 @@
 // `runner` one each. Each role gets its own connections and closes them step by step.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Worker } from 'bullmq';
@@ -17,6 +16,7 @@ import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
 import { connectRedis, type Redis } from '../common/redis.js';
+import { connectDocker } from '../common/docker.js';
 import { createValidators, packageRoot } from '../schemas/index.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
@@ -56,7 +56,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       closers.push(async () => r.quit().catch(() => r.disconnect()));
       return r;
     };
-    const docker = new Docker();
+    const docker = connectDocker(config);
     const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
 
     if (roles.builder) {

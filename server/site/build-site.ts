@@ -135,11 +135,6 @@ async function readlinkSafe(path: string): Promise<string | null> {
   return target ? target.split('/').pop() ?? null : null;
 }
 
-/** True when a built site is being served (or was, before a restart). */
-export async function siteExists(dataDir: string): Promise<boolean> {
-  return !!(await stat(join(siteDir(dataDir), 'index.html')).catch(() => null));
-}
-
 let sources: Promise<string> | null = null;
 
 /** The folders the site's pages are built from: site/ and what it may import. */
