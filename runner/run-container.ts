@@ -11,6 +11,7 @@ import type { LogWriter } from '../common/log-stream.js';
 import { containerName } from '../common/queues.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { LOG_FILE } from '../common/files.js';
+import { waitAtMost } from '../common/close.js';
 import { formatDuration } from '../common/duration.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
@@ -146,7 +147,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
       await sink.finish();
       return 'detached';
     }
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 3000))]);
+    await waitAtMost(drained, 3000);
     stream.destroy();
     const info = await container.inspect().catch(() => null);
     const verdict = await hooks.getVerdict().catch(() => null);

@@ -11,7 +11,7 @@ import { inject } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
-import { startRoles, type Running } from '../../cli/roles.js';
+import { startRoles, type StartedRoles } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
@@ -60,7 +60,7 @@ async function makeEnv(redisUrl = inject('redisUrl')): Promise<Env> {
   };
 }
 
-async function inProcess(e: Env, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<Running> {
+async function inProcess(e: Env, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<StartedRoles> {
   const running = await startRoles(loadConfig(e.env), roles, pino({ level: 'silent' }));
   cleanups.push(() => running.close());
   return running;
