@@ -4,16 +4,18 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { Datastore, checkUploadName } from '../../server/datastore.js';
+import { Datastore, checkUploadName, UploadNameError } from '../../server/datastore.js';
 import { LOG_FILE } from '../../common/files.js';
-import { BadRequestError } from '../../server/errors.js';
+import { answerOf } from '../../server/error-handler.js';
 
-function refusal(name: string): BadRequestError {
+/** The storage layer's refusal, as the one error handler answers it over HTTP. */
+function refusal(name: string): { status: number; code: string; message: string } {
   try {
     checkUploadName(name);
   } catch (err) {
-    expect(err).toBeInstanceOf(BadRequestError);
-    return err as BadRequestError;
+    expect(err).toBeInstanceOf(UploadNameError);
+    const answer = answerOf(err as UploadNameError)!;
+    return { status: answer.status, code: answer.body.code, message: answer.body.error };
   }
   throw new Error(`${JSON.stringify(name)} was accepted`);
 }
