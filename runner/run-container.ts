@@ -16,7 +16,7 @@ import { formatDuration } from '../common/duration.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 
-export const JOB_MOUNT = '/job';
+const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {
@@ -172,7 +172,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
 }
 
 /** The job's container as Docker knows it, or null. */
-export async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
+async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
   try {
     return await docker.getContainer(containerName(instance, jobId)).inspect();
   } catch (err) {

@@ -104,7 +104,7 @@ export class Datastore {
 }
 
 /** O_NOFOLLOW then fstat: the file opened is the regular file at `path`, not a link's target. */
-export async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
+async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -16,6 +16,10 @@ export interface TreeEntry {
   size: number;
 }
 
+/**
+ * A git command failed; its message has git's own words.
+ * @public for callers' instanceof, as other error classes
+ */
 export class GitError extends Error {
   override name = 'GitError';
 }

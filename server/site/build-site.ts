@@ -18,6 +18,10 @@ const OUTPUT_TAIL = 16 * 1024;
 /** In each build: what it was built from. A dotfile, so it is never served. */
 const DIGEST_FILE = '.build-digest';
 
+/**
+ * A build that ran but made no site.
+ * @public for callers' instanceof, as other error classes
+ */
 export class SiteBuildError extends Error {
   override name = 'SiteBuildError';
 }

@@ -3,8 +3,6 @@ import type { JobResult, JobState } from '../../schemas/index.js';
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
-export type { JobResult, JobState };
-
 /** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
 const sqlIn = (states: Iterable<JobState>): string => [...states].map((s) => `'${s}'`).join(', ');
 const UNFINISHED = sqlIn(UNFINISHED_JOB_STATES);

@@ -1,8 +1,6 @@
 import type { AllgoManifest, VersionState } from '../../schemas/index.js';
 import { type Db, now } from './db.js';
 
-export type { VersionState };
-
 export interface Version {
   id: number;
   appId: number;
