@@ -58,7 +58,7 @@ export interface PreReceiveDeps {
   imageNamespace: string;
 }
 
-export interface BuildSource {
+interface BuildSource {
   app: string;
   /** The pushed commit's tree with the Dockerfile as checked. */
   tree: string;

@@ -115,7 +115,7 @@ const splitNul = (b: Buffer): Buffer[] => {
   return parts;
 };
 
-export function run(args: string[], env: GitEnv = {}, input?: Buffer): Promise<Buffer> {
+function run(args: string[], env: GitEnv = {}, input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { env: { ...process.env, ...env } });
     child.stdin.on('error', () => undefined);
