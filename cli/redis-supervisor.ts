@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { freePort, isFree } from '../common/net.js';
+import { waitAtMost } from '../common/close.js';
 
 const MAX_RESTARTS_PER_MINUTE = 5;
 
@@ -68,7 +69,7 @@ export class RedisSupervisor {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    await waitAtMost(exited, 5000);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }

@@ -2,10 +2,8 @@
 // `runner` one each. Each role gets its own connections and closes them step by step.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Worker } from 'bullmq';
 import type { Config } from '../common/config.js';
 import { openStore, type Store } from '../server/store/index.js';
 import { Queues } from '../server/queues.js';
@@ -17,6 +15,8 @@ import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
 import { connectRedis, type Redis } from '../common/redis.js';
+import { connectDocker } from '../common/docker.js';
+import { closeWorker } from '../common/close.js';
 import { createValidators, packageRoot } from '../schemas/index.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
@@ -27,7 +27,7 @@ export interface RoleSet {
   runner: boolean;
 }
 
-export interface Running {
+export interface StartedRoles {
   /** Base URL the server listens on (loopback form), when the server role runs. */
   url: string | null;
   port: number | null;
@@ -39,7 +39,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: Logger): Promise<Running> {
+export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: Logger): Promise<StartedRoles> {
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, 'while closing'));
@@ -56,8 +56,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       closers.push(async () => r.quit().catch(() => r.disconnect()));
       return r;
     };
-    const docker = new Docker();
-    const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
+    const docker = connectDocker(config);
+    const running: StartedRoles = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
 
     if (roles.builder) {
       const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, log: log.child({ role: 'builder' }) });
@@ -143,10 +143,4 @@ async function resolveRedis(config: Readonly<Config>, roles: RoleSet, log: Logge
   const sup = new RedisSupervisor(dir, log.child({ role: 'redis' }));
   closers.push(() => sup.stop());
   return sup.start();
-}
-
-/** Lets running work finish for a while, then stops regardless. */
-async function closeWorker(w: Worker): Promise<void> {
-  await Promise.race([w.close(), new Promise((r) => setTimeout(r, 10_000))]);
-  await w.close(true);
 }

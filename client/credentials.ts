@@ -110,7 +110,7 @@ function readTokenFile(file: string): string | null {
   return readFileSync(file, 'utf8').trim() || null;
 }
 
-export function normalizeUrl(raw: string, from: Source): string {
+function normalizeUrl(raw: string, from: Source): string {
   let u: URL;
   try {
     u = new URL(raw.trim());

@@ -57,14 +57,14 @@ export interface LogChunk {
   data: string;
 }
 
-export interface LogRead {
+interface LogRead {
   chunks: LogChunk[];
   ended: boolean;
   lastId: string;
 }
 
 /** Chunks after `afterId` ('0' for all). Never blocks: the connection is shared. */
-export async function readLog(redis: Redis, key: string, afterId: string): Promise<LogRead> {
+async function readLog(redis: Redis, key: string, afterId: string): Promise<LogRead> {
   const res = (await redis.xread('COUNT', 1000, 'STREAMS', key, afterId)) as [string, [string, string[]][]][] | null;
   const chunks: LogChunk[] = [];
   let ended = false;

@@ -17,6 +17,7 @@ import { LogWriter } from '../common/log-stream.js';
 import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
+import { waitAtMost } from '../common/close.js';
 
 const IDLE_POLL_MS = 250;
 const VERDICT_TTL_S = 7 * 24 * 3600;
@@ -40,14 +41,15 @@ export interface RunnerDeps {
   log: Logger;
 }
 
-interface Running {
+/** A job this runner has in hand: how to cancel it, and when it is over. */
+interface RunningJob {
   cancel: AbortController;
   done: Promise<void>;
 }
 
 export class RunnerPool {
   private readonly workers: { queue: string; worker: Worker<RunPayload, RunResult> }[];
-  private readonly running = new Map<number, Running>();
+  private readonly running = new Map<number, RunningJob>();
   private readonly validate = createValidators().runPayload;
   private readonly id = `${hostname()}:${process.pid}`;
   private closing = false;
@@ -222,7 +224,7 @@ export class RunnerPool {
     this.closing = true;
     this.nudge();
     await this.loopDone;
-    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, waitMs))]);
+    await waitAtMost(Promise.allSettled([...this.running.values()].map((r) => r.done)), waitMs);
     await Promise.allSettled(this.workers.map(({ worker }) => worker.close(true)));
     await this.deps.subscriber.unsubscribe().catch(() => undefined);
   }

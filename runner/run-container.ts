@@ -11,11 +11,12 @@ import type { LogWriter } from '../common/log-stream.js';
 import { containerName } from '../common/queues.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { LOG_FILE } from '../common/files.js';
+import { waitAtMost } from '../common/close.js';
 import { formatDuration } from '../common/duration.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 
-export const JOB_MOUNT = '/job';
+const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {
@@ -146,7 +147,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
       await sink.finish();
       return 'detached';
     }
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 3000))]);
+    await waitAtMost(drained, 3000);
     stream.destroy();
     const info = await container.inspect().catch(() => null);
     const verdict = await hooks.getVerdict().catch(() => null);
@@ -171,7 +172,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
 }
 
 /** The job's container as Docker knows it, or null. */
-export async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
+async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
   try {
     return await docker.getContainer(containerName(instance, jobId)).inspect();
   } catch (err) {

@@ -1,7 +1,7 @@
 // Who is calling: an API token from `Authorization: Token token=…` (A||GO's form),
 // `Token …`, `Bearer …`, or HTTP basic (git, where the password is the token).
 import type { Config } from '../common/config.js';
-import type { App, User } from './store/index.js';
+import type { App, Job, User } from './store/index.js';
 import type { UserStore } from './store/users.js';
 
 export function tokenFromHeader(header: string | undefined): string | null {
@@ -36,3 +36,7 @@ export const mayManage = (user: User | null, app: App): boolean => !!user && (us
 
 /** Private apps are invisible to everyone but their owner and admins. */
 export const maySee = (user: User | null, app: App): boolean => !app.private || mayManage(user, app);
+
+/** A job is its owner's and the admins' to see, and nobody's once deleted. */
+export const maySeeJob = (user: User | null, job: Pick<Job, 'userId' | 'state'>): boolean =>
+  !!user && (user.isAdmin || user.id === job.userId) && job.state !== 'deleted';

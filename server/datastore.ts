@@ -4,8 +4,21 @@ import { mkdir, readdir, rename, rm, lstat, chown, chmod, open, type FileHandle 
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BadRequestError } from './errors.js';
 import { LOG_FILE } from '../common/files.js';
+
+/**
+ * An uploaded file's name the job folder cannot take. A storage error, not an HTTP one:
+ * error-handler.ts answers it as a 400 with its code (the API's stable code).
+ */
+export class UploadNameError extends Error {
+  override name = 'UploadNameError';
+  constructor(
+    message: string,
+    readonly code: 'bad_file_name' | 'bad_request' = 'bad_file_name',
+  ) {
+    super(message);
+  }
+}
 
 export class Datastore {
   readonly root: string;
@@ -91,7 +104,7 @@ export class Datastore {
 }
 
 /** O_NOFOLLOW then fstat: the file opened is the regular file at `path`, not a link's target. */
-export async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
+async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -113,14 +126,14 @@ export async function openRegular(path: string): Promise<{ handle: FileHandle; s
  */
 export function checkUploadName(name: string): string {
   const shown = JSON.stringify(name);
-  if (!name) throw new BadRequestError('an uploaded file has no name');
-  if (name.includes('/') || name.includes('\\')) throw new BadRequestError(`file name ${shown} contains a path separator: send the file's own name only`, 'bad_file_name');
-  if (name === '.' || name === '..') throw new BadRequestError(`file name ${shown} is not a file name`, 'bad_file_name');
+  if (!name) throw new UploadNameError('an uploaded file has no name', 'bad_request');
+  if (name.includes('/') || name.includes('\\')) throw new UploadNameError(`file name ${shown} contains a path separator: send the file's own name only`);
+  if (name === '.' || name === '..') throw new UploadNameError(`file name ${shown} is not a file name`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new BadRequestError(`file name ${shown} contains control characters`, 'bad_file_name');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new UploadNameError(`file name ${shown} contains control characters`);
   // Direction overrides make a name display as another (e.g. "evil\u202Etxt.exe").
-  if (/[\u202a-\u202e\u2066-\u2069]/.test(name)) throw new BadRequestError(`file name ${shown} contains text-direction control characters`, 'bad_file_name');
-  if (Buffer.byteLength(name) > 255) throw new BadRequestError(`file name ${shown} is longer than 255 bytes`, 'bad_file_name');
-  if (name === LOG_FILE) throw new BadRequestError(`${LOG_FILE} is the job's log: rename your file`, 'bad_file_name');
+  if (/[\u202a-\u202e\u2066-\u2069]/.test(name)) throw new UploadNameError(`file name ${shown} contains text-direction control characters`);
+  if (Buffer.byteLength(name) > 255) throw new UploadNameError(`file name ${shown} is longer than 255 bytes`);
+  if (name === LOG_FILE) throw new UploadNameError(`${LOG_FILE} is the job's log: rename your file`);
   return name;
 }

@@ -1,16 +1,28 @@
 // The one place errors become HTTP answers: `{error, code}` with a real status.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AllgoError } from './errors.js';
+import { UploadNameError } from './datastore.js';
+
+export interface ErrorAnswer {
+  status: number;
+  body: { error: string; code: string };
+}
+
+/** The answer to an error the server knows; null for an unexpected one (a logged 500). */
+export function answerOf(err: FastifyError | Error): ErrorAnswer | null {
+  if (err instanceof AllgoError) return { status: err.status, body: { error: err.message, code: err.code } };
+  // Errors of the layers below the routes, which know nothing of HTTP.
+  if (err instanceof UploadNameError) return { status: 400, body: { error: err.message, code: err.code } };
+  const fe = err as FastifyError;
+  if (fe.validation) return { status: 400, body: { error: `${fe.validationContext ?? 'request'} ${fe.message}`, code: 'bad_request' } };
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { error: fe.message, code: fe.code?.toLowerCase() ?? 'bad_request' } };
+  return null;
+}
 
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | AllgoError | Error, req, reply) => {
-    if (err instanceof AllgoError) return reply.code(err.status).send({ error: err.message, code: err.code });
-    const fe = err as FastifyError;
-    if (fe.validation) return reply.code(400).send({ error: `${fe.validationContext ?? 'request'} ${fe.message}`, code: 'bad_request' });
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const status = fe.statusCode;
-      return reply.code(status).send({ error: fe.message, code: fe.code?.toLowerCase() ?? 'bad_request' });
-    }
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const answer = answerOf(err);
+    if (answer) return reply.code(answer.status).send(answer.body);
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: `internal error (request ${req.id}); the server log has the details`, code: 'internal' });
   });

@@ -5,7 +5,7 @@
 // pino's `redact` covers an Authorization header wherever a log call carries one.
 import type { Logger } from 'pino';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Query parameters whose value is a secret, compared case-insensitively after decoding. */
 const SECRET_PARAMS = new Set(['sig', 'signature', 'token', 'access_token', 'api_key', 'key', 'password']);
@@ -46,7 +46,7 @@ interface LoggedRequest {
 }
 
 /** Fastify's own request serializer, with the URL redacted. */
-export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 

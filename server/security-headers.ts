@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 
 /** The catalog's policy. Images may come from anywhere: READMEs link them where their providers put them. */
-export const SITE_CSP = [
+const SITE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

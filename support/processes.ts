@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../schemas/index.js';
+import { waitAtMost } from '../common/close.js';
 
 export interface RoleProcess {
   child: ChildProcess;
@@ -47,7 +48,7 @@ export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Rec
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      await waitAtMost(exited, 15_000);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };

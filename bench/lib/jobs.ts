@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Allgo } from './allgo.js';
 
-export const PARAM = 'write out.txt hi';
+const PARAM = 'write out.txt hi';
 const EXPECTED = 'hi\n';
 const JOB_USER = '65534:65534';
 const TIMEOUT_MS = 120_000;
@@ -54,7 +54,7 @@ export async function waitDone(a: Allgo, id: number): Promise<{ result: string }
 }
 
 /** Reads the job's output file through its download link. */
-export async function download(a: Allgo, id: number, file = 'out.txt'): Promise<string> {
+async function download(a: Allgo, id: number, file = 'out.txt'): Promise<string> {
   const res = await a.api(`/api/v1/jobs/${id}`);
   const job = (await res.json()) as Record<string, unknown>;
   const url = (job[String(id)] as Record<string, string> | undefined)?.[file];
@@ -77,7 +77,7 @@ export async function allgoJob(a: Allgo, app: string): Promise<number> {
 }
 
 /** `docker run` arguments for the same box the runner builds (run-container.ts createJobContainer). */
-export function plainRunArgs(image: string, dir: string, argv: string[], memoryMb: number, name: string): string[] {
+function plainRunArgs(image: string, dir: string, argv: string[], memoryMb: number, name: string): string[] {
   return [
     'run', '--rm', '--name', name,
     '--user', JOB_USER,

@@ -9,7 +9,7 @@ import { load1, report, round, sampler, settle, sleep } from './measure.js';
 const DEADLINE_MS = 30 * 60_000;
 const POLL_MS = 200;
 
-export interface MemoryFigures {
+interface MemoryFigures {
   /** KB; allgo is the `allgo up` process, redis its supervised redis-server. */
   idle: { allgo: number | null; redis: number | null };
   during_peak: { allgo: number; redis: number };

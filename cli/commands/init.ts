@@ -150,7 +150,7 @@ function checkedManifest(s: Scaffold, check: (text: string) => unknown, Manifest
  * ("/opt/app/run.sh") or a command name ("python3"). A title typed in the wrong place
  * ("Word Count") is neither.
  */
-export function checkEntrypoint(entrypoint: string | undefined): string {
+function checkEntrypoint(entrypoint: string | undefined): string {
   if (!entrypoint) throw new UsageError('an entrypoint is needed: pass --entrypoint "/opt/APP/run.sh", or answer the question');
   const program = entrypoint.trim().split(/\s+/)[0];
   if (!program.startsWith('/') && !/^[a-z0-9][a-z0-9._+-]*$/.test(program)) {

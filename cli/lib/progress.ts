@@ -2,7 +2,7 @@
 // large enough to wait for, redrawn at most ten times a second, erased when done.
 import { humanBytes } from './table.js';
 
-export const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
+const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
 
 export function progressLine(sent: number, total: number, barWidth = 30): string {
   const ratio = total > 0 ? Math.min(sent / total, 1) : 1;

@@ -70,7 +70,7 @@ export interface PreReceiveDeps {
   imageNamespace: string;
 }
 
-export interface BuildSource {
+interface BuildSource {
   /** The repository the push went to. */
   repo: string;
   /** The pushed commit's tree with the Dockerfile as checked. */

@@ -20,6 +20,10 @@ export interface TreeEntry {
   size: number;
 }
 
+/**
+ * A git command failed; its message has git's own words.
+ * @public for callers' instanceof, as other error classes
+ */
 export class GitError extends Error {
   override name = 'GitError';
 }
@@ -162,7 +166,7 @@ const splitNul = (b: Buffer): Buffer[] => {
   return parts;
 };
 
-export function run(args: string[], env: GitEnv = {}, input?: Buffer): Promise<Buffer> {
+function run(args: string[], env: GitEnv = {}, input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { env: { ...process.env, ...env } });
     child.stdin.on('error', () => undefined);

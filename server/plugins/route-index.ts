@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 
-export interface RouteEntry {
+interface RouteEntry {
   method: string;
   url: string;
   readonly hidden: boolean;

@@ -9,7 +9,7 @@ import type { LinkBase } from '../plugins/public-url.js';
 type Urls = LinkBase;
 
 /** A download link: the job's download key in it (server/download-keys.ts) is the capability, so it needs no token. */
-export const fileUrl = (config: Urls, job: Job, key: string, name: string): string => `${config.publicUrl}/datastore/${job.id}/${key}/${encodeURIComponent(name)}`;
+const fileUrl = (config: Urls, job: Job, key: string, name: string): string => `${config.publicUrl}/datastore/${job.id}/${key}/${encodeURIComponent(name)}`;
 
 /** An output the job wrote over an input keeps its input's name: it is listed as the input. */
 const fileKind = (job: Job, name: string): 'input' | 'output' | 'log' => (name === LOG_FILE ? 'log' : job.inputs.includes(name) ? 'input' : 'output');

@@ -7,6 +7,7 @@ import { runLogKey } from '../../common/queues.js';
 import { LOG_FILE } from '../../common/files.js';
 import { isFinishedJob } from '../../common/states.js';
 import { notFound } from '../errors.js';
+import { maySeeJob } from '../auth.js';
 import type { Job } from '../store/index.js';
 import { type ApiDeps, requireUser } from './context.js';
 import { contentResponse, errors, jobIdParams } from './api-schemas.js';
@@ -43,7 +44,7 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     const user = requireUser(req);
     const id = Number(req.params.id);
     const first = Number.isInteger(id) ? store.jobs.byId(id) : null;
-    if (!first || (first.userId !== user.id && !user.isAdmin) || first.state === 'deleted') throw notFound.job(req.params.id);
+    if (!first || !maySeeJob(user, first)) throw notFound.job(req.params.id);
 
     const resumeFrom = String(req.headers['last-event-id'] ?? req.query.last_event_id ?? '');
     reply.hijack();

@@ -3,6 +3,7 @@
 // The work is the jobs service's (server/jobs/): these routes check who asks and answer.
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, notFound } from '../errors.js';
+import { maySeeJob } from '../auth.js';
 import { LOG_FILE } from '../../common/files.js';
 import type { JobCancelled, JobCreated, JobList, JobStatus } from '../../schemas/index.js';
 import type { Job, User } from '../store/index.js';
@@ -21,7 +22,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   const visibleJob = (id: string, user: User): Job => {
     const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
-    if (!job || (job.userId !== user.id && !user.isAdmin) || job.state === 'deleted') throw notFound.job(id);
+    if (!job || !maySeeJob(user, job)) throw notFound.job(id);
     return job;
   };
 

@@ -17,7 +17,13 @@ const BUILD_TIME_LIMIT_MS = 10 * 60_000;
 const OUTPUT_TAIL = 16 * 1024;
 /** In each build: what it was built from. A dotfile, so it is never served. */
 const DIGEST_FILE = '.build-digest';
+/** Under site/: the folder each build runs in (see runAstro). */
+const BUILDS_CWD = '.builds';
 
+/**
+ * A build that ran but made no site.
+ * @public for callers' instanceof, as other error classes
+ */
 export class SiteBuildError extends Error {
   override name = 'SiteBuildError';
 }
@@ -57,7 +63,7 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   try {
     const data = join(work, 'catalog.json');
     await writeFile(data, JSON.stringify(doc));
-    await runAstro({ data, out, cache: join(work, 'cache') }, opts.signal);
+    await runAstro({ data, out, cache: join(work, 'cache') }, id, opts.signal);
     // Astro's empty content-layer modules are build leftovers, not pages.
     await Promise.all(['content-assets.mjs', 'content-modules.mjs'].map((f) => rm(join(out, f), { force: true })));
     if (!(await stat(join(out, 'index.html')).catch(() => null))) throw new SiteBuildError('astro build finished without writing index.html');
@@ -76,12 +82,28 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   }
 }
 
-function runAstro(paths: { data: string; out: string; cache: string }, signal?: AbortSignal): Promise<void> {
+/**
+ * `astro build` of site/ into `paths.out`. When the output is outside its current directory,
+ * Astro writes the server half of the build to <cwd>/.astro/: each build runs in a folder of
+ * its own under site/.builds/ (inside the package, so those modules find node_modules), where
+ * builds run from site/ itself overwrote each other's.
+ */
+async function runAstro(paths: { data: string; out: string; cache: string }, id: string, signal?: AbortSignal): Promise<void> {
   const root = packageRoot();
   const siteRoot = join(root, 'site');
+  const cwd = join(siteRoot, BUILDS_CWD, id);
+  await mkdir(cwd, { recursive: true });
+  try {
+    await astroBuild(root, siteRoot, cwd, paths, signal);
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+function astroBuild(root: string, siteRoot: string, cwd: string, paths: { data: string; out: string; cache: string }, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'node_modules', 'astro', 'astro.js'), 'build', '--root', siteRoot, '--silent'], {
-      cwd: siteRoot,
+      cwd,
       env: {
         ...process.env,
         ASTRO_TELEMETRY_DISABLED: '1',
@@ -135,11 +157,6 @@ async function readlinkSafe(path: string): Promise<string | null> {
   return target ? target.split('/').pop() ?? null : null;
 }
 
-/** True when a built site is being served (or was, before a restart). */
-export async function siteExists(dataDir: string): Promise<boolean> {
-  return !!(await stat(join(siteDir(dataDir), 'index.html')).catch(() => null));
-}
-
 let sources: Promise<string> | null = null;
 
 /** The folders the site's pages are built from: site/ and what it may import. */
@@ -151,13 +168,20 @@ function sourceDigest(): Promise<string> {
     const root = packageRoot();
     const hash = createHash('sha256');
     hash.update(await readFile(join(root, 'node_modules', 'astro', 'package.json')));
-    const entries = (await Promise.all(SITE_SOURCES.map((d) => readdir(join(root, d), { recursive: true, withFileTypes: true })))).flat();
-    const files = entries
-      .filter((e) => e.isFile() && !/(^|\/)(node_modules|dist|\.astro)(\/|$)/.test(join(e.parentPath, e.name).slice(root.length)))
-      .map((e) => join(e.parentPath, e.name))
-      .sort();
+    const files = (await Promise.all(SITE_SOURCES.map((dir) => sourceFiles(join(root, dir))))).flat().sort();
     for (const f of files) hash.update(f.slice(root.length)).update(await readFile(f));
     return hash.digest('hex');
   })();
   return sources;
+}
+
+/** Folders of build output and caches, which change while builds run: never walked. */
+const NOT_SOURCES = new Set(['node_modules', 'dist', '.astro', BUILDS_CWD]);
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? (NOT_SOURCES.has(e.name) ? [] : sourceFiles(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : [])),
+  );
+  return nested.flat();
 }

@@ -8,8 +8,6 @@ import type { ServerEvents } from '../events.js';
 import { buildSite } from './build-site.js';
 import { SiteRebuilds } from './rebuilds.js';
 
-export { siteRoutes } from './serve.js';
-
 export interface SiteDeps {
   config: Readonly<Config>;
   store: Store;

@@ -6,6 +6,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { SITE_QUEUE } from '../../common/queues.js';
+import { closeWorker } from '../../common/close.js';
 
 const DEDUP_ID = 'rebuild';
 
@@ -75,8 +76,7 @@ export class SiteRebuilds {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopping.abort();
-      await Promise.race([this.worker.close(), new Promise((r) => setTimeout(r, 10_000))]);
-      await this.worker.close(true);
+      await closeWorker(this.worker);
       await this.queue.close();
     })();
     return this.closing;

@@ -40,22 +40,36 @@ const toApp = (r: Row): App => ({
 
 const SELECT = 'SELECT apps.*, users.name AS owner_name FROM apps JOIN users ON users.id = apps.owner_id';
 
+/** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
+const statements = (db: Db) => ({
+  insert: db.prepare('INSERT INTO apps (name, owner_id, private, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+  byName: db.prepare(`${SELECT} WHERE apps.name = ?`),
+  byId: db.prepare(`${SELECT} WHERE apps.id = ?`),
+  listAll: db.prepare(`${SELECT} ORDER BY apps.name`),
+  listVisible: db.prepare(`${SELECT} WHERE apps.private = 0 OR apps.owner_id = ? ORDER BY apps.name`),
+  publish: db.prepare('UPDATE apps SET manifest = ?, description = ?, private = ?, updated_at = ? WHERE id = ?'),
+});
+
 export class AppStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(db: Db) {
+    this.sql = statements(db);
+  }
 
   create(name: string, ownerId: number, isPrivate: boolean): App {
     const t = now();
-    this.db.prepare('INSERT INTO apps (name, owner_id, private, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(name, ownerId, isPrivate ? 1 : 0, t, t);
+    this.sql.insert.run(name, ownerId, isPrivate ? 1 : 0, t, t);
     return this.byName(name)!;
   }
 
   byName(name: string): App | null {
-    const r = this.db.prepare(`${SELECT} WHERE apps.name = ?`).get(name) as Row | undefined;
+    const r = this.sql.byName.get(name) as Row | undefined;
     return r ? toApp(r) : null;
   }
 
   byId(id: number): App | null {
-    const r = this.db.prepare(`${SELECT} WHERE apps.id = ?`).get(id) as Row | undefined;
+    const r = this.sql.byId.get(id) as Row | undefined;
     return r ? toApp(r) : null;
   }
 
@@ -67,15 +81,13 @@ export class AppStore {
   /** Apps the viewer may see: public ones, their own, or all for an admin. */
   listVisible(viewer: { id: number; isAdmin: boolean } | null): App[] {
     const rows = viewer?.isAdmin
-      ? this.db.prepare(`${SELECT} ORDER BY apps.name`).all()
-      : this.db.prepare(`${SELECT} WHERE apps.private = 0 OR apps.owner_id = ? ORDER BY apps.name`).all(viewer?.id ?? -1);
+      ? this.sql.listAll.all()
+      : this.sql.listVisible.all(viewer?.id ?? -1);
     return (rows as Row[]).map(toApp);
   }
 
   /** A version became ready: the app now shows that version's manifest and description. */
   publish(appId: number, manifest: AllgoManifest, description: string): void {
-    this.db
-      .prepare('UPDATE apps SET manifest = ?, description = ?, private = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(manifest), description, manifest.private ? 1 : 0, now(), appId);
+    this.sql.publish.run(JSON.stringify(manifest), description, manifest.private ? 1 : 0, now(), appId);
   }
 }

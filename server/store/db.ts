@@ -94,15 +94,6 @@ function restrictFile(file: string): void {
 export function openDb(file: string): Db {
   restrictFile(file);
   const db = new Database(file);
-  // Each statement is compiled once: prepare() costs about as much as the query it runs, and the
-  // API's hottest route ran two per request. The SQL texts are constants, so the cache stays small.
-  const compile = db.prepare.bind(db);
-  const statements = new Map<string, Database.Statement>();
-  db.prepare = ((sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = compile(sql)));
-    return statement;
-  }) as unknown as Db['prepare'];
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');

@@ -27,5 +27,5 @@ export function openStore(file: string): Store {
 
 export type { User } from './users.js';
 export type { App } from './apps.js';
-export type { Version, VersionState } from './versions.js';
-export type { Job, JobState, JobResult } from './jobs.js';
+export type { Version } from './versions.js';
+export type { Job } from './jobs.js';

@@ -3,8 +3,6 @@ import type { JobResult, JobState } from '../../schemas/index.js';
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
-export type { JobResult, JobState };
-
 /** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
 const sqlIn = (states: Iterable<JobState>): string => [...states].map((s) => `'${s}'`).join(', ');
 const UNFINISHED = sqlIn(UNFINISHED_JOB_STATES);
@@ -82,70 +80,86 @@ const toJob = (r: Row): Job => ({
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
   FROM jobs JOIN apps ON apps.id = jobs.app_id JOIN versions ON versions.id = jobs.version_id`;
 
+/** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
+const statements = (db: Db) => ({
+  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`),
+  byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
+  listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
+  listUnfinished: db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`),
+  markWaiting: db.prepare("UPDATE jobs SET state = 'waiting' WHERE id = ? AND state = 'new'"),
+  markRunning: db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN (${QUEUED})`),
+  finish: db.prepare(
+    `UPDATE jobs SET state = 'done', result = ?, exit_code = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ?
+     WHERE id = ? AND state IN (${UNFINISHED})`,
+  ),
+  markAborting: db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`),
+  listExpired: db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
+  markArchived: db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'"),
+  markDeleted: db.prepare(`UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN (${KEPT})`),
+  discard: db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'"),
+});
+
 export class JobStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(db: Db) {
+    this.sql = statements(db);
+  }
 
   create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[] }): Job {
-    const info = this.db
-      .prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`)
-      .run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), now());
+    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
   byId(id: number): Job | null {
-    const r = this.db.prepare(`${SELECT} WHERE jobs.id = ?`).get(id) as Row | undefined;
+    const r = this.sql.byId.get(id) as Row | undefined;
     return r ? toJob(r) : null;
   }
 
   listForUser(userId: number, limit = 50, beforeId = Number.MAX_SAFE_INTEGER): Job[] {
-    return (this.db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`).all(userId, beforeId, limit) as Row[]).map(toJob);
+    return (this.sql.listForUser.all(userId, beforeId, limit) as Row[]).map(toJob);
   }
 
   /** Jobs whose outcome may still be reported by a runner: the startup reconciliation reads these. */
   listUnfinished(): Job[] {
-    return (this.db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`).all() as Row[]).map(toJob);
+    return (this.sql.listUnfinished.all() as Row[]).map(toJob);
   }
 
   markWaiting(id: number): void {
-    this.db.prepare("UPDATE jobs SET state = 'waiting' WHERE id = ? AND state = 'new'").run(id);
+    this.sql.markWaiting.run(id);
   }
 
   markRunning(id: number, startedAt: string): boolean {
-    return this.db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN (${QUEUED})`).run(startedAt, id).changes === 1;
+    return this.sql.markRunning.run(startedAt, id).changes === 1;
   }
 
   /** Only an unfinished job can finish, so a repeated report changes nothing. */
   finish(id: number, r: { result: JobResult; exitCode: number | null; message: string; startedAt?: string; finishedAt?: string }): boolean {
     return (
-      this.db
-        .prepare(
-          `UPDATE jobs SET state = 'done', result = ?, exit_code = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ?
-           WHERE id = ? AND state IN (${UNFINISHED})`,
-        )
-        .run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
+      this.sql.finish.run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
     );
   }
 
   markAborting(id: number): boolean {
-    return this.db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`).run(id).changes === 1;
+    return this.sql.markAborting.run(id).changes === 1;
   }
 
   /** Finished jobs whose files are older than `finishedBefore`: the retention sweep archives them. */
   listExpired(finishedBefore: string, limit: number): Job[] {
-    return (this.db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`).all(finishedBefore, limit) as Row[]).map(toJob);
+    return (this.sql.listExpired.all(finishedBefore, limit) as Row[]).map(toJob);
   }
 
   /** Files gone, metadata kept. */
   markArchived(id: number): boolean {
-    return this.db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'").run(id).changes === 1;
+    return this.sql.markArchived.run(id).changes === 1;
   }
 
   markDeleted(id: number): boolean {
-    return this.db.prepare(`UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN (${KEPT})`).run(id).changes === 1;
+    return this.sql.markDeleted.run(id).changes === 1;
   }
 
   /** Removes a job that never reached the queue (its submission failed half-way). */
   discard(id: number): void {
-    this.db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'").run(id);
+    this.sql.discard.run(id);
   }
 }

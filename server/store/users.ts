@@ -29,7 +29,7 @@ const toUser = (r: Row): User => ({
 });
 
 /** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 /**
  * A prefix makes tokens recognisable (secret scanners, logs) and means one never starts with
  * "-", which command lines would take for an option (`allgo login --token -x…`).
@@ -39,33 +39,44 @@ export const newToken = (): string => `allgo_${randomBytes(24).toString('base64u
 export const USER_NAME_RULE = 'user names are 2 to 40 characters: lowercase letters, digits, dots, dashes and underscores, starting with a letter';
 export const isValidUserName = (n: string): boolean => /^[a-z][a-z0-9._-]{1,39}$/.test(n);
 
+/** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
+const statements = (db: Db) => ({
+  insert: db.prepare('INSERT INTO users (name, email, token_hash, is_admin, is_provider, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+  byId: db.prepare('SELECT * FROM users WHERE id = ?'),
+  byName: db.prepare('SELECT * FROM users WHERE name = ?'),
+  byTokenHash: db.prepare('SELECT * FROM users WHERE token_hash = ?'),
+  count: db.prepare('SELECT count(*) AS n FROM users'),
+});
+
 export class UserStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(db: Db) {
+    this.sql = statements(db);
+  }
 
   create(input: { name: string; email: string; isAdmin?: boolean; isProvider?: boolean; token?: string }): { user: User; token: string } {
     const token = input.token ?? newToken();
-    const info = this.db
-      .prepare('INSERT INTO users (name, email, token_hash, is_admin, is_provider, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(input.name, input.email, hashToken(token), input.isAdmin ? 1 : 0, input.isProvider ? 1 : 0, now());
+    const info = this.sql.insert.run(input.name, input.email, hashToken(token), input.isAdmin ? 1 : 0, input.isProvider ? 1 : 0, now());
     return { user: this.byId(Number(info.lastInsertRowid))!, token };
   }
 
   byId(id: number): User | null {
-    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql.byId.get(id) as Row | undefined;
     return r ? toUser(r) : null;
   }
 
   byName(name: string): User | null {
-    const r = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Row | undefined;
+    const r = this.sql.byName.get(name) as Row | undefined;
     return r ? toUser(r) : null;
   }
 
   byToken(token: string): User | null {
-    const r = this.db.prepare('SELECT * FROM users WHERE token_hash = ?').get(hashToken(token)) as Row | undefined;
+    const r = this.sql.byTokenHash.get(hashToken(token)) as Row | undefined;
     return r ? toUser(r) : null;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+    return (this.sql.count.get() as { n: number }).n;
   }
 }

@@ -1,8 +1,6 @@
 import type { AllgoManifest, VersionState } from '../../schemas/index.js';
 import { type Db, now } from './db.js';
 
-export type { VersionState };
-
 export interface Version {
   id: number;
   appId: number;
@@ -57,8 +55,29 @@ const toVersion = (r: Row): Version => ({
 // Columns listed without build_log: logs are read only through buildLog().
 const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, error, pusher_id, created_at, finished_at';
 
+/** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
+const statements = (db: Db) => ({
+  dropFailed: db.prepare("DELETE FROM versions WHERE app_id = ? AND label = ? AND state = 'failed'"),
+  insert: db.prepare(
+    `INSERT INTO versions (app_id, label, commit_sha, state, manifest, manifest_digest, description, image, pusher_id, created_at)
+     VALUES (?, ?, ?, 'building', ?, ?, ?, ?, ?, ?)`,
+  ),
+  byId: db.prepare(`SELECT ${COLS} FROM versions WHERE id = ?`),
+  byLabel: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND label = ?`),
+  listForApp: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`),
+  latestReady: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
+  byImageId: db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`),
+  listBuilding: db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`),
+  finish: db.prepare("UPDATE versions SET state = ?, image_id = ?, error = ?, build_log = ?, finished_at = ? WHERE id = ? AND state = 'building'"),
+  buildLog: db.prepare('SELECT build_log FROM versions WHERE id = ?'),
+});
+
 export class VersionStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(private readonly db: Db) {
+    this.sql = statements(db);
+  }
 
   /** Starts a build of `label`; a failed version of the same label is replaced. */
   startBuilding(input: {
@@ -72,55 +91,48 @@ export class VersionStore {
     pusherId: number;
   }): Version {
     return this.db.transaction(() => {
-      this.db.prepare("DELETE FROM versions WHERE app_id = ? AND label = ? AND state = 'failed'").run(input.appId, input.label);
-      const info = this.db
-        .prepare(
-          `INSERT INTO versions (app_id, label, commit_sha, state, manifest, manifest_digest, description, image, pusher_id, created_at)
-           VALUES (?, ?, ?, 'building', ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(input.appId, input.label, input.commit, JSON.stringify(input.manifest), input.manifestDigest, input.description, input.image, input.pusherId, now());
+      this.sql.dropFailed.run(input.appId, input.label);
+      const info = this.sql.insert.run(input.appId, input.label, input.commit, JSON.stringify(input.manifest), input.manifestDigest, input.description, input.image, input.pusherId, now());
       return this.byId(Number(info.lastInsertRowid))!;
     })();
   }
 
   byId(id: number): Version | null {
-    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE id = ?`).get(id) as Row | undefined;
+    const r = this.sql.byId.get(id) as Row | undefined;
     return r ? toVersion(r) : null;
   }
 
   byLabel(appId: number, label: string): Version | null {
-    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND label = ?`).get(appId, label) as Row | undefined;
+    const r = this.sql.byLabel.get(appId, label) as Row | undefined;
     return r ? toVersion(r) : null;
   }
 
   /** Versions built as this image id (a pushed Dockerfile naming an image by id is checked against them). */
   withImageId(imageId: string): Version[] {
-    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`).all(imageId) as Row[]).map(toVersion);
+    return (this.sql.byImageId.all(imageId) as Row[]).map(toVersion);
   }
 
   listForApp(appId: number): Version[] {
-    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`).all(appId) as Row[]).map(toVersion);
+    return (this.sql.listForApp.all(appId) as Row[]).map(toVersion);
   }
 
   latestReady(appId: number): Version | null {
-    const r = this.db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`).get(appId) as Row | undefined;
+    const r = this.sql.latestReady.get(appId) as Row | undefined;
     return r ? toVersion(r) : null;
   }
 
   listBuilding(): Version[] {
-    return (this.db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`).all() as Row[]).map(toVersion);
+    return (this.sql.listBuilding.all() as Row[]).map(toVersion);
   }
 
   /** Only a building version can finish, so a late or repeated report changes nothing. */
   finish(id: number, outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string }, buildLog: string): boolean {
-    const info = this.db
-      .prepare("UPDATE versions SET state = ?, image_id = ?, error = ?, build_log = ?, finished_at = ? WHERE id = ? AND state = 'building'")
-      .run(outcome.state, outcome.state === 'ready' ? outcome.imageId : null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
+    const info = this.sql.finish.run(outcome.state, outcome.state === 'ready' ? outcome.imageId : null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
     return info.changes === 1;
   }
 
   buildLog(id: number): string | null {
-    const r = this.db.prepare('SELECT build_log FROM versions WHERE id = ?').get(id) as { build_log: string | null } | undefined;
+    const r = this.sql.buildLog.get(id) as { build_log: string | null } | undefined;
     return r?.build_log ?? null;
   }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { inject, vi } from 'vitest';
 import { loadConfig } from '../../common/config.js';
-import { startRoles, type Running } from '../../cli/roles.js';
+import { startRoles, type StartedRoles } from '../../cli/roles.js';
 import { freePort } from '../../common/net.js';
 import { removeAppImages } from '../../support/images.js';
 import { fixtureRepo, push } from './git.js';
@@ -23,7 +23,7 @@ export interface Platform {
   redisPrefix: string;
   redisUrl: string;
   adminToken: string;
-  running: Running;
+  running: StartedRoles;
   /** Creates a user through the API; returns its token. */
   addUser(name: string, opts?: { provider?: boolean; email?: string }): Promise<string>;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;

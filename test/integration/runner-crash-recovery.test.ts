@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
-import { startRoles, type Running } from '../../cli/roles.js';
+import { startRoles, type StartedRoles } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { platformEnv, removeImages, uniqueName, type PlatformEnv } from '../helpers/platform.js';
@@ -36,7 +36,7 @@ async function makeEnv(redisUrl?: string): Promise<PlatformEnv> {
   return e;
 }
 
-async function inProcess(e: PlatformEnv, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<Running> {
+async function inProcess(e: PlatformEnv, roles: { server: boolean; builder: boolean; runner: boolean }): Promise<StartedRoles> {
   const running = await startRoles(loadConfig(e.env), roles, pino({ level: 'silent' }));
   afterTest(() => running.close());
   return running;

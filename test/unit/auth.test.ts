@@ -1,6 +1,6 @@
 // Who is calling, and what they may do.
 import { describe, it, expect } from 'vitest';
-import { tokenFromHeader, mayCreateApps, maySee, mayManage } from '../../server/auth.js';
+import { tokenFromHeader, mayCreateApps, maySee, maySeeJob, mayManage } from '../../server/auth.js';
 import type { User } from '../../server/store/users.js';
 import type { App } from '../../server/store/apps.js';
 
@@ -142,6 +142,25 @@ describe('maySee and mayManage', () => {
 
   it('does not let a provider manage someone else’s app', () => {
     expect(mayManage(user(4, { isProvider: true }), app(owner.id, false))).toBe(false);
+  });
+});
+
+describe('maySeeJob', () => {
+  const owner = user(1);
+  const admin = user(3, { isAdmin: true });
+
+  it('shows a job to its owner and to admins only', () => {
+    const job = { userId: owner.id, state: 'running' as const };
+    expect(maySeeJob(owner, job)).toBe(true);
+    expect(maySeeJob(admin, job)).toBe(true);
+    expect(maySeeJob(user(2), job)).toBe(false);
+    expect(maySeeJob(null, job)).toBe(false);
+  });
+
+  it('shows a deleted job to nobody, its owner and admins included', () => {
+    const job = { userId: owner.id, state: 'deleted' as const };
+    expect(maySeeJob(owner, job)).toBe(false);
+    expect(maySeeJob(admin, job)).toBe(false);
   });
 });
 

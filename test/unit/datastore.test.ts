@@ -4,12 +4,16 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { Datastore, checkUploadName } from '../../server/datastore.js';
+import { Datastore, checkUploadName, UploadNameError } from '../../server/datastore.js';
 import { LOG_FILE } from '../../common/files.js';
-import { BadRequestError } from '../../server/errors.js';
+import { answerOf } from '../../server/error-handler.js';
 import { refusal } from '../helpers/refusal.js';
 
-const refusedName = (name: string): BadRequestError => refusal(() => checkUploadName(name), BadRequestError, JSON.stringify(name));
+/** The storage layer's refusal, as the one error handler answers it over HTTP. */
+function refusedName(name: string): { status: number; code: string; message: string } {
+  const answer = answerOf(refusal(() => checkUploadName(name), UploadNameError, JSON.stringify(name)))!;
+  return { status: answer.status, code: answer.body.code, message: answer.body.error };
+}
 
 describe('checkUploadName: accepted names', () => {
   it.each([

@@ -5,7 +5,7 @@
 // the builder sees the instruction boundaries this parser saw, never its own. Instructions it
 // does not know are left to the engine, which refuses them before running any step.
 
-export type EscapeChar = '\\' | '`';
+type EscapeChar = '\\' | '`';
 
 export interface Instruction {
   /** Lower-case, as Docker dispatches it. */
@@ -53,7 +53,7 @@ export const KEYWORDS = new Set(['add', 'arg', 'cmd', 'copy', 'entrypoint', 'env
 const UNUSUAL = /[\u0000-\u0008\u000B-\u001F\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]/;
 const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
 /** The longest instruction once its lines are joined: the engine reads at most 64 KiB per line. */
-export const MAX_INSTRUCTION_CHARS = 60_000;
+const MAX_INSTRUCTION_CHARS = 60_000;
 const FLAG = /^--[a-z][a-z0-9-]*(=[A-Za-z0-9._:/@,+=${}%*-]*)?$/;
 
 const ltrim = (s: string): string => s.replace(/^[ \t]+/, '');

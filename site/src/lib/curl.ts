@@ -1,12 +1,12 @@
 // The "Use the API" commands, as A||GO documented them, for one app and the form's choices.
 // Shared by the build (the page as served) and the browser (kept in step with the form).
 
-export const TOKEN_PLACEHOLDER = '<your_private_token>';
+const TOKEN_PLACEHOLDER = '<your_private_token>';
 /** Stands for the server's address in a page built without a public URL, until its script runs. */
 export const SERVER_PLACEHOLDER = 'http://this-server';
 
 /** Quotes a word for a POSIX shell: safe whatever the parameters hold. */
-export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export interface CurlChoices {
   publicUrl: string;
