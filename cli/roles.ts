@@ -16,10 +16,16 @@ import { ensureAdmin, loadSecret, secureDataDir } from '../server/bootstrap.js';
 import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
-import { connectRedis, type Redis } from '../common/redis.js';
-import { createValidators, packageRoot } from '../schemas/index.js';
+import { connectRedis, checkRedis, type Redis } from '../common/redis.js';
+import { localRunnerToken } from '../common/runner-protocol.js';
+import { packageVersion } from '../common/version.js';
+import { ServerClient, RefusedError } from '../common/server-client.js';
+import { createValidators, packageRoot, type RunnerHello } from '../schemas/index.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
+
+/** How long a worker waits at start for a server that is not up yet. */
+const SERVER_WAIT_MS = 10_000;
 
 export interface RoleSet {
   server: boolean;
@@ -36,6 +42,8 @@ export interface Running {
   server: FastifyInstance | null;
   /** The first admin's token, when this start created it without ALLGO_ADMIN_TOKEN. */
   generatedAdminToken: string | null;
+  /** The runner, when that role runs: its name (its token's), the queues it serves, its slots. */
+  runner?: { name: string; queues: string[]; slots: number };
   close(): Promise<void>;
 }
 
@@ -58,28 +66,9 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     };
     const docker = new Docker();
     const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
+    // The workers fail at start, one line each, on a Redis that refuses them.
+    if (roles.builder || roles.runner) await checkRedis(redis(), redisUrl);
 
-    if (roles.builder) {
-      const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, log: log.child({ role: 'builder' }) });
-      closers.push(() => closeWorker(w));
-    }
-    if (roles.runner) {
-      const pool = new RunnerPool({
-        docker,
-        connection: redis(),
-        redis: redis(),
-        subscriber: redis(),
-        prefix: config.redisPrefix,
-        queues: config.queues.map((q) => q.name),
-        slots: config.runnerConcurrency,
-        lockDurationMs: config.lockDurationMs,
-        datastoreDir: join(config.dataDir, 'datastore'),
-        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
-        log: log.child({ role: 'runner' }),
-      });
-      closers.push(() => pool.close());
-      await pool.start();
-    }
     if (roles.server) {
       const store = openStore(join(config.dataDir, 'allgo.db'));
       closers.push(async () => store.close());
@@ -120,6 +109,31 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         closers.push(() => site.close());
       }
     }
+    if (roles.builder || roles.runner) {
+      const { client, hello } = await connectToServer(config, running.url, roles);
+      if (roles.builder) {
+        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, server: client, log: log.child({ role: 'builder' }) });
+        closers.push(() => closeWorker(w));
+      }
+      if (roles.runner) {
+        const pool = new RunnerPool({
+          docker,
+          connection: redis(),
+          redis: redis(),
+          subscriber: redis(),
+          prefix: config.redisPrefix,
+          client,
+          hello,
+          labels: config.runnerLabels,
+          slots: config.runnerSlots ?? undefined,
+          workDir: join(config.dataDir, 'runner', 'work'),
+          log: log.child({ role: 'runner', runner: hello.name }),
+        });
+        closers.push(() => pool.close());
+        await pool.start();
+        running.runner = { name: hello.name, queues: pool.queues, slots: pool.slotCount };
+      }
+    }
     return running;
   } catch (err) {
     await close();
@@ -139,6 +153,28 @@ async function resolveRedis(config: Readonly<Config>, roles: RoleSet, log: Logge
   const sup = new RedisSupervisor(dir, log.child({ role: 'redis' }));
   closers.push(() => sup.stop());
   return sup.start();
+}
+
+/**
+ * The server as workers reach it, with their token. Beside the server (same process, or
+ * the same data dir) both have defaults: its loopback address, and a token derived from its
+ * secret. The token is checked now: a refused or unreachable server fails the start.
+ */
+async function connectToServer(config: Readonly<Config>, ownUrl: string | null, roles: RoleSet): Promise<{ client: ServerClient; hello: RunnerHello }> {
+  const url = ownUrl ?? config.serverUrl ?? `http://127.0.0.1:${config.port}`;
+  let token = config.runnerToken;
+  if (!token) {
+    const secret = await readFile(join(config.dataDir, 'secret'), 'utf8').catch(() => null);
+    if (!secret) throw new Error(`no ALLGO_RUNNER_TOKEN: set it to a runner token (allgo runner-token add NAME, on the server), or run beside the server with its ALLGO_DATA_DIR`);
+    token = localRunnerToken(secret.trim());
+  }
+  const client = new ServerClient(url, token);
+  try {
+    return { client, hello: await client.hello({ version: packageVersion(), labels: [...config.runnerLabels], role: roles.runner ? 'runner' : 'builder' }, { retryForMs: SERVER_WAIT_MS }) };
+  } catch (err) {
+    if (err instanceof RefusedError) throw new Error(`the server at ${url} refused ${config.runnerToken ? 'ALLGO_RUNNER_TOKEN' : 'the local runner token'}: ${err.message}`);
+    throw new Error(`${(err as Error).message}: set ALLGO_SERVER_URL to the server's address`);
+  }
 }
 
 /** Lets running work finish for a while, then stops regardless. */

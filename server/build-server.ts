@@ -23,6 +23,7 @@ import { api } from './routes/index.js';
 import { git } from './git/plugin.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { redactingLogger } from './log-redaction.js';
+import { runnerApi } from './plugins/runner-api.js';
 import { siteRoutes } from './site/serve.js';
 
 export interface ServerDeps {
@@ -59,6 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
   await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
   await app.register(git, deps);
+  await app.register(runnerApi, { ...deps, datastore });
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(siteRoutes, { dataDir: config.dataDir, enabled: config.site.enabled });
   return app;

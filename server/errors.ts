@@ -1,5 +1,6 @@
 // Every error the API can answer with, defined once: a stable code, an HTTP status and a
 // message that tells the caller what to do. routes throw these; error-handler.ts maps them.
+import { SIGNATURE_HEADER } from '../common/runner-protocol.js';
 
 export class AllgoError extends Error {
   constructor(
@@ -51,6 +52,27 @@ export class PayloadTooLargeError extends AllgoError {
 export class UnavailableError extends AllgoError {
   constructor(message: string) {
     super('unavailable', 503, message);
+  }
+}
+
+/** A runner's attempt was taken over by another: it must step back (common/runner-protocol.ts). */
+export class StaleAttemptError extends AllgoError {
+  constructor(jobId: number, attempt: number, current: number) {
+    super('stale_attempt', 409, `attempt ${attempt} of job ${jobId} is no longer its current one (${current}): another runner took it over`);
+  }
+}
+
+/** The job ended meanwhile (cancelled, deleted, or its outputs committed). */
+export class JobFinishedError extends AllgoError {
+  constructor(jobId: number) {
+    super('job_finished', 409, `job ${jobId} has already ended`);
+  }
+}
+
+/** A staging signature that is not this server's, not for this job's attempt and use, or expired. */
+export class BadSignatureError extends AllgoError {
+  constructor(expired: boolean) {
+    super(expired ? 'signature_expired' : 'bad_signature', 403, expired ? 'this staging URL has expired: claim a new one' : `a staging call needs a signature for this job's attempt in the ${SIGNATURE_HEADER} header`);
   }
 }
 

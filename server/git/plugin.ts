@@ -27,7 +27,8 @@ export const git = fp<GitOptions>(
       sources,
       // Derived from the secret: another installation on the same engine, or a push, cannot guess it.
       imageNamespace: createHmac('sha256', deps.secret).update('image-namespace').digest('hex').slice(0, 16),
-      contextUrl: (versionId) => `${deps.config.internalUrl ?? base()}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
+      // A path, unless configured: each builder resolves it against its own ALLGO_SERVER_URL.
+      contextUrl: (versionId) => `${deps.config.serverUrl ?? ''}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
     });
     await smartHttp(app, { config: deps.config, store: deps.store, repos: deps.repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret: deps.secret });
     await internalRoutes(app, { store: deps.store, repos: deps.repos, preReceive, pushes, sources, secret: deps.secret });

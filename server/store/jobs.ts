@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JobResult, JobState } from '../../schemas/index.js';
-import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES } from '../../common/states.js';
+import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
 export type { JobResult, JobState };
@@ -35,6 +35,10 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The attempt a runner claimed last (0: none yet); only that one may commit outputs. */
+  attempt: number;
+  /** The name of the runner host that claimed it last. */
+  runner: string | null;
 }
 
 interface Row {
@@ -56,6 +60,8 @@ interface Row {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  attempt: number;
+  runner: string | null;
 }
 
 const toJob = (r: Row): Job => ({
@@ -77,6 +83,8 @@ const toJob = (r: Row): Job => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  attempt: r.attempt,
+  runner: r.runner,
 });
 
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
@@ -124,6 +132,18 @@ export class JobStore {
         )
         .run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
     );
+  }
+
+  /**
+   * A runner takes attempt `attempt` of an unfinished job. Attempts only move forward, so a
+   * runner that was taken over can no longer claim or commit its older one.
+   */
+  claimAttempt(id: number, attempt: number, runner: string): 'ok' | 'stale' | 'finished' | 'missing' {
+    const changed = this.db.prepare(`UPDATE jobs SET attempt = ?, runner = ? WHERE id = ? AND attempt <= ? AND state IN (${UNFINISHED})`).run(attempt, runner, id, attempt).changes;
+    if (changed === 1) return 'ok';
+    const job = this.byId(id);
+    if (!job) return 'missing';
+    return isFinishedJob(job.state) ? 'finished' : 'stale';
   }
 
   markAborting(id: number): boolean {

@@ -93,9 +93,15 @@ async function job(e: Env, id: number): Promise<Record<string, unknown>> {
   return (await (await fetch(`${e.url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${e.token}` } })).json()) as Record<string, unknown>;
 }
 
-const log = (e: Env, id: number): string => {
+/** The job's log: from the runner host while it runs (the API's live copy), then the committed file. */
+const log = async (e: Env, id: number): Promise<string> => {
+  const res = await fetch(`${e.url}/api/v1/jobs/${id}/log`, { headers: { authorization: `Token token=${e.token}` } }).catch(() => null);
+  return res?.ok ? res.text() : '';
+};
+/** The log on the runner host itself, which it keeps until the server takes the outputs. */
+const runnerLog = (e: Env, id: number): string => {
   try {
-    return readFileSync(join(e.dataDir, 'datastore', String(id), 'allgo.log'), 'utf8');
+    return readFileSync(join(e.dataDir, 'runner', 'work', `${id}-1`, 'allgo.log'), 'utf8');
   } catch {
     return '';
   }
@@ -116,12 +122,12 @@ describe('a runner killed mid-job', () => {
     const first = role('runner', e);
     await first.waitFor('runner ready');
     const id = await submit(e, app, TICKS);
-    await until(() => log(e, id).includes('tick 3'), 30_000, 'tick 3');
+    await until(async () => (await log(e, id)).includes('tick 3'), 30_000, 'tick 3');
     await first.stop('SIGKILL');
     const second = role('runner', e);
     await second.waitFor('runner ready');
     expect(await done(e, id)).toMatchObject({ result: 'success', exit_code: 0 });
-    expect(log(e, id)).toBe(EXPECTED_TICKS);
+    expect(await log(e, id)).toBe(EXPECTED_TICKS);
     expect(starts(e, id)).toBe('start\n');
   });
 
@@ -132,7 +138,7 @@ describe('a runner killed mid-job', () => {
     const first = role('runner', e);
     await first.waitFor('runner ready');
     const id = await submit(e, app, 'echo begun; sleep 60');
-    await until(() => log(e, id).includes('begun'), 30_000, 'job started');
+    await until(async () => (await log(e, id)).includes('begun'), 30_000, 'job started');
     await first.stop('SIGKILL');
     const instance = await new Redis(e.env.REDIS_URL).get(`${e.env.ALLGO_REDIS_PREFIX}:instance`).then((v) => v!);
     execFileSync('docker', ['rm', '-f', `allgo-${instance}-job-${id}`], { stdio: 'ignore' });
@@ -153,7 +159,7 @@ describe('a runner frozen past its lock', () => {
     await a.waitFor('runner ready');
     await b.waitFor('runner ready');
     const id = await submit(e, app, TICKS);
-    await until(() => log(e, id).includes('tick 2'), 30_000, 'tick 2');
+    await until(async () => (await log(e, id)).includes('tick 2'), 30_000, 'tick 2');
     const owner = await runnerPidOf(e, id);
     const frozen = [a, b].find((r) => r.child.pid === owner)!;
     expect(frozen).toBeDefined();
@@ -163,7 +169,7 @@ describe('a runner frozen past its lock', () => {
     expect(await done(e, id)).toMatchObject({ result: 'success' });
     // BullMQ saw the claim lapse and handed the job on: the takeover really happened.
     expect((await bullJob(e, id)).stalledCounter).toBeGreaterThanOrEqual(1);
-    expect(log(e, id)).toBe(EXPECTED_TICKS);
+    expect(await log(e, id)).toBe(EXPECTED_TICKS);
     expect(starts(e, id)).toBe('start\n');
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
@@ -173,15 +179,17 @@ describe('a runner frozen past its lock', () => {
 describe('a server killed while jobs run', () => {
   it('records every job’s true outcome once it is back', async () => {
     const e = await makeEnv();
-    await inProcess(e, { server: false, builder: true, runner: true });
     let server = role('server', e);
     await server.waitFor('listening on');
+    // Workers check the server at start: they join once it is up.
+    await inProcess(e, { server: false, builder: true, runner: true });
     const app = await publishProbe(e);
     const ids = [await submit(e, app, 'sleep 2; echo ok'), await submit(e, app, 'sleep 2; exit 5'), await submit(e, app, 'sleep 3; echo late')];
-    await until(async () => (await job(e, ids[0])).status === 'running', 30_000, 'first job running');
+    await until(async () => (await job(e, ids[0])).status === 'running' && (await job(e, ids[1])).status === 'running', 30_000, 'two jobs running');
     await server.stop('SIGKILL');
-    // The jobs end while no server is there to hear it.
-    await until(() => log(e, ids[2]).includes('late'), 30_000, 'last job finished');
+    // The running jobs end while no server is there to hear it, nor to take their outputs: the
+    // runner keeps them until it is back. The third can only start then (its inputs are there).
+    await until(() => runnerLog(e, ids[0]).includes('ok') && runnerLog(e, ids[1]).includes('exited with code 5'), 30_000, 'running jobs finished');
     server = role('server', e);
     await server.waitFor('listening on');
     const results = await Promise.all(ids.map((id) => done(e, id, 30_000)));
