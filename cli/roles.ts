@@ -112,7 +112,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     if (roles.builder || roles.runner) {
       const { client, hello } = await connectToServer(config, running.url, roles);
       if (roles.builder) {
-        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, server: client, log: log.child({ role: 'builder' }) });
+        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, server: client, log: log.child({ role: 'builder' }) });
         closers.push(() => closeWorker(w));
       }
       if (roles.runner) {
@@ -121,7 +121,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
           connection: redis(),
           redis: redis(),
           subscriber: redis(),
-          prefix: config.redisPrefix,
+          // The server's, so a runner host needs no ALLGO_REDIS_PREFIX of its own.
+          prefix: hello.redisPrefix,
           client,
           hello,
           labels: config.runnerLabels,

@@ -788,6 +788,10 @@ export interface RunnerHello {
    */
   name: string;
   /**
+   * The prefix of the installation's Redis keys: the runner host needs no setting for it.
+   */
+  redisPrefix: string;
+  /**
    * The server's version.
    */
   version: string;

@@ -75,6 +75,7 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
     const hello: RunnerHello = {
       name: runnerOf(req),
       version: deps.version,
+      redisPrefix: config.redisPrefix,
       queues: config.queues.map((q) => ({ name: q.name, labels: [...q.labels] })),
       runner: {
         concurrency: config.runnerConcurrency,
