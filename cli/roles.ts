@@ -61,7 +61,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     const redis = (): Redis => {
       const r = connectRedis(redisUrl);
       r.on('error', (err) => log.debug({ err }, 'redis connection error'));
-      closers.push(async () => r.quit().catch(() => r.disconnect()));
+      // quit() waits for a connection that may never come (a Redis refusing us): only when ready.
+      closers.push(async () => (r.status === 'ready' ? r.quit().catch(() => r.disconnect()) : r.disconnect()));
       return r;
     };
     const docker = new Docker();

@@ -40,12 +40,12 @@ export interface RunnerHost {
   process: RoleProcess;
 }
 
-export async function startFleet(configYaml = ''): Promise<Fleet> {
+export async function startFleet(configYaml = '', opts: { redisUrl?: string } = {}): Promise<Fleet> {
   const dataDir = mkdtempSync(join(tmpdir(), 'allgo-fleet-server-'));
   writeFileSync(join(dataDir, 'config.yaml'), configYaml);
   const port = await freePort();
   const adminToken = randomBytes(16).toString('hex');
-  const redisUrl = process.env.FLEET_REDIS_URL ?? inject('redisUrl');
+  const redisUrl = opts.redisUrl ?? inject('redisUrl');
   const config = loadConfig({
     ALLGO_DATA_DIR: dataDir,
     PORT: String(port),
