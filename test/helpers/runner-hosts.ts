@@ -97,7 +97,7 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
       f.append('job[param]', param);
       if (opts.queue) f.append('job[queue]', opts.queue);
       let i = 0;
-      for (const [name, data] of Object.entries(opts.files ?? {})) f.append(`files[${i++}]`, new Blob([data]), name);
+      for (const [name, data] of Object.entries(opts.files ?? {})) f.append(`files[${i++}]`, new Blob([typeof data === 'string' ? data : new Uint8Array(data)]), name);
       const res = await api('/api/v1/jobs', { method: 'POST', body: f });
       if (res.status !== 200) throw new Error(`submit: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { id: number }).id;
