@@ -95,9 +95,11 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     if (decision.kind === 'retry') live.write(`\n[allgo] ${decision.note}\n`);
     if (await isCancelRequested(redis, prefix, p.jobId).catch(() => false)) cancel.abort();
     const resumed = decision.kind === 'reattach';
+    let t0 = performance.now();
     workdir = resumed ? decision.workdir : await ctx.workDirs.stage(ctx.client, p.jobId, attempt, { grant: claim.grant!, inputs: claim.inputs ?? [] }, opts);
+    const stagingMs = Math.round(performance.now() - t0);
     if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: ctx.id, host: ctx.name, engine: ctx.engine, attempt });
-    log.info({ resumed, attempt }, resumed ? 'job re-attached' : 'job started');
+    log.info({ resumed, attempt, stagingMs }, resumed ? 'job re-attached' : 'job started');
     const result = await runContainer(docker, p, workdir, attempt, ctx.options, {
       live,
       cancel: cancel.signal,
@@ -113,7 +115,9 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       log.warn('lost the claim on the job; left it to the runner that took it over');
       return;
     }
+    t0 = performance.now();
     await uploadOutputs(ctx.client, p.jobId, attempt, workdir, result, ctx.options, opts);
+    log.info({ uploadMs: Math.round(performance.now() - t0) }, 'outputs committed');
     await complete(result);
   } catch (err) {
     if (err instanceof RefusedError && (err.code === RUNNER_CODES.staleAttempt || lost.signal.aborted)) {
