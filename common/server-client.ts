@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadable } from 'node:stream/web';
 import type { FileHandle } from 'node:fs/promises';
 import type { ClaimAnswer, CommitRequest, RunnerHello, RunnerHelloRequest, StagingGrant } from '../schemas/index.js';
-import { RUNNER_ROUTES, SIGNATURE_HEADER } from './runner-protocol.js';
+import { RUNNER_ROUTES, SIGNATURE_HEADER, STAGING_CHUNK_BYTES } from './runner-protocol.js';
 
 /** The server said no: retrying the same call would not help. */
 export class RefusedError extends Error {
@@ -95,7 +95,7 @@ export class ServerClient {
     for (let i = 0; ; i++) {
       const res = await this.call('GET', RUNNER_ROUTES.input(jobId, attempt, name), { signature: grant.signature }, opts);
       try {
-        await pipeline(Readable.fromWeb(res.body as WebReadable), createWriteStream(dest, { mode: 0o644 }));
+        await pipeline(Readable.fromWeb(res.body as WebReadable), createWriteStream(dest, { mode: 0o644, highWaterMark: STAGING_CHUNK_BYTES }));
         return;
       } catch (err) {
         if (i >= BACKOFF_MS.length || opts?.signal?.aborted) throw new UnreachableError(`the download of ${name} kept breaking (${describeFetchError(err)})`);
@@ -113,7 +113,7 @@ export class ServerClient {
    * the server replaces what it had, so a dropped upload is never doubled.
    */
   async upload(jobId: number, attempt: number, name: string, file: FileHandle, length: number, grant: StagingGrant, opts?: CallOptions): Promise<void> {
-    const body = () => (length === 0 ? Buffer.alloc(0) : (file.createReadStream({ start: 0, end: length - 1, autoClose: false }) as unknown as RequestInit['body']));
+    const body = () => (length === 0 ? Buffer.alloc(0) : (file.createReadStream({ start: 0, end: length - 1, autoClose: false, highWaterMark: STAGING_CHUNK_BYTES }) as unknown as RequestInit['body']));
     await this.call('PUT', RUNNER_ROUTES.output(jobId, attempt, name), { body, signature: grant.signature }, opts);
   }
 

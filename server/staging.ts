@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import type { CommitRequest } from '../schemas/index.js';
 import { LOG_FILE } from '../common/files.js';
+import { STAGING_CHUNK_BYTES } from '../common/runner-protocol.js';
 import type { Datastore } from './datastore.js';
 import { BadRequestError, PayloadTooLargeError } from './errors.js';
 
@@ -69,7 +70,7 @@ export class Staging {
     });
     try {
       const handle = await open(part, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-      await pipeline(body, count, handle.createWriteStream());
+      await pipeline(body, count, handle.createWriteStream({ highWaterMark: STAGING_CHUNK_BYTES }));
       await rename(part, join(dir, name));
     } catch (err) {
       await unlink(part).catch(() => undefined);

@@ -3,7 +3,7 @@
 // Every call needs a runner token; staging calls also a signature for the job's attempt.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../common/config.js';
-import { RUNNER_ROUTES, SIGNATURE_HEADER, stagingScope, type StagingUse } from '../../common/runner-protocol.js';
+import { RUNNER_ROUTES, SIGNATURE_HEADER, STAGING_CHUNK_BYTES, stagingScope, type StagingUse } from '../../common/runner-protocol.js';
 import { isFinishedJob } from '../../common/states.js';
 import type { RunResult, RunnerHello, Validators } from '../../schemas/index.js';
 import type { Store, Job } from '../store/index.js';
@@ -110,7 +110,7 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
     const f = await deps.datastore.open(job.id, req.params.name);
     if (!f) throw new NotFoundError(`job ${job.id} has no input ${JSON.stringify(req.params.name)}`);
     reply.header('content-length', f.size).type('application/octet-stream');
-    return reply.send(f.handle.createReadStream());
+    return reply.send(f.handle.createReadStream({ highWaterMark: STAGING_CHUNK_BYTES }));
   });
 
   app.post<{ Params: AttemptParams }>(pattern(RUNNER_ROUTES.uploads), async (req) => {
