@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { hideRoutes } from '../plugins/route-index.js';
+import { runnerAuth } from '../runner-auth.js';
 import { smartHttp } from './smart-http.js';
 import { internalRoutes, signSource } from './internal-routes.js';
 import { PreReceive, type BuildSources, type PreReceiveDeps, type PushContext } from './pre-receive.js';
@@ -29,6 +30,11 @@ export const git = fp<GitOptions>(
       imageNamespace: createHmac('sha256', deps.secret).update('image-namespace').digest('hex').slice(0, 16),
       // A path, unless configured: each builder resolves it against its own ALLGO_SERVER_URL.
       contextUrl: (versionId) => `${deps.config.serverUrl ?? ''}/internal/source/${versionId}?sig=${signSource(deps.secret, versionId)}`,
+    });
+    // Builders fetch sources with their runner token as well as the build's signature.
+    const worker = runnerAuth(deps.store.runnerTokens, deps.secret);
+    app.addHook('onRequest', async (req) => {
+      if (req.url.startsWith('/internal/source/')) worker(req);
     });
     await smartHttp(app, { config: deps.config, store: deps.store, repos: deps.repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret: deps.secret });
     await internalRoutes(app, { store: deps.store, repos: deps.repos, preReceive, pushes, sources, secret: deps.secret });

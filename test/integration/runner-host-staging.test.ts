@@ -14,6 +14,7 @@ import { startFleet, type Fleet } from '../helpers/runner-hosts.js';
 import { startFlakyProxy, type FlakyProxy } from '../helpers/flaky-proxy.js';
 import { spawnRole } from '../../support/processes.js';
 import { createSigner } from '../../server/signer.js';
+import { signSource } from '../../server/git/internal-routes.js';
 import { RUNNER_ROUTES, SIGNATURE_HEADER, stagingScope } from '../../common/runner-protocol.js';
 
 const CONFIG = `
@@ -138,6 +139,12 @@ describe('runner tokens and staging URLs', () => {
     const past = createSigner(secret, () => Date.now() - 3600_000).sign(stagingScope('inputs', theirs, 1), 60_000).signature;
     await refused(past, 'signature_expired');
     await refused(theirsSig.replace(/^\d+/, String(Date.now() + 3600_000)), 'bad_signature');
+
+    // A build's source needs a runner (or builder) token too, not only the build's signature (401,
+    // where a bad signature is a 403).
+    const source = `/internal/source/1?sig=${signSource(secret, 1)}`;
+    expect((await fetch(fleet.url + source)).status).toBe(401);
+    expect((await call(source, userToken)).status).toBe(401);
 
     // A runner's token is no user's either.
     const asApi = await fetch(`${fleet.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${runnerToken}` } });
