@@ -13,6 +13,7 @@ import { until } from '../helpers/processes.js';
 import { startFleet, type Fleet } from '../helpers/runner-hosts.js';
 import { startFlakyProxy, type FlakyProxy } from '../helpers/flaky-proxy.js';
 import { spawnRole } from '../../support/processes.js';
+import { allgo, removeTempDirs, tempHome } from '../helpers/cli.js';
 import { createSigner } from '../../server/signer.js';
 import { signSource } from '../../server/git/internal-routes.js';
 import { RUNNER_ROUTES, SIGNATURE_HEADER, stagingScope } from '../../common/runner-protocol.js';
@@ -38,6 +39,7 @@ afterAll(async () => {
   await fleet?.close();
   await proxy?.close();
   removeImages([probe]);
+  removeTempDirs();
 });
 
 const runnerLog = (dataDir: string, id: number): string => {
@@ -85,6 +87,20 @@ describe('a runner host with a data dir of its own', () => {
 });
 
 describe('runner tokens and staging URLs', () => {
+  it('are made by an admin with allgo runner-token add, shown once, refused twice', async () => {
+    const name = uniqueName('cli-made');
+    const home = tempHome();
+    const made = await allgo(['runner-token', 'add', name, '--url', fleet.url, '--token', fleet.adminToken], { home });
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout.trim()).toMatch(/^allgo_runner_[A-Za-z0-9_-]{32}$/);
+    const again = await allgo(['runner-token', 'add', name, '--url', fleet.url, '--token', fleet.adminToken], { home });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('already exists');
+    const list = (await (await fleet.api('/api/v1/runner-tokens')).json()) as { tokens: { name: string }[] };
+    expect(list.tokens.map((t) => t.name)).toContain(name);
+    expect(JSON.stringify(list)).not.toContain(made.stdout.trim());
+  });
+
   it('refuse a runner with a wrong token, a user token, or no server, at start, in one line', async () => {
     const dirs: string[] = [];
     const own = (name: string) => {
