@@ -118,6 +118,9 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     t0 = performance.now();
     await uploadOutputs(ctx.client, p.jobId, attempt, workdir, result, ctx.options, opts);
     log.info({ uploadMs: Math.round(performance.now() - t0) }, 'outputs committed');
+    // Committed, the job is done: a runner taking it over now learns so from its claim and
+    // needs no container, so it goes before anything else can stop this runner.
+    await removeJobContainer(docker, ctx.options.instance, p.jobId);
     await complete(result);
   } catch (err) {
     if (err instanceof RefusedError && (err.code === RUNNER_CODES.staleAttempt || lost.signal.aborted)) {

@@ -15,6 +15,7 @@ queues:
   standard: {time_limit: 20m}
   gpu: {time_limit: 20m, labels: [gpu]}
   retrying: {time_limit: 20m, retries: 1}
+  single: {time_limit: 20m, concurrency: 1}
 runner: {lock_duration: 2s, heartbeat: 1s, concurrency: 2}
 `;
 
@@ -66,8 +67,8 @@ describe('labels and heartbeats', () => {
     const res = await fleet.api('/api/v1/runners');
     const { runners } = (await res.json()) as { runners: { name: string; labels: string[]; slots: number; live: boolean; version: string; queues: string[]; last_heartbeat: string }[] };
     const byName = Object.fromEntries(runners.map((r) => [r.name, r]));
-    expect(byName.plain).toMatchObject({ labels: [], slots: 2, live: true, queues: ['standard', 'retrying'] });
-    expect(byName['gpu-host']).toMatchObject({ labels: ['gpu', 'highmem'], slots: 2, live: true, queues: ['standard', 'gpu', 'retrying'] });
+    expect(byName.plain).toMatchObject({ labels: [], slots: 2, live: true, queues: ['standard', 'retrying', 'single'] });
+    expect(byName['gpu-host']).toMatchObject({ labels: ['gpu', 'highmem'], slots: 2, live: true, queues: ['standard', 'gpu', 'retrying', 'single'] });
     expect(byName.plain.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(Date.now() - Date.parse(byName.plain.last_heartbeat)).toBeLessThan(60_000);
     // Listing the fleet is an admin's business.
@@ -84,6 +85,27 @@ describe('labels and heartbeats', () => {
     await plain.process.stop('SIGTERM');
     // A runner that stops says goodbye: the queue is unserved at once, not after a timeout.
     expect((await queues()).gpu).toMatchObject({ runners: 0, served: false });
+  });
+});
+
+describe('a queue capped at one job', () => {
+  it('runs one job at a time across two runner hosts that both serve it', async () => {
+    const hosts = [await fleet.runner(uniqueName('cap-a')), await fleet.runner(uniqueName('cap-b'))];
+    for (const h of hosts) await h.process.waitFor('runner ready');
+    await until(async () => (await queues()).single.runners === 2, 10_000, 'both hosts serve the queue');
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await fleet.submit(probe, 'sleep 1', { queue: 'single' }));
+    let most = 0;
+    const states = async () => Promise.all(ids.map(async (id) => (await fleet.job(id)).status as string));
+    for (;;) {
+      const now = await states();
+      most = Math.max(most, now.filter((s) => s === 'running').length);
+      if (now.every((s) => s === 'done')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(most).toBe(1);
+    for (const id of ids) expect(await fleet.job(id)).toMatchObject({ result: 'success' });
+    for (const h of hosts) await h.process.stop('SIGTERM');
   });
 });
 
