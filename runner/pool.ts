@@ -240,7 +240,7 @@ export class RunnerPool {
       await job.moveToFailed(new Error(`refused: bad run payload: ${JSON.stringify(this.validate.errors)}`), token, false).catch(() => undefined);
       return;
     }
-    await runJob(this.ctx!, job, token, cancel);
+    await runJob(this.ctx!, job, token, cancel, () => Job.fromId(worker, job.id!));
   }
 
   /** Stops taking jobs; running ones are left to finish (or to be re-attached after a restart). */

@@ -41,7 +41,8 @@ export interface JobContext {
   log: Logger;
 }
 
-export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, token: string, cancel: AbortController): Promise<void> {
+/** `reload` reads the job again from BullMQ (its progress as the runner that took it over left it). */
+export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, token: string, cancel: AbortController, reload: () => Promise<Job | undefined>): Promise<void> {
   const { redis, prefix, docker } = ctx;
   const p = job.data;
   const log = ctx.log.child({ jobId: p.jobId, queue: p.queue });
@@ -112,7 +113,15 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       },
     });
     if (result === 'detached') {
-      log.warn('lost the claim on the job; left it to the runner that took it over');
+      // Taken over on another engine (this host was taken for lost): nobody can re-attach to
+      // this container, and the job runs there now, so this one stops.
+      const now = await reload().catch(() => null);
+      const elsewhere = now ? progressOf(now)?.engine : undefined;
+      if (elsewhere && elsewhere !== ctx.engine) {
+        await removeJobContainer(docker, ctx.options.instance, p.jobId);
+        await ctx.workDirs.remove(workdir);
+        log.warn('the job was started again on another host; removed its container here');
+      } else log.warn('lost the claim on the job; left it to the runner that took it over');
       return;
     }
     t0 = performance.now();
