@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../schemas/index.js';
 import { round, sampler } from './lib/measure.js';
 
-const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site'] as const;
+const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site', 'scaling', 'staging'] as const;
 type Bench = (typeof BENCHES)[number];
-const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts' };
+const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts', scaling: 'scaling.ts', staging: 'staging.ts' };
 const TIME_LIMIT_MS = 45 * 60_000;
 const NOTES_MARKER = '<!-- notes: kept across runs -->';
 
@@ -98,6 +98,15 @@ function rows(o: Outcome): Row[] {
     case 'publish':
       return [
         { what: `publish: push → ready (median of ${r.rounds})`, allgo: ms(r.ready_ms_p50), plain: `${ms(r.docker_build_ms_p50)} (docker build, warm cache)`, ratio: `+${ms(r.overhead_ms_p50)}`, target: '< 1 s overhead', met: yes(r.overhead_ms_p50 < 1000) },
+      ];
+    case 'scaling':
+      return [
+        { what: `scaling: ${r.jobs} jobs of sleep 1, 2 slots per runner host`, allgo: `2 hosts: ${r.two_hosts.rate} jobs/s (${r.two_hosts.seconds} s)`, plain: `1 host: ${r.one_host.rate} jobs/s (${r.one_host.seconds} s)`, ratio: `${r.ratio}×`, target: '≥ 1.8×', met: yes(r.ratio >= 1.8) },
+      ];
+    case 'staging':
+      return [
+        { what: `remote staging: ${r.mb} MB in, ${r.mb} MB out, end to end, p50 (${r.jobs} jobs)`, allgo: `runner host: ${ms(r.remote.p50_ms)}`, plain: `allgo up: ${ms(r.local.p50_ms)}`, ratio: `${r.extra_p50_ms >= 0 ? '+' : ''}${ms(r.extra_p50_ms)}`, target: '≤ +300 ms', met: yes(r.extra_p50_ms <= 300) },
+        { what: 'remote staging: the runner host\'s download / upload + commit, p50', allgo: `${ms(r.staging.download_p50_ms)} / ${ms(r.staging.upload_commit_p50_ms)}`, plain: '', ratio: '', target: '', met: '' },
       ];
     case 'site':
       return [

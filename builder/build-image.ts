@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { BuildPayload, BuildResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
-import { SIGNATURE_HEADER } from '../common/internal-http.js';
+import type { ServerClient } from '../common/server-client.js';
 import { buildCgroup } from './build-cgroup.js';
 
 /** A build that will fail again if retried (bad Dockerfile, failing RUN step). */
@@ -25,8 +25,8 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
-export async function buildImage(docker: Docker, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
-  const res = await fetch(payload.contextUrl, { signal, headers: { [SIGNATURE_HEADER]: payload.contextSignature } });
+export async function buildImage(docker: Docker, server: ServerClient, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+  const res = await server.get(payload.contextUrl, signal, payload.contextSignature);
   if (!res.ok || !res.body) {
     throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
   }

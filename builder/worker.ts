@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { createValidators, type BuildPayload, type BuildResult } from '../schemas/index.js';
 import { BUILD_QUEUE } from '../common/queues.js';
 import { LogWriter } from '../common/log-stream.js';
+import type { ServerClient } from '../common/server-client.js';
 import { RAW_DOCKER_ERROR } from '../common/build-log.js';
 import { formatDuration } from '../common/duration.js';
 import { appImageName } from '../common/names.js';
@@ -23,6 +24,8 @@ export interface BuilderDeps {
   concurrency: number;
   /** This host's builder.allow_network: a payload asking for network is refused without it. */
   allowNetwork: boolean;
+  /** The server, reached with this builder's token: sources come from there. */
+  server: ServerClient;
   log: Logger;
 }
 
@@ -41,7 +44,7 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       log.info({ commit: p.commit }, 'build started');
       writer.write(`Building ${appImageName(p.app, p.version)} from commit ${p.commit.slice(0, 12)}\n`);
       try {
-        const result = await buildImage(deps.docker, p, writer, both);
+        const result = await buildImage(deps.docker, deps.server, p, writer, both);
         writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
         log.info({ imageId: result.imageId }, 'build done');
         return result;

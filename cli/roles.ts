@@ -1,6 +1,6 @@
 // Starts allgo's roles in this process: `up` is all three, `server`, `builder` and
 // `runner` one each. Each role gets its own connections and closes them step by step.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,12 +14,19 @@ import { ensureAdmin, loadSecret, secureDataDir } from '../server/bootstrap.js';
 import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
-import { connectRedis, type Redis } from '../common/redis.js';
+import { connectRedis, checkRedis, type Redis } from '../common/redis.js';
 import { connectDocker } from '../common/docker.js';
 import { closeWorker } from '../common/close.js';
-import { createValidators, packageRoot } from '../schemas/index.js';
+import { localRunnerToken } from '../common/runner-protocol.js';
+import { packageVersion } from '../common/version.js';
+import { ServerClient, RefusedError } from '../common/server-client.js';
+import { createValidators, packageRoot, type RunnerHello } from '../schemas/index.js';
+import { internalBase, INTERNAL_URL_FILE } from '../server/internal-listener.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
+
+/** How long a worker waits at start for a server that is not up yet. */
+const SERVER_WAIT_MS = 10_000;
 
 export interface RoleSet {
   server: boolean;
@@ -36,6 +43,8 @@ export interface StartedRoles {
   server: FastifyInstance | null;
   /** The first admin's token, when this start created it without ALLGO_ADMIN_TOKEN. */
   generatedAdminToken: string | null;
+  /** The runner, when that role runs: its name (its token's), the queues it serves, its slots. */
+  runner?: { name: string; queues: string[]; slots: number };
   close(): Promise<void>;
 }
 
@@ -53,33 +62,15 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     const redis = (): Redis => {
       const r = connectRedis(redisUrl);
       r.on('error', (err) => log.debug({ err }, 'redis connection error'));
-      closers.push(async () => r.quit().catch(() => r.disconnect()));
+      // quit() waits for a connection that may never come (a Redis refusing us): only when ready.
+      closers.push(async () => (r.status === 'ready' ? r.quit().catch(() => r.disconnect()) : r.disconnect()));
       return r;
     };
     const docker = connectDocker(config);
     const running: StartedRoles = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
+    // The workers fail at start, one line each, on a Redis that refuses them.
+    if (roles.builder || roles.runner) await checkRedis(redis(), redisUrl);
 
-    if (roles.builder) {
-      const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, log: log.child({ role: 'builder' }) });
-      closers.push(() => closeWorker(w));
-    }
-    if (roles.runner) {
-      const pool = new RunnerPool({
-        docker,
-        connection: redis(),
-        redis: redis(),
-        subscriber: redis(),
-        prefix: config.redisPrefix,
-        queues: config.queues.map((q) => q.name),
-        slots: config.runnerConcurrency,
-        lockDurationMs: config.lockDurationMs,
-        datastoreDir: join(config.dataDir, 'datastore'),
-        options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
-        log: log.child({ role: 'runner' }),
-      });
-      closers.push(() => pool.close());
-      await pool.start();
-    }
     if (roles.server) {
       const store = openStore(join(config.dataDir, 'allgo.db'));
       closers.push(async () => store.close());
@@ -112,6 +103,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       running.server = app;
       // The internal listener first: a push needs it as soon as the public port takes one.
       await app.internal.listen({ ...config.internalListen });
+      // Where workers started later beside this server find it (see connectToServer).
+      await writeFile(join(config.dataDir, INTERNAL_URL_FILE), internalBase(app.internal) + '\n', { mode: 0o600 });
       await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {
         log.warn({ host: config.host, port: config.port }, 'ALLGO_PUBLIC_URL is not set: links in answers and pages follow the address each request came to (set it when a proxy or a fixed name fronts allgo)');
@@ -122,6 +115,32 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       if (config.site.enabled) {
         const site = await startSiteRebuilds({ config, store, events, connection: redis(), workerConnection: redis(), log: log.child({ role: 'site' }) });
         closers.push(() => site.close());
+      }
+    }
+    if (roles.builder || roles.runner) {
+      const { client, hello } = await connectToServer(config, running.server ? internalBase(running.server.internal) : null, roles);
+      if (roles.builder) {
+        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, server: client, log: log.child({ role: 'builder' }) });
+        closers.push(() => closeWorker(w));
+      }
+      if (roles.runner) {
+        const pool = new RunnerPool({
+          docker,
+          connection: redis(),
+          redis: redis(),
+          subscriber: redis(),
+          // The server's, so a runner host needs no ALLGO_REDIS_PREFIX of its own.
+          prefix: hello.redisPrefix,
+          client,
+          hello,
+          labels: config.runnerLabels,
+          slots: config.runnerSlots ?? undefined,
+          workDir: join(config.dataDir, 'runner', 'work'),
+          log: log.child({ role: 'runner', runner: hello.name }),
+        });
+        closers.push(() => pool.close());
+        await pool.start();
+        running.runner = { name: hello.name, queues: pool.queues, slots: pool.slotCount };
       }
     }
     return running;
@@ -143,4 +162,29 @@ async function resolveRedis(config: Readonly<Config>, roles: RoleSet, log: Logge
   const sup = new RedisSupervisor(dir, log.child({ role: 'redis' }));
   closers.push(() => sup.stop());
   return sup.start();
+}
+
+/**
+ * The server as workers reach it, with their token. Beside the server (same process, or
+ * the same data dir) both have defaults: its internal listener's loopback address, and a
+ * token derived from its secret, both read from the data dir. The token is checked now: a
+ * refused or unreachable server fails the start.
+ */
+async function connectToServer(config: Readonly<Config>, ownUrl: string | null, roles: RoleSet): Promise<{ client: ServerClient; hello: RunnerHello }> {
+  const beside = async (file: string) => (await readFile(join(config.dataDir, file), 'utf8').catch(() => null))?.trim() || null;
+  const url = ownUrl ?? config.serverUrl ?? (await beside(INTERNAL_URL_FILE));
+  if (!url) throw new Error(`no ALLGO_SERVER_URL: set it to the server's internal listener (its internal.listen), or run beside the server with its ALLGO_DATA_DIR`);
+  let token = config.runnerToken;
+  if (!token) {
+    const secret = await beside('secret');
+    if (!secret) throw new Error(`no ALLGO_RUNNER_TOKEN: set it to a runner token (allgo runner-token add NAME, on the server), or run beside the server with its ALLGO_DATA_DIR`);
+    token = localRunnerToken(secret);
+  }
+  const client = new ServerClient(url, token);
+  try {
+    return { client, hello: await client.hello({ version: packageVersion(), labels: [...config.runnerLabels], role: roles.runner ? 'runner' : 'builder' }, { retryForMs: SERVER_WAIT_MS }) };
+  } catch (err) {
+    if (err instanceof RefusedError) throw new Error(`the server at ${url} refused ${config.runnerToken ? 'ALLGO_RUNNER_TOKEN' : 'the local runner token'}: ${err.message}`);
+    throw new Error(`${(err as Error).message}: set ALLGO_SERVER_URL to the server's internal listener`);
+  }
 }

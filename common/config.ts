@@ -5,6 +5,7 @@ import { resolve, join } from 'node:path';
 import { parse } from 'yaml';
 import { createValidators, describeAjvError, type AllgoConfigFile } from '../schemas/index.js';
 import { parseDuration } from './duration.js';
+import { LABEL_RULE, isValidLabel } from './names.js';
 
 export interface QueueConfig {
   name: string;
@@ -14,6 +15,10 @@ export interface QueueConfig {
   priority: number;
   /** Most jobs of the queue running at once over all runners; null: only runner slots limit it. */
   concurrency: number | null;
+  /** Only runners with every one of these labels serve the queue. */
+  labels: readonly string[];
+  /** Starts again on another host allowed when the host running a job is lost. */
+  retries: number;
 }
 
 export interface Config {
@@ -23,15 +28,24 @@ export interface Config {
   publicUrl: string | null;
   /** X-Forwarded-Proto/-Host are believed only when true: a proxy in front sets them. */
   trustProxy: boolean;
-  /** Where builders fetch sources from; null: the internal listener's loopback address. */
-  internalUrl: string | null;
-  /** The internal listener (hook relay, build sources): loopback on a free port by default. */
+  /**
+   * Where runners and builders reach the server (ALLGO_SERVER_URL, or the deprecated
+   * ALLGO_INTERNAL_URL); null: loopback on this config's port, for roles on the server's host.
+   */
+  serverUrl: string | null;
+  /** The internal listener (hook relay, build sources, runner protocol): loopback on a free port by default. */
   internalListen: Readonly<{ host: string; port: number }>;
   dataDir: string;
   redisUrl: string | null;
   redisPrefix: string;
   dockerHost: string | null;
   adminToken: string | null;
+  /** A runner's or builder's token (ALLGO_RUNNER_TOKEN); null: beside the server, derived from its secret. */
+  runnerToken: string | null;
+  /** This runner's labels (ALLGO_RUNNER_LABELS or --labels): it serves the queues that ask for no other. */
+  runnerLabels: readonly string[];
+  /** This runner's slots (ALLGO_RUNNER_SLOTS or --slots); null: the server's runner.concurrency. */
+  runnerSlots: number | null;
   queues: readonly QueueConfig[];
   defaultQueue: string;
   providerDomains: readonly string[];
@@ -47,6 +61,10 @@ export interface Config {
   logLimitBytes: number;
   tmpMb: number;
   lockDurationMs: number;
+  /** How often runners write their heartbeat; one silent for three of these is lost. */
+  heartbeatMs: number;
+  /** How long a signed staging URL stays valid. */
+  stagingTtlMs: number;
   retentionMs: number;
   builderConcurrency: number;
   /** Patterns of the images builds may start from (see check-images.ts). */
@@ -106,7 +124,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
   const host = env.HOST ?? merged.host ?? '0.0.0.0';
   const queues = Object.entries(merged.queues ?? DEFAULT_QUEUES)
-    .map(([name, q]) => ({ name, timeLimitMs: parseDuration(q.time_limit), description: q.description ?? '', concurrency: q.concurrency ?? null, configured: q.priority }))
+    .map(([name, q]) => ({
+      name,
+      timeLimitMs: parseDuration(q.time_limit),
+      description: q.description ?? '',
+      concurrency: q.concurrency ?? null,
+      labels: Object.freeze([...(q.labels ?? [])].sort()),
+      retries: q.retries ?? 0,
+      configured: q.priority,
+    }))
     .sort((a, b) => a.timeLimitMs - b.timeLimitMs)
     .map(({ configured, ...q }, i) => ({ ...q, priority: configured ?? i + 1 }))
     .sort((a, b) => a.priority - b.priority || a.timeLimitMs - b.timeLimitMs);
@@ -124,13 +150,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     host,
     publicUrl,
     trustProxy,
-    internalUrl: (env.ALLGO_INTERNAL_URL ?? merged.internal_url ?? '').replace(/\/+$/, '') || null,
+    serverUrl: serverUrl(env, merged),
     internalListen: Object.freeze(hostPort(merged.internal?.listen ?? '127.0.0.1:0', file)),
     dataDir,
     redisUrl: env.REDIS_URL ?? merged.redis_url ?? null,
     redisPrefix: env.ALLGO_REDIS_PREFIX ?? merged.redis_prefix ?? 'allgo',
     dockerHost: env.DOCKER_HOST ?? null,
     adminToken: env.ALLGO_ADMIN_TOKEN ?? null,
+    runnerToken: env.ALLGO_RUNNER_TOKEN || null,
+    runnerLabels: runnerLabels(env.ALLGO_RUNNER_LABELS),
+    runnerSlots: runnerSlots(env.ALLGO_RUNNER_SLOTS),
     queues: Object.freeze(queues.map((q) => Object.freeze(q))),
     defaultQueue,
     providerDomains: Object.freeze((merged.providers?.email_domains ?? []).map((d) => d.toLowerCase())),
@@ -145,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     logLimitBytes: Math.round((merged.runner?.log_mb ?? 10) * 1024 * 1024),
     tmpMb: merged.runner?.tmp_mb ?? 256,
     lockDurationMs: parseDuration(merged.runner?.lock_duration ?? '30s'),
+    heartbeatMs: parseDuration(merged.runner?.heartbeat ?? '5s'),
+    stagingTtlMs: parseDuration(merged.runner?.staging_ttl ?? '15m'),
     retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
     baseImages: Object.freeze([...(merged.builder?.base_images ?? ['debian:bookworm'])]),
@@ -156,4 +187,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
   };
   return Object.freeze(config);
+}
+
+/** ALLGO_SERVER_URL, else the deprecated ALLGO_INTERNAL_URL (then the file's server_url, internal_url). */
+function serverUrl(env: NodeJS.ProcessEnv, file: AllgoConfigFile): string | null {
+  const url = (env.ALLGO_SERVER_URL || env.ALLGO_INTERNAL_URL || file.server_url || file.internal_url || '').replace(/\/+$/, '');
+  if (url && !/^https?:\/\//.test(url)) throw new ConfigError(`ALLGO_SERVER_URL must start with http:// or https://, got "${url}"`);
+  return url || null;
+}
+
+function runnerLabels(text: string | undefined): readonly string[] {
+  const labels = [...new Set((text ?? '').split(',').map((l) => l.trim()).filter(Boolean))].sort();
+  const bad = labels.find((l) => !isValidLabel(l));
+  if (bad) throw new ConfigError(`runner label "${bad}": ${LABEL_RULE}`);
+  return Object.freeze(labels);
+}
+
+function runnerSlots(text: string | undefined): number | null {
+  if (!text) return null;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`runner slots must be a whole number from 1 to 256, got "${text}"`);
+  return n;
 }

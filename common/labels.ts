@@ -9,9 +9,11 @@ export const IMAGE_LABELS = {
   manifestDigest: 'allgo.manifest-digest',
 } as const;
 
-/** On job containers: the job id, the installation that runs it, and its queue. */
+/** On job containers: the job id, the installation that runs it, its queue and attempt. */
 export const CONTAINER_LABELS = {
   job: 'allgo.job',
   instance: 'allgo.instance',
   queue: 'allgo.queue',
+  /** Which attempt of the job: a container of an attempt that was started again elsewhere is removed. */
+  attempt: 'allgo.attempt',
 } as const;

@@ -24,3 +24,12 @@ export const appImageName = (app: string, version: string): string => `allgo/${a
  * being pruned as dangling and lets an admin find it.
  */
 export const imageTag = (namespace: string, app: string, version: string): string => `allgo-${namespace}/${app}:${version}`;
+
+const runnerName = names.$defs.RunnerName;
+const label = names.$defs.Label;
+export const RUNNER_NAME_RULE: string = runnerName.description;
+export const LABEL_RULE: string = label.description;
+const RUNNER_NAME = new RegExp(runnerName.pattern);
+const LABEL = new RegExp(label.pattern);
+export const isValidRunnerName = (n: string): boolean => RUNNER_NAME.test(n);
+export const isValidLabel = (l: string): boolean => LABEL.test(l);

@@ -1,43 +1,53 @@
-// The runner role. It takes jobs by hand from one BullMQ queue per allgo queue, highest
-// priority first, up to its number of slots; BullMQ's global concurrency caps each queue
-// over all runners. It renews its claim on each running job; a runner that dies loses its
-// claim, BullMQ hands the job to another runner, which re-attaches to the container.
+// The runner role. It takes jobs by hand from one BullMQ queue per allgo queue it serves
+// (those whose labels it has), highest priority first, up to its number of slots; BullMQ's
+// global concurrency caps each queue over all runners. It renews its claim on each running
+// job; a runner that dies loses its claim, BullMQ hands the job to another runner, which
+// re-attaches to the container or, on another host, applies the queue's retry policy
+// (run-job.ts). It writes a heartbeat to Redis, which the server lists and other runners read.
 import { hostname } from 'node:os';
-import { realpath } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Worker, Job } from 'bullmq';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
-import { runQueueName, runJobId, runsChannel, verdictKey } from '../common/queues.js';
-import { clearCancelRequest, isCancelRequested, onCancelRequests } from '../common/cancel-requests.js';
-import { LogWriter } from '../common/log-stream.js';
-import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
+import { createValidators, type RunPayload, type RunResult, type RunnerHello } from '../schemas/index.js';
+import { runQueueName, runJobId, runsChannel } from '../common/queues.js';
+import { onCancelRequests } from '../common/cancel-requests.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
 import { waitAtMost } from '../common/close.js';
+import { readHeartbeats, removeHeartbeat, satisfies, writeHeartbeat } from '../common/heartbeats.js';
+import { packageVersion } from '../common/version.js';
+import type { RunOptions } from './run-container.js';
+import { jobMountOf } from './run-container.js';
+import { progressOf } from './takeover.js';
+import { runJob, runnerProcessId, type JobContext } from './run-job.js';
+import type { ServerClient } from '../common/server-client.js';
+import { WorkDirs } from './stage.js';
 
 const IDLE_POLL_MS = 250;
-const VERDICT_TTL_S = 7 * 24 * 3600;
+/** A work folder with no container is left this long: another runner may be staging it. */
+const WORK_DIR_GRACE_MS = 60 * 60_000;
 
 export interface RunnerDeps {
   docker: Docker;
   /** Fetches jobs (BullMQ). */
   connection: Redis;
-  /** Logs, verdicts, cancellations. */
+  /** Logs, verdicts, cancellations, heartbeats. */
   redis: Redis;
   /** Subscribes to cancellations. */
   subscriber: Redis;
   prefix: string;
-  /** Queue names, highest priority first. */
-  queues: readonly string[];
-  slots: number;
-  lockDurationMs: number;
-  /** <data dir>/datastore: the only place a job folder may be (same path on every host). */
-  datastoreDir: string;
-  options: Omit<RunOptions, 'instance'>;
+  /** The server, reached with this runner's token; `hello` is what it answered at start. */
+  client: ServerClient;
+  hello: RunnerHello;
+  labels: readonly string[];
+  /** Jobs at once; default: the server's runner.concurrency. */
+  slots?: number;
+  /** <runner data dir>/work: the job folders of this host. */
+  workDir: string;
   log: Logger;
 }
 
@@ -51,62 +61,136 @@ export class RunnerPool {
   private readonly workers: { queue: string; worker: Worker<RunPayload, RunResult> }[];
   private readonly running = new Map<number, RunningJob>();
   private readonly validate = createValidators().runPayload;
-  private readonly id = `${hostname()}:${process.pid}`;
+  private readonly id: string;
+  private readonly slots: number;
+  private readonly workDirs: WorkDirs;
+  private readonly startedAt = new Date().toISOString();
   private closing = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   /** Set when a slot freed or a job was queued while the loop was busy: it looks again at once. */
   private nudged = false;
-  private options: RunOptions | null = null;
+  private ctx: JobContext | null = null;
+  private beat: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: RunnerDeps) {
-    this.workers = deps.queues.map((queue) => ({
-      queue,
-      worker: new Worker<RunPayload, RunResult>(runQueueName(queue), null, {
-        connection: deps.connection,
-        prefix: deps.prefix,
-        autorun: false,
-        lockDuration: deps.lockDurationMs,
-        stalledInterval: deps.lockDurationMs,
-        // Each stall is a runner lost mid-job; the job goes back to be re-attached, not failed.
-        maxStalledCount: 10,
-      }),
-    }));
+    const { hello } = deps;
+    this.id = runnerProcessId(hello.name);
+    this.slots = deps.slots ?? hello.runner.concurrency;
+    this.workDirs = new WorkDirs(deps.workDir, hello.runner.user);
+    const lockDuration = hello.runner.lockDurationMs;
+    this.workers = hello.queues
+      .filter((q) => satisfies(deps.labels, q.labels))
+      .map((q) => ({
+        queue: q.name,
+        worker: new Worker<RunPayload, RunResult>(runQueueName(q.name), null, {
+          connection: deps.connection,
+          prefix: deps.prefix,
+          autorun: false,
+          lockDuration,
+          stalledInterval: lockDuration,
+          // Each stall is a runner lost mid-job; the job goes back to be re-attached, not failed.
+          maxStalledCount: 10,
+        }),
+      }));
     for (const { worker } of this.workers) worker.on('error', (err) => deps.log.warn({ err }, 'runner queue error'));
   }
 
+  /** The queues this runner serves (those whose labels it has), highest priority first. */
+  get queues(): string[] {
+    return this.workers.map((w) => w.queue);
+  }
+
+  get slotCount(): number {
+    return this.slots;
+  }
+
   async start(): Promise<void> {
-    this.options = { ...this.deps.options, instance: await instanceId(this.deps.redis, this.deps.prefix) };
-    await this.removeOrphans().catch((err) => this.deps.log.warn({ err }, 'could not look for orphaned job containers'));
-    const { subscriber, prefix } = this.deps;
+    const { deps } = this;
+    const r = deps.hello.runner;
+    const options: RunOptions = { instance: await instanceId(deps.redis, deps.prefix), user: r.user, pidsLimit: r.pidsLimit, outputLimitBytes: r.outputLimitBytes, maxFiles: r.maxFiles, logLimitBytes: r.logLimitBytes, tmpMb: r.tmpMb };
+    const engine = (await deps.docker.info()).ID as string;
+    this.ctx = {
+      docker: deps.docker,
+      redis: deps.redis,
+      prefix: deps.prefix,
+      client: deps.client,
+      name: deps.hello.name,
+      id: this.id,
+      engine,
+      options,
+      lockDurationMs: r.lockDurationMs,
+      heartbeatMs: r.heartbeatMs,
+      workDirs: this.workDirs,
+      liveEngines: async (queue) => new Set((await readHeartbeats(deps.redis, deps.prefix, r.heartbeatMs)).filter((b) => b.live && b.queues.includes(queue)).map((b) => b.engine)),
+      log: deps.log,
+    };
+    await this.heartbeat();
+    this.beat = setInterval(() => void this.heartbeat(), r.heartbeatMs);
+    await this.removeOrphans().catch((err) => deps.log.warn({ err }, 'could not look for orphaned job containers'));
+    const { subscriber, prefix } = deps;
     await onCancelRequests(subscriber, prefix, (jobId) => this.running.get(jobId)?.cancel.abort());
     const runs = runsChannel(prefix);
     subscriber.on('message', (channel) => channel === runs && this.nudge());
     await subscriber.subscribe(runs);
     for (const { worker } of this.workers) {
       await worker.waitUntilReady();
-      void worker.startStalledCheckTimer().catch((err) => this.deps.log.warn({ err }, 'stalled check'));
+      void worker.startStalledCheckTimer().catch((err) => deps.log.warn({ err }, 'stalled check'));
     }
     this.loopDone = this.loop();
   }
 
+  private async heartbeat(): Promise<void> {
+    const { deps, ctx } = this;
+    if (!ctx) return;
+    await writeHeartbeat(deps.redis, deps.prefix, {
+      id: this.id,
+      name: deps.hello.name,
+      hostname: hostname(),
+      labels: [...deps.labels],
+      slots: this.slots,
+      running: [...this.running.keys()],
+      version: packageVersion(),
+      engine: ctx.engine,
+      queues: this.queues,
+      startedAt: this.startedAt,
+      seenAt: new Date().toISOString(),
+    }).catch((err) => deps.log.warn({ err }, 'could not write the heartbeat'));
+  }
+
   /**
    * Job containers whose job has ended (reported by another runner, or the engine restarted
-   * before removal) are removed; those of unfinished jobs are left for re-attaching.
+   * before removal), or whose job started again elsewhere, are removed; those of unfinished
+   * jobs are left for re-attaching. Then work folders no container uses.
    */
   private async removeOrphans(): Promise<void> {
-    const containers = await this.deps.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.instance}=${this.options!.instance}`] } });
+    const { docker, log } = this.deps;
+    const ctx = this.ctx!;
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.instance}=${ctx.options.instance}`] } });
+    const inUse = new Set<string>();
     for (const c of containers) {
       const worker = this.workers.find((w) => w.queue === c.Labels[CONTAINER_LABELS.queue]);
       if (!worker) continue;
       const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[CONTAINER_LABELS.job])));
       const state = job ? await job.getState() : 'missing';
-      // Only a job known to have ended: anything uncertain is left for re-attaching.
-      if (state === 'completed' || state === 'failed') {
-        await this.deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-        this.deps.log.info({ container: c.Names[0], state }, 'removed orphaned job container');
+      const progress = job ? progressOf(job) : null;
+      const movedOn = !!progress?.engine && (progress.engine !== ctx.engine || (progress.attempt ?? 1) > Number(c.Labels[CONTAINER_LABELS.attempt] ?? 1));
+      // Only a job known to have ended or moved on: anything uncertain is left for re-attaching.
+      if (state === 'completed' || state === 'failed' || movedOn) {
+        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        log.info({ container: c.Names[0], state, movedOn }, 'removed orphaned job container');
+      } else {
+        const info = await docker.getContainer(c.Id).inspect().catch(() => null);
+        const mount = info && jobMountOf(info);
+        if (mount) inUse.add(mount);
       }
     }
+    await this.workDirs.sweep(async (jobId, attempt) => {
+      const dir = this.workDirs.jobDir(jobId, attempt);
+      if (inUse.has(dir)) return true;
+      const s = await stat(dirname(dir)).catch(() => null);
+      return !!s && Date.now() - s.mtimeMs < WORK_DIR_GRACE_MS;
+    });
   }
 
   private nudge(): void {
@@ -118,7 +202,7 @@ export class RunnerPool {
     while (!this.closing) {
       this.nudged = false;
       let took = false;
-      if (this.running.size < this.deps.slots) {
+      if (this.running.size < this.slots) {
         for (const { worker } of this.workers) {
           const token = `${this.id}:${randomUUID()}`;
           let job: Job<RunPayload, RunResult> | undefined;
@@ -153,69 +237,12 @@ export class RunnerPool {
   }
 
   private async process(worker: Worker<RunPayload, RunResult>, job: Job<RunPayload, RunResult>, token: string, cancel: AbortController): Promise<void> {
-    const { redis, prefix } = this.deps;
-    const p = job.data;
-    const log = this.deps.log.child({ jobId: p.jobId, queue: p.queue });
-    if (!this.validate(p)) {
-      await job.moveToFailed(new Error(`bad run payload: ${JSON.stringify(this.validate.errors)}`), token, false).catch(() => undefined);
+    // Whoever can write to Redis can queue anything: a payload not of the contract is refused.
+    if (!this.validate(job.data)) {
+      await job.moveToFailed(new Error(`refused: bad run payload: ${JSON.stringify(this.validate.errors)}`), token, false).catch(() => undefined);
       return;
     }
-    // Whoever can write to Redis could name any host folder: mount only the job's own.
-    const expected = await realpath(join(this.deps.datastoreDir, String(p.jobId))).catch(() => null);
-    if (!expected || (await realpath(p.workdir).catch(() => null)) !== expected) {
-      log.error({ workdir: p.workdir }, 'refused a job whose folder is not its datastore folder');
-      await job.moveToFailed(new Error(`refused: its folder ${p.workdir} is not in this runner's datastore (${this.deps.datastoreDir})`), token, false).catch(() => undefined);
-      return;
-    }
-    const lost = new AbortController();
-    let renewedAt = Date.now();
-    const renew = setInterval(async () => {
-      try {
-        if ((await job.extendLock(token, this.deps.lockDurationMs)) === 0) lost.abort();
-        else renewedAt = Date.now();
-        // The announcement of a cancel can be missed (subscriber reconnecting); the key is not.
-        if (!cancel.signal.aborted && (await isCancelRequested(redis, prefix, p.jobId))) cancel.abort();
-      } catch (err) {
-        // Redis away: keep trying; if another runner took the job meanwhile, the next renewal says so.
-        log.warn({ err }, 'could not renew the job lock');
-      }
-    }, Math.max(this.deps.lockDurationMs / 3, 200));
-    const resumed = typeof job.progress === 'object' && (job.progress as { state?: string }).state === 'running';
-    if (await isCancelRequested(redis, prefix, p.jobId).catch(() => false)) cancel.abort();
-    const live = new LogWriter(redis, p.logKey);
-    try {
-      if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: this.id });
-      log.info({ resumed }, resumed ? 'job re-attached' : 'job started');
-      const result = await runContainer(this.deps.docker, p, this.options!, {
-        live,
-        cancel: cancel.signal,
-        lost: lost.signal,
-        fence: () => (lost.signal.aborted ? 'lost' : Date.now() - renewedAt < this.deps.lockDurationMs * 0.8 ? 'owner' : 'unsure'),
-        resumed,
-        setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
-        getVerdict: async () => {
-          const text = await redis.get(verdictKey(prefix, p.jobId));
-          return text ? (JSON.parse(text) as Verdict) : null;
-        },
-      });
-      if (result === 'detached') {
-        log.warn('lost the claim on the job; left it to the runner that took it over');
-        return;
-      }
-      await live.end();
-      await job.moveToCompleted(result, token, false);
-      await removeJobContainer(this.deps.docker, this.options!.instance, p.jobId);
-      await Promise.all([redis.del(verdictKey(prefix, p.jobId)), clearCancelRequest(redis, prefix, p.jobId)]).catch(() => undefined);
-      log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
-    } catch (err) {
-      log.error({ err }, 'job failed in the runner');
-      // Left alone, its container would run on with no time or output limit.
-      if (!lost.signal.aborted) await removeJobContainer(this.deps.docker, this.options!.instance, p.jobId);
-      await live.end();
-      await job.moveToFailed(err as Error, token, false).catch((e) => log.warn({ err: e }, 'could not report the failure'));
-    } finally {
-      clearInterval(renew);
-    }
+    await runJob(this.ctx!, job, token, cancel, () => Job.fromId(worker, job.id!));
   }
 
   /** Stops taking jobs; running ones are left to finish (or to be re-attached after a restart). */
@@ -227,5 +254,9 @@ export class RunnerPool {
     await waitAtMost(Promise.allSettled([...this.running.values()].map((r) => r.done)), waitMs);
     await Promise.allSettled(this.workers.map(({ worker }) => worker.close(true)));
     await this.deps.subscriber.unsubscribe().catch(() => undefined);
+    if (this.beat) clearInterval(this.beat);
+    // With jobs left running, its heartbeat stays until it goes stale, so runners elsewhere
+    // leave them to this host for a while: a quick restart re-attaches to them.
+    if (this.running.size === 0) await removeHeartbeat(this.deps.redis, this.deps.prefix, this.id).catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
 //   find or create the container → start it → stream its output into allgo.log → enforce the
 //   time limit, the output limit and cancellation → a result that says why the job ended.
 // A runner that loses its claim on the job detaches and leaves the container to the new owner.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { RunPayload, RunResult } from '../schemas/index.js';
@@ -44,18 +44,17 @@ export interface RunHooks {
   /** Kept outside this process, so whichever runner reports the outcome knows why it was killed. */
   setVerdict(v: Verdict): Promise<void>;
   getVerdict(): Promise<Verdict | null>;
-  /** Already started once, maybe by a runner that is gone. */
-  resumed: boolean;
 }
 
 const MB = 1024 * 1024;
 
-export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
+/**
+ * `workdir`: the job's folder on this host, mounted as /job (the container's own, when
+ * re-attaching). The log is written beside it (logFileOf), out of the job's reach.
+ */
+export async function runContainer(docker: Docker, p: RunPayload, workdir: string, attempt: number, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
   const found = await inspectJobContainer(docker, opts.instance, p.jobId);
-  if (!found && hooks.resumed) {
-    return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
-  }
-  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
+  const sink = await LogSink.open(logFileOf(workdir), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.
@@ -70,7 +69,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     if (found.State.StartedAt && !found.State.StartedAt.startsWith('0001')) startedAt = found.State.StartedAt;
   } else {
     try {
-      container = await createJobContainer(docker, p, opts);
+      container = await createJobContainer(docker, p, workdir, attempt, opts);
     } catch (err) {
       return end({ result: 'error', exitCode: null, message: `could not create the job's container: ${dockerMessage(err)}` });
     }
@@ -119,7 +118,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   let watcher: NodeJS.Timeout | undefined;
   let watching = true;
   const watchOutput = async () => {
-    const used = await dirUsage(p.workdir, { bytes: opts.outputLimitBytes, entries: opts.maxFiles });
+    const used = await dirUsage(workdir, { bytes: opts.outputLimitBytes, entries: opts.maxFiles });
     if (!watching) return;
     if (used.bytes > opts.outputLimitBytes) return kill({ result: 'error', message: `killed: its files went over the output limit of ${Math.round(opts.outputLimitBytes / MB)} MB` });
     if (used.entries > opts.maxFiles) return kill({ result: 'error', message: `killed: it made more than ${opts.maxFiles} files, the limit of a job's folder` });
@@ -172,7 +171,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
 }
 
 /** The job's container as Docker knows it, or null. */
-async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
+export async function inspectJobContainer(docker: Docker, instance: string, jobId: number): Promise<Docker.ContainerInspectInfo | null> {
   try {
     return await docker.getContainer(containerName(instance, jobId)).inspect();
   } catch (err) {
@@ -181,7 +180,7 @@ async function inspectJobContainer(docker: Docker, instance: string, jobId: numb
   }
 }
 
-async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOptions): Promise<Docker.Container> {
+async function createJobContainer(docker: Docker, p: RunPayload, workdir: string, attempt: number, opts: RunOptions): Promise<Docker.Container> {
   try {
     return await docker.createContainer({
       name: containerName(opts.instance, p.jobId),
@@ -192,11 +191,11 @@ async function createJobContainer(docker: Docker, p: RunPayload, opts: RunOption
       WorkingDir: JOB_MOUNT,
       User: opts.user,
       Env: ['HOME=/tmp', 'TMPDIR=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
-      Labels: { [CONTAINER_LABELS.job]: String(p.jobId), [CONTAINER_LABELS.instance]: opts.instance, [CONTAINER_LABELS.queue]: p.queue },
+      Labels: { [CONTAINER_LABELS.job]: String(p.jobId), [CONTAINER_LABELS.instance]: opts.instance, [CONTAINER_LABELS.queue]: p.queue, [CONTAINER_LABELS.attempt]: String(attempt) },
       Tty: false,
       NetworkDisabled: true,
       HostConfig: {
-        Binds: [`${p.workdir}:${JOB_MOUNT}`],
+        Binds: [`${workdir}:${JOB_MOUNT}`],
         NetworkMode: 'none',
         ReadonlyRootfs: true,
         // nr_inodes: /tmp may not hold more files than the job's folder may.
@@ -242,15 +241,14 @@ async function settleClaim(fence: Fence): Promise<'owner' | 'lost'> {
   return 'lost';
 }
 
+/** Where a job's log is kept on its runner host: beside its folder, where the job cannot touch it. */
+export const logFileOf = (workdir: string): string => join(dirname(workdir), LOG_FILE);
+
+/** The host folder a job's container has as /job: where a runner re-attaching finds its files. */
+export const jobMountOf = (info: Docker.ContainerInspectInfo): string | null => info.Mounts.find((m) => m.Destination === JOB_MOUNT)?.Source ?? null;
+
 export async function removeJobContainer(docker: Docker, instance: string, jobId: number): Promise<void> {
   await docker.getContainer(containerName(instance, jobId)).remove({ force: true }).catch(() => undefined);
-}
-
-async function finishWithoutContainer(p: RunPayload, opts: RunOptions, hooks: RunHooks, message: string): Promise<RunResult> {
-  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, true);
-  await sink.finish(`\n[allgo] ${message}\n`);
-  const now = new Date().toISOString();
-  return { result: 'error', exitCode: null, message, startedAt: now, finishedAt: now };
 }
 
 function dockerMessage(err: unknown): string {

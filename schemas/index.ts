@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { AllgoConfigFile, AllgoManifest, BuildPayload, BuildResult, RunPayload, RunResult } from './types.js';
+import type { AllgoConfigFile, AllgoManifest, BuildPayload, BuildResult, ClaimAnswer, CommitRequest, Heartbeat, RunPayload, RunResult, RunnerHello, RunnerHelloRequest } from './types.js';
 
 export type * from './types.js';
 
@@ -29,6 +29,11 @@ export interface Validators {
   buildResult: ValidateFunction<BuildResult>;
   runPayload: ValidateFunction<RunPayload>;
   runResult: ValidateFunction<RunResult>;
+  runnerHelloRequest: ValidateFunction<RunnerHelloRequest>;
+  runnerHello: ValidateFunction<RunnerHello>;
+  heartbeat: ValidateFunction<Heartbeat>;
+  claimAnswer: ValidateFunction<ClaimAnswer>;
+  commitRequest: ValidateFunction<CommitRequest>;
 }
 
 export function createValidators(): Validators {
@@ -36,13 +41,23 @@ export function createValidators(): Validators {
   // verbose: errors carry their schema and value, for hints such as "did you mean `memory`?".
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'x-doc' });
+  const runResult = ajv.compile<RunResult>(loadSchema('run-result'));
+  // The runner protocol's shapes are $defs of one file, which refers to run-result by its $id.
+  const runnerApi = loadSchema('runner-api');
+  ajv.addSchema(runnerApi);
+  const runnerDef = <T>(name: string): ValidateFunction<T> => ajv.getSchema<T>(`${runnerApi.$id as string}#/$defs/${name}`)!;
   return {
     manifest: ajv.compile<AllgoManifest>(loadSchema('allgo')),
     config: ajv.compile<AllgoConfigFile>(loadSchema('config')),
     buildPayload: ajv.compile<BuildPayload>(loadSchema('build-payload')),
     buildResult: ajv.compile<BuildResult>(loadSchema('build-result')),
     runPayload: ajv.compile<RunPayload>(loadSchema('run-payload')),
-    runResult: ajv.compile<RunResult>(loadSchema('run-result')),
+    runResult,
+    runnerHelloRequest: runnerDef<RunnerHelloRequest>('RunnerHelloRequest'),
+    runnerHello: runnerDef<RunnerHello>('RunnerHello'),
+    heartbeat: runnerDef<Heartbeat>('Heartbeat'),
+    claimAnswer: runnerDef<ClaimAnswer>('ClaimAnswer'),
+    commitRequest: runnerDef<CommitRequest>('CommitRequest'),
   };
 }
 

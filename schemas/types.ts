@@ -364,6 +364,22 @@ export interface QueueInfo {
    * Most jobs running at once over all runners; null: no cap.
    */
   concurrency: number | null;
+  /**
+   * Only runners with all these labels serve the queue.
+   */
+  labels: string[];
+  /**
+   * Starts again on another host allowed when the host running a job is lost.
+   */
+  retries: number;
+  /**
+   * GET /api/v1/queues only: live runners that serve this queue now.
+   */
+  runners?: number;
+  /**
+   * GET /api/v1/queues only. false: no live runner serves this queue, so its jobs wait until one joins.
+   */
+  served?: boolean;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -375,6 +391,72 @@ export interface Queues {
    * Highest priority first.
    */
   queues: QueueInfo[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "RunnerList".
+ */
+export interface RunnerList {
+  /**
+   * One entry per runner process heard from in the last day, by name.
+   */
+  runners: {
+    /**
+     * Its runner token's name.
+     */
+    name: string;
+    /**
+     * <name>@<hostname>:<pid>
+     */
+    id: string;
+    hostname: string;
+    labels: string[];
+    slots: number;
+    /**
+     * Ids of the jobs it runs.
+     */
+    running: number[];
+    queues: string[];
+    version: string;
+    last_heartbeat: string;
+    started_at: string;
+    /**
+     * false: silent for three heartbeats, taken for lost.
+     */
+    live: boolean;
+  }[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "NewRunnerToken".
+ */
+export interface NewRunnerToken {
+  /**
+   * The runner host's name, shown in listings and in "runner host NAME lost".
+   */
+  name: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "RunnerTokenCreated".
+ */
+export interface RunnerTokenCreated {
+  name: string;
+  created_at: string;
+  /**
+   * ALLGO_RUNNER_TOKEN for the runner host; shown only this once.
+   */
+  token: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "RunnerTokenList".
+ */
+export interface RunnerTokenList {
+  tokens: {
+    name: string;
+    created_at: string;
+  }[];
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -429,7 +511,7 @@ export interface BuildPayload {
   version: string;
   commit: string;
   /**
-   * GET returns the commit as a tar archive (the Docker build context).
+   * GET returns the commit as a tar archive (the Docker build context). A path is relative to the builder's ALLGO_SERVER_URL.
    */
   contextUrl: string;
   /**
@@ -487,15 +569,19 @@ export interface AllgoConfigFile {
    */
   trust_proxy?: boolean;
   /**
-   * Where builders on other hosts reach the internal listener (default: its loopback address, for builders on this host).
+   * Where runners and builders reach the server's internal listener (ALLGO_SERVER_URL; default: its loopback address, for roles on the server's host). Set internal.listen to an interface they can reach.
+   */
+  server_url?: string;
+  /**
+   * Deprecated alias of server_url.
    */
   internal_url?: string;
   /**
-   * The internal listener: the routes only allgo's own parts call (git hook relay, builders fetching sources). They are never served on the public port.
+   * The internal listener: the routes only allgo's own parts call (git hook relay, builders fetching sources, the runner protocol). They are never served on the public port.
    */
   internal?: {
     /**
-     * host:port to listen on (default 127.0.0.1:0, a free loopback port). Set an internal interface when builders run on other hosts, with internal_url.
+     * host:port to listen on (default 127.0.0.1:0, a free loopback port). Set an internal interface when runners or builders run on other hosts, with server_url.
      */
     listen?: string;
   };
@@ -520,6 +606,14 @@ export interface AllgoConfigFile {
        * 1 is served first. Default: by time limit, shortest first (A||GO's rule).
        */
       priority?: number;
+      /**
+       * Only runners started with all these labels (allgo runner --labels gpu,highmem) serve this queue.
+       */
+      labels?: string[];
+      /**
+       * How many times a job may start again on another runner host when the host running it is lost (default 0: it ends `error`, "runner host NAME lost").
+       */
+      retries?: number;
     };
   };
   providers?: {
@@ -582,6 +676,14 @@ export interface AllgoConfigFile {
      * How long a runner's claim on a job lasts without renewal; a runner that dies loses its jobs after this.
      */
     lock_duration?: string;
+    /**
+     * How often each runner says it is alive (default 5s); one silent for three of these is lost.
+     */
+    heartbeat?: string;
+    /**
+     * How long a signed staging URL (a job's input downloads, output uploads) stays valid (default 15m).
+     */
+    staging_ttl?: string;
   };
   jobs?: {
     /**
@@ -631,6 +733,20 @@ export interface AllgoConfigFile {
  * via the `definition` "AppName".
  */
 export type AppName = string;
+/**
+ * runner names are 1 to 40 characters: lowercase letters, digits, dots and dashes, starting with a letter or digit
+ *
+ * This interface was referenced by `AllgoNames`'s JSON-Schema
+ * via the `definition` "RunnerName".
+ */
+export type RunnerName = string;
+/**
+ * labels are 1 to 32 characters: lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit
+ *
+ * This interface was referenced by `AllgoNames`'s JSON-Schema
+ * via the `definition` "Label".
+ */
+export type Label = string;
 
 /**
  * Names every role checks the same way. common/names.ts reads its rules from this file, so the server, the command and the site share one rule each.
@@ -641,7 +757,7 @@ export interface AllgoNames {
 
 // run-payload.schema.json
 /**
- * Data of a BullMQ run job: everything a runner needs, so it never opens the store.
+ * Data of a BullMQ run job: everything a runner needs, so it never opens the store. It names no host path: the runner stages the job's files through the server (schemas/runner-api.schema.json).
  */
 export interface RunPayload {
   jobId: number;
@@ -655,10 +771,6 @@ export interface RunPayload {
    * @minItems 1
    */
   argv: string[];
-  /**
-   * Absolute path of the job folder on the Docker host; mounted as the job's working directory.
-   */
-  workdir: string;
   memoryMb: number;
   cpus?: number;
   timeLimitMs: number;
@@ -667,15 +779,35 @@ export interface RunPayload {
    * Redis stream the live log goes to.
    */
   logKey: string;
+  /**
+   * How many times the job may start again on another host when the host running it is lost (the queue's `retries`). Default 0.
+   */
+  retries?: number;
 }
 
 // run-progress.schema.json
 /**
- * Progress a runner reports while a job runs.
+ * Progress a runner reports while a job runs: which attempt, on which runner host and Docker engine, so whoever takes the job over knows whether it can re-attach to the container.
  */
 export interface RunProgress {
   state: 'running';
   startedAt?: string;
+  /**
+   * 1 for the first start; one more for each start on another host after a host was lost.
+   */
+  attempt?: number;
+  /**
+   * The runner process: <runner name>@<hostname>:<pid>.
+   */
+  runner?: string;
+  /**
+   * The runner's name (its token's name).
+   */
+  host?: string;
+  /**
+   * The Docker engine's ID: a runner on the same engine can re-attach to the container.
+   */
+  engine?: string;
 }
 
 // run-result.schema.json
@@ -688,6 +820,136 @@ export interface RunResult {
   message: string;
   startedAt?: string;
   finishedAt?: string;
+}
+
+// runner-api.schema.json
+/**
+ * What runners (and builders) on other hosts exchange with the server: their hello, their heartbeats, and a job's staging (inputs down, outputs and log up). Paths and headers are in common/runner-protocol.ts. Every call carries the runner's token; staging calls also carry a signature scoped to one job and attempt, which expires.
+ */
+export interface RunnerApi {
+  [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "RunnerHelloRequest".
+ */
+export interface RunnerHelloRequest {
+  version: string;
+  labels: string[];
+  role?: 'runner' | 'builder';
+}
+/**
+ * The server's answer to a runner's hello: who the token says it is, and the settings every runner takes from the server, so a runner host needs no config file.
+ *
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "RunnerHello".
+ */
+export interface RunnerHello {
+  /**
+   * The runner token's name.
+   */
+  name: string;
+  /**
+   * The prefix of the installation's Redis keys: the runner host needs no setting for it.
+   */
+  redisPrefix: string;
+  /**
+   * The server's version.
+   */
+  version: string;
+  /**
+   * Every queue, highest priority first.
+   */
+  queues: {
+    name: string;
+    labels: string[];
+  }[];
+  runner: {
+    concurrency: number;
+    user: string;
+    pidsLimit: number;
+    outputLimitBytes: number;
+    maxFiles: number;
+    logLimitBytes: number;
+    tmpMb: number;
+    lockDurationMs: number;
+    heartbeatMs: number;
+  };
+}
+/**
+ * What each runner process writes to Redis every heartbeat; GET /api/v1/runners lists them.
+ *
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "Heartbeat".
+ */
+export interface Heartbeat {
+  /**
+   * <name>@<hostname>:<pid>
+   */
+  id: string;
+  name: string;
+  hostname: string;
+  labels: string[];
+  slots: number;
+  /**
+   * Ids of the jobs it runs now.
+   */
+  running: number[];
+  version: string;
+  /**
+   * Its Docker engine's ID.
+   */
+  engine: string;
+  /**
+   * The queues it serves.
+   */
+  queues: string[];
+  startedAt: string;
+  seenAt: string;
+}
+/**
+ * A signature for one job's attempt, for one use (its inputs, or its outputs), valid until expiresAt.
+ *
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "StagingGrant".
+ */
+export interface StagingGrant {
+  signature: string;
+  expiresAt: string;
+}
+/**
+ * The answer to a runner that takes a job's attempt: its inputs and a grant to download them, or, if the job has already ended (its outputs committed, or cancelled meanwhile), how it ended.
+ *
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "ClaimAnswer".
+ */
+export interface ClaimAnswer {
+  finished?: RunResult;
+  grant?: StagingGrant;
+  inputs?: {
+    name: string;
+    size: number;
+  }[];
+}
+/**
+ * Ends an attempt: the files uploaded for it, the inputs kept unchanged, and the job's result. The server moves them into the job's folder and records the result in one step.
+ *
+ * This interface was referenced by `RunnerApi`'s JSON-Schema
+ * via the `definition` "CommitRequest".
+ */
+export interface CommitRequest {
+  result: RunResult;
+  /**
+   * Input files left unchanged by the job.
+   */
+  keep: string[];
+  /**
+   * Files uploaded for this attempt (allgo.log among them).
+   */
+  files: {
+    name: string;
+    size: number;
+  }[];
 }
 
 // site-export.schema.json

@@ -78,6 +78,8 @@ step_packages() {
   # debootstrap only recommends the keyring it needs to check the Release file.
   [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || add_pkg debian-archive-keyring
   if [ "$FOR_TESTS" = 1 ]; then need_bin chromium chromium; fi
+  # The Redis TLS test makes its own certificate authority.
+  if [ "$FOR_TESTS" = 1 ]; then need_bin openssl openssl; fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"
 }

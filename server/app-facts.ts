@@ -62,5 +62,7 @@ export function queueInfo(queues: readonly QueueConfig[]): QueueInfo[] {
     description: q.description,
     priority: q.priority,
     concurrency: q.concurrency,
+    labels: [...q.labels],
+    retries: q.retries,
   }));
 }

@@ -23,6 +23,7 @@ import { api } from './routes/index.js';
 import { git } from './git/plugin.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { redactingLogger } from './log-redaction.js';
+import { runnerApi } from './plugins/runner-api.js';
 import { siteRoutes } from './site/serve.js';
 
 declare module 'fastify' {
@@ -72,6 +73,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate('internal', internal);
   app.addHook('onClose', async () => internal.close());
   await app.register(git, { ...deps, internal });
+  // The runner protocol, for runners and builders on this host or others (internal.listen).
+  await internal.register(runnerApi, { ...deps, datastore });
   // The catalog: a catch-all GET that every route above outranks.
   await app.register(siteRoutes, { dataDir: config.dataDir, enabled: config.site.enabled });
   return app;

@@ -1,7 +1,8 @@
 // Job folders: <data dir>/datastore/<job id>/. Uploads land in a staging folder first and
 // are renamed into place once the job exists, so a refused submission leaves nothing behind.
-import { mkdir, readdir, rename, rm, lstat, chown, chmod, open, type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { mkdir, readdir, rename, rm, lstat, type FileHandle } from 'node:fs/promises';
+import { handToJobUser } from '../common/job-user.js';
+import { openRegular } from '../common/open-regular.js';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { LOG_FILE } from '../common/files.js';
@@ -45,13 +46,7 @@ export class Datastore {
   async adopt(staging: string, jobId: number): Promise<string> {
     const dir = this.jobDir(jobId);
     await rename(staging, dir);
-    const [uid, gid] = this.jobUser.split(':').map(Number);
-    if (process.getuid?.() === 0) {
-      await chown(dir, uid, gid);
-      await chmod(dir, 0o750);
-    } else {
-      await chmod(dir, 0o777);
-    }
+    await handToJobUser(dir, this.jobUser);
     return dir;
   }
 
@@ -101,22 +96,6 @@ export class Datastore {
       await f.handle.close();
     }
   }
-}
-
-/** O_NOFOLLOW then fstat: the file opened is the regular file at `path`, not a link's target. */
-async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  const s = await handle.stat();
-  if (!s.isFile()) {
-    await handle.close();
-    return null;
-  }
-  return { handle, size: s.size };
 }
 
 /**

@@ -67,6 +67,20 @@ export class UnavailableError extends AllgoError {
   }
 }
 
+/** A runner's attempt was taken over by another: it must step back (common/runner-protocol.ts). */
+export class StaleAttemptError extends AllgoError {
+  constructor(jobId: number, attempt: number, current: number) {
+    super('stale_attempt', 409, `attempt ${attempt} of job ${jobId} is no longer its current one (${current}): another runner took it over`);
+  }
+}
+
+/** The job ended meanwhile (cancelled, deleted, or its outputs committed). */
+export class JobFinishedError extends AllgoError {
+  constructor(jobId: number) {
+    super('job_finished', 409, `job ${jobId} has already ended`);
+  }
+}
+
 export const notFound = {
   app: (name: string | number) => new NotFoundError(`no app ${JSON.stringify(String(name))}: check the name or id (GET /api/v1/apps lists them)`),
   job: (id: string | number) => new NotFoundError(`no job ${id}`),

@@ -5,10 +5,16 @@
 // one; the route checks, besides, that what it grants is still live (a build still building).
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '../common/safe-equal.js';
+import type { StagingUse } from '../common/runner-protocol.js';
 import { SignatureError } from './errors.js';
 
 /** What a signature grants. New kinds go here, each checked by its own route. */
-export type SignedScope = { kind: 'build-source'; id: number };
+export type SignedScope =
+  | { kind: 'build-source'; id: number }
+  // One job's attempt, and one use: a grant to fetch inputs cannot upload outputs, nor outlive a retry.
+  | { kind: `staging-${StagingUse}`; id: `${number}-${number}` };
+
+export const stagingScope = (use: StagingUse, jobId: number, attempt: number): SignedScope => ({ kind: `staging-${use}`, id: `${jobId}-${attempt}` });
 
 export class Signer {
   private readonly key: Buffer;

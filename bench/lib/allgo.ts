@@ -27,9 +27,10 @@ export interface Allgo {
   stop(): Promise<void>;
 }
 
-export async function startAllgo(configYaml = 'runner: {concurrency: 2}\n'): Promise<Allgo> {
+/** A fresh data dir with `configYaml`, a free port, an admin token, and the server's environment. */
+export async function serverSetup(configYaml: string, dirPrefix = 'allgo-bench-'): Promise<{ dataDir: string; token: string; url: string; env: Record<string, string> }> {
   if (!existsSync(join(packageRoot(), 'dist', 'cli', 'main.js'))) throw new Error('dist/ is not built: run `npx tsc -p tsconfig.json` first');
-  const dataDir = mkdtempSync(join(tmpdir(), 'allgo-bench-'));
+  const dataDir = mkdtempSync(join(tmpdir(), dirPrefix));
   writeFileSync(join(dataDir, 'config.yaml'), configYaml);
   const token = randomBytes(16).toString('hex');
   const port = await freePort();
@@ -43,6 +44,11 @@ export async function startAllgo(configYaml = 'runner: {concurrency: 2}\n'): Pro
     ALLGO_REDIS_PREFIX: `bench${randomBytes(3).toString('hex')}`,
     HOME: process.env.HOME ?? '/root',
   };
+  return { dataDir, token, url, env };
+}
+
+export async function startAllgo(configYaml = 'runner: {concurrency: 2}\n'): Promise<Allgo> {
+  const { dataDir, token, url, env } = await serverSetup(configYaml);
   if (process.env.BENCH_REDIS_URL) env.REDIS_URL = process.env.BENCH_REDIS_URL;
   const role = spawnRole('up', env);
   try {

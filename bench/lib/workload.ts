@@ -77,7 +77,7 @@ export async function throughputRun(jobs: number, opts: { plain: boolean }): Pro
 }
 
 /** Polls the job list (newest first, paginated) until every job is done; returns each result. */
-async function waitAll(allgo: Allgo, ids: number[], t0: number): Promise<Map<number, string>> {
+export async function waitAll(allgo: Allgo, ids: number[], t0: number): Promise<Map<number, string>> {
   const want = new Set(ids);
   const results = new Map<number, string>();
   while (results.size < want.size) {

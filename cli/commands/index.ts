@@ -14,6 +14,7 @@ import { login } from './login.js';
 import { logs } from './logs.js';
 import { remote } from './remote.js';
 import { run } from './run.js';
+import { runners } from './runners.js';
 import { versions } from './versions.js';
 import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../lib/command.js';
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
@@ -21,7 +22,8 @@ import { resolveCredentials, type Credentials } from '../../client/index.js';
 
 const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
-const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS].map((c) => [c.name, c]));
+const ADMIN_COMMANDS = [runners];
+const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));
 
 const list = (cmds: Command[]) => cmds.map((c) => `  ${c.name.padEnd(27)}${c.summary}`).join('\n');
 
@@ -30,6 +32,9 @@ ${list(USER_COMMANDS)}
 
 Publishing apps:
 ${list(PROVIDER_COMMANDS)}
+
+Administering:
+${list(ADMIN_COMMANDS)}
 
 ${EXIT_CODES_HELP}`;
 

@@ -4,7 +4,7 @@
 // status, code and sentence.
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
-import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, User } from './types.js';
+import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, RunnerTokenCreated, User } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -53,6 +53,16 @@ export class ApiClient {
   /** Creates a user (admins only); the answer holds their token, shown this once. */
   createUser(user: NewUser): Promise<User> {
     return this.json('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+  }
+
+  /** The runner hosts heard from (admins only). */
+  async runners(): Promise<Runner[]> {
+    return (await this.json<{ runners: Runner[] }>('/api/v1/runners')).runners;
+  }
+
+  /** Creates a runner token (admins only); the answer holds it, shown this once. */
+  createRunnerToken(name: string): Promise<RunnerTokenCreated> {
+    return this.json('/api/v1/runner-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
   }
 
   async apps(): Promise<AppSummary[]> {

@@ -3,7 +3,7 @@
 // Server-Sent Events rather than JSON bodies.
 import type { AppDetail, JobStatus, JobSummary, Queues } from '../../schemas/types.js';
 
-export type { AppDetail, AppList, AppSummary, JobCancelled, JobCreated, JobList, JobStatus, JobSummary, NewUser, Queues, User } from '../../schemas/types.js';
+export type { AppDetail, AppList, AppSummary, JobCancelled, JobCreated, JobList, JobStatus, JobSummary, NewUser, Queues, RunnerList, RunnerTokenCreated, User } from '../../schemas/types.js';
 
 export type JobState = JobSummary['state'];
 export type JobResult = NonNullable<JobSummary['result']>;
@@ -11,6 +11,7 @@ export type AppVersion = AppDetail['versions'][number];
 export type Preset = AppDetail['presets'][number];
 export type Queue = Queues['queues'][number];
 export type JobFile = JobStatus['files'][number];
+export type Runner = import('../../schemas/types.js').RunnerList['runners'][number];
 
 /** The `data` of a `state` event. */
 export type JobStateEvent = Pick<JobSummary, 'result' | 'exit_code' | 'message' | 'started_at' | 'finished_at'> & { status: JobState };

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { hideRoutes } from '../plugins/route-index.js';
 import { Signer } from '../signer.js';
+import { internalBase } from '../internal-listener.js';
 import { smartHttp } from './smart-http.js';
 import { internalRoutes } from './internal-routes.js';
 import { PreReceive, type BuildSources, type PreReceiveDeps, type PushContext } from './pre-receive.js';
@@ -39,7 +40,8 @@ export const git = fp<GitOptions>(
       // Derived from the secret: another installation on the same engine, or a push, cannot guess it.
       imageNamespace: derive('image-namespace').slice(0, 16),
       sourceFor: (versionId) => ({
-        url: `${config.internalUrl ?? base()}/internal/source/${versionId}`,
+        // A path, unless configured: each builder resolves it against its own ALLGO_SERVER_URL.
+        url: `${config.serverUrl ?? ''}/internal/source/${versionId}`,
         signature: signer.sign({ kind: 'build-source', id: versionId }, config.buildTimeLimitMs + SOURCE_QUEUE_ALLOWANCE_MS),
       }),
     });
@@ -49,11 +51,3 @@ export const git = fp<GitOptions>(
   // Encapsulated: its content-type parsers and hidden routes stay its own.
   { name: 'allgo-git', fastify: '5.x', encapsulate: true },
 );
-
-/** Where allgo's own processes reach the internal listener (its loopback form for 0.0.0.0). */
-function internalBase(internal: FastifyInstance): string {
-  const addr = internal.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('the internal listener is not listening');
-  const host = addr.family === 'IPv6' ? (addr.address === '::' ? '[::1]' : `[${addr.address}]`) : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
-  return `http://${host}:${addr.port}`;
-}

@@ -133,18 +133,18 @@ function buildArgv(version: Version, request: JobRequest): string[] {
 /** Moves the staged files into the job's folder and queues the run. */
 async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: string): Promise<void> {
   const { manifest } = plan.version;
-  const workdir = await deps.datastore.adopt(staging, job.id);
+  await deps.datastore.adopt(staging, job.id);
   await deps.queues.enqueueRun({
     jobId: job.id,
     // By id, not tag: a tag can be moved (another installation on the engine, a rebuild).
     image: plan.version.imageId ?? plan.version.image,
     argv: plan.argv,
-    workdir,
     memoryMb: manifest.memory ?? DEFAULT_JOB_MEMORY_MB,
     ...(manifest.cpus ? { cpus: manifest.cpus } : {}),
     timeLimitMs: plan.queue.timeLimitMs,
     queue: plan.queue.name,
     logKey: runLogKey(deps.config.redisPrefix, job.id),
+    retries: plan.queue.retries,
   });
 }
 

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin';
 import { authenticate } from '../auth.js';
 import { UnauthorizedError } from '../errors.js';
+import { RUNNER_TOKEN_PREFIX } from '../../common/runner-protocol.js';
 import type { User } from '../store/index.js';
 import type { UserStore } from '../store/users.js';
 
@@ -21,6 +22,7 @@ export const auth = fp<{ users: UserStore }>(
       const header = req.headers.authorization;
       if (!header) return;
       req.user = authenticate(users, header);
+      if (!req.user && header.includes(RUNNER_TOKEN_PREFIX)) throw new UnauthorizedError('a runner token cannot call the API: use a user\'s token');
       if (!req.user) throw new UnauthorizedError('invalid token: check the token in your Authorization header');
     });
   },

@@ -4,9 +4,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../../schemas/index.js';
+import { packageVersion } from '../../common/version.js';
 
 export interface OpenApiOptions {
   /** The servers entry: where the reference's "try it" calls go; null: wherever the reference was read from. */
@@ -20,7 +18,7 @@ export const openapi = fp<OpenApiOptions>(
         openapi: '3.1.0',
         info: {
           title: 'allgo API',
-          version: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
+          version: packageVersion(),
           description: 'Run published command-line apps as jobs. Compatible with A||GO\'s API v1: POST /api/v1/jobs and GET /api/v1/jobs/N work unchanged.',
         },
         // A relative server URL is the document's own origin (OpenAPI 3.1, §4.8.5).
@@ -37,6 +35,7 @@ export const openapi = fp<OpenApiOptions>(
           { name: 'users', description: 'Accounts and tokens' },
           { name: 'files', description: 'Result downloads' },
           { name: 'system', description: 'Queues and health' },
+          { name: 'runners', description: 'Runner hosts and their tokens (admins)' },
         ],
       },
     });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { mayManage, maySee } from '../auth.js';
 import { notFound } from '../errors.js';
 import { appFacts, appSummary, appUrl, queueInfo, versionFacts } from '../app-facts.js';
+import { readHeartbeats } from '../../common/heartbeats.js';
 import type { AppDetail, AppList, Queues } from '../../schemas/index.js';
 import type { App, User } from '../store/index.js';
 import type { ApiDeps } from './context.js';
@@ -62,7 +63,16 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.get<{ Reply: Queues }>(
     '/api/v1/queues',
-    { schema: { tags: ['system'], summary: 'Queues: time limit, priority, concurrency cap', response: { 200: def('Queues') } } },
-    async () => ({ default: config.defaultQueue, queues: queueInfo(config.queues) }),
+    { schema: { tags: ['system'], summary: 'Queues: time limit, priority, concurrency cap, labels, and whether a live runner serves each', response: { 200: def('Queues') } } },
+    async () => {
+      const live = (await readHeartbeats(deps.redis, config.redisPrefix, config.heartbeatMs).catch(() => [])).filter((r) => r.live);
+      return {
+        default: config.defaultQueue,
+        queues: queueInfo(config.queues).map((q) => {
+          const runners = live.filter((r) => r.queues.includes(q.name)).length;
+          return { ...q, runners, served: runners > 0 };
+        }),
+      };
+    },
   );
 }

@@ -8,6 +8,7 @@ import { appRoutes } from './apps.js';
 import { userRoutes } from './users.js';
 import { healthRoutes } from './health.js';
 import { datastoreRoutes } from './datastore.js';
+import { runnerRoutes } from './runners.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -17,6 +18,7 @@ export const api = fp<ApiDeps>(
     await userRoutes(app, deps);
     await healthRoutes(app, deps);
     await datastoreRoutes(app, deps);
+    await runnerRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -5,6 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { BadRequestError, notFound } from '../errors.js';
 import { maySeeJob } from '../auth.js';
 import { LOG_FILE } from '../../common/files.js';
+import { isFinishedJob } from '../../common/states.js';
+import { runLogKey } from '../../common/queues.js';
+import { readWholeLog } from '../../common/log-stream.js';
+import { LOG_SLACK_BYTES } from '../staging.js';
 import type { JobCancelled, JobCreated, JobList, JobStatus } from '../../schemas/index.js';
 import type { Job, User } from '../store/index.js';
 import { submitJob } from '../jobs/submit-job.js';
@@ -111,8 +115,10 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     { schema: { tags: ['jobs'], summary: 'The job\'s log so far', params: jobIdParams, response: { 200: textResponse('allgo.log: stdout and stderr as they came'), ...errors(401, 404) } } },
     async (req, reply) => {
       const job = visibleJob(req.params.id, requireUser(req));
-      const f = await datastore.open(job.id, LOG_FILE);
       reply.type('text/plain; charset=utf-8');
+      // Until its outputs are committed, a job's log is on its runner host: the live copy is in Redis.
+      if (!isFinishedJob(job.state)) return reply.send(await readWholeLog(deps.redis, runLogKey(config.redisPrefix, job.id), config.logLimitBytes + LOG_SLACK_BYTES));
+      const f = await datastore.open(job.id, LOG_FILE);
       if (!f) return reply.send('');
       reply.header('content-length', f.size);
       return reply.send(f.handle.createReadStream());

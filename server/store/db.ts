@@ -79,6 +79,17 @@ const MIGRATIONS: Migration[] = [
     }
     db.exec('ALTER TABLE jobs DROP COLUMN access_key');
   },
+  // Runner hosts authenticate with tokens of their own kind, never a user's. A job's attempt
+  // fences staging: only the attempt a runner claimed last may commit outputs.
+  `CREATE TABLE runner_tokens (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_by INTEGER REFERENCES users(id),
+     created_at TEXT NOT NULL
+   );
+   ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN runner TEXT;`,
 ];
 
 /**

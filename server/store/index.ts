@@ -3,6 +3,7 @@ import { UserStore } from './users.js';
 import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
 import { JobStore } from './jobs.js';
+import { RunnerTokenStore } from './runner-tokens.js';
 
 export interface Store {
   db: Db;
@@ -10,6 +11,7 @@ export interface Store {
   apps: AppStore;
   versions: VersionStore;
   jobs: JobStore;
+  runnerTokens: RunnerTokenStore;
   close(): void;
 }
 
@@ -21,6 +23,7 @@ export function openStore(file: string): Store {
     apps: new AppStore(db),
     versions: new VersionStore(db),
     jobs: new JobStore(db),
+    runnerTokens: new RunnerTokenStore(db),
     close: () => db.close(),
   };
 }
@@ -29,3 +32,4 @@ export type { User } from './users.js';
 export type { App } from './apps.js';
 export type { Version } from './versions.js';
 export type { Job } from './jobs.js';
+export type { RunnerToken } from './runner-tokens.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JobResult, JobState } from '../../schemas/index.js';
-import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES } from '../../common/states.js';
+import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
 /** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
@@ -33,6 +33,10 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The attempt a runner claimed last (0: none yet); only that one may commit outputs. */
+  attempt: number;
+  /** The name of the runner host that claimed it last. */
+  runner: string | null;
 }
 
 interface Row {
@@ -54,6 +58,8 @@ interface Row {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  attempt: number;
+  runner: string | null;
 }
 
 const toJob = (r: Row): Job => ({
@@ -75,6 +81,8 @@ const toJob = (r: Row): Job => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  attempt: r.attempt,
+  runner: r.runner,
 });
 
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
@@ -92,6 +100,7 @@ const statements = (db: Db) => ({
     `UPDATE jobs SET state = 'done', result = ?, exit_code = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ?
      WHERE id = ? AND state IN (${UNFINISHED})`,
   ),
+  claimAttempt: db.prepare(`UPDATE jobs SET attempt = ?, runner = ? WHERE id = ? AND attempt <= ? AND state IN (${UNFINISHED})`),
   markAborting: db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`),
   listExpired: db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
   markArchived: db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'"),
@@ -138,6 +147,18 @@ export class JobStore {
     return (
       this.sql.finish.run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
     );
+  }
+
+  /**
+   * A runner takes attempt `attempt` of an unfinished job. Attempts only move forward, so a
+   * runner that was taken over can no longer claim or commit its older one.
+   */
+  claimAttempt(id: number, attempt: number, runner: string): 'ok' | 'stale' | 'finished' | 'missing' {
+    const changed = this.sql.claimAttempt.run(attempt, runner, id, attempt).changes;
+    if (changed === 1) return 'ok';
+    const job = this.byId(id);
+    if (!job) return 'missing';
+    return isFinishedJob(job.state) ? 'finished' : 'stale';
   }
 
   markAborting(id: number): boolean {

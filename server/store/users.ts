@@ -29,7 +29,7 @@ const toUser = (r: Row): User => ({
 });
 
 /** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 /**
  * A prefix makes tokens recognisable (secret scanners, logs) and means one never starts with
  * "-", which command lines would take for an option (`allgo login --token -x…`).

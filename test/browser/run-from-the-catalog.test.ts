@@ -193,4 +193,22 @@ describe('the catalog and job pages in a browser', () => {
     await screenshot(phone, 'app-phone');
     await phone.close();
   });
+
+  it('says on the run form when no runner serves the chosen queue', async () => {
+    // The queue list is asked live; here the server's answer says batch has no runner (the API
+    // side of it is runner-host-fleet.test.ts's, with real runners).
+    await page.route('**/api/v1/queues', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { queues: { name: string; runners: number; served: boolean }[] };
+      for (const q of body.queues) if (q.name === 'batch') Object.assign(q, { runners: 0, served: false });
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.goto(`${p.url}/apps/${app}/`);
+    const hint = page.getByText('No runner serves this queue right now');
+    await page.getByLabel('Queue', { exact: true }).selectOption('standard');
+    await expect(hint.isHidden()).resolves.toBe(true);
+    await page.getByLabel('Queue', { exact: true }).selectOption('batch');
+    await expect.poll(() => hint.isVisible()).toBe(true);
+    await page.unroute('**/api/v1/queues');
+  });
 });

@@ -88,6 +88,16 @@ describe('the API reference', () => {
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/build-log`, { token });
     await call('GET', '/api/v1/queues');
     await call('GET', '/api/v1/health');
+    await call('GET', '/api/v1/runners', { token });
+    await call('GET', '/api/v1/runners', { token: other });
+    const runnerName = uniqueName('r');
+    const json = { 'content-type': 'application/json' };
+    await call('POST', '/api/v1/runner-tokens', { token, headers: json, body: JSON.stringify({ name: runnerName }) });
+    await call('POST', '/api/v1/runner-tokens', { token, headers: json, body: JSON.stringify({ name: runnerName }) });
+    await call('POST', '/api/v1/runner-tokens', { token, headers: json, body: JSON.stringify({ name: 'Bad Name' }) });
+    await call('GET', '/api/v1/runner-tokens', { token });
+    await call('DELETE', `/api/v1/runner-tokens/${runnerName}`, { token });
+    await call('DELETE', `/api/v1/runner-tokens/${runnerName}`, { token });
 
     const f = new FormData();
     f.append('job[webapp_id]', probe);

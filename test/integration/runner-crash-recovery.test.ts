@@ -69,9 +69,15 @@ async function job(e: PlatformEnv, id: number): Promise<Record<string, unknown>>
   return (await (await fetch(`${e.url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${e.adminToken}` } })).json()) as Record<string, unknown>;
 }
 
-const log = (e: PlatformEnv, id: number): string => {
+/** The job's log: from the runner host while it runs (the API's live copy), then the committed file. */
+const log = async (e: PlatformEnv, id: number): Promise<string> => {
+  const res = await fetch(`${e.url}/api/v1/jobs/${id}/log`, { headers: { authorization: `Token token=${e.adminToken}` } }).catch(() => null);
+  return res?.ok ? res.text() : '';
+};
+/** The log on the runner host itself, which it keeps until the server takes the outputs. */
+const runnerLog = (e: PlatformEnv, id: number): string => {
   try {
-    return readFileSync(join(e.dataDir, 'datastore', String(id), 'allgo.log'), 'utf8');
+    return readFileSync(join(e.dataDir, 'runner', 'work', `${id}-1`, 'allgo.log'), 'utf8');
   } catch {
     return '';
   }
@@ -106,7 +112,7 @@ describe('a runner killed mid-job', () => {
     const second = role('runner', e);
     await second.waitFor('runner ready');
     expect(await done(e, id)).toMatchObject({ result: 'success', exit_code: 0 });
-    expect(log(e, id)).toBe(EXPECTED_TICKS);
+    expect(await log(e, id)).toBe(EXPECTED_TICKS);
     expect(starts(e, id)).toBe('start\n');
   });
 
@@ -149,7 +155,7 @@ describe('a runner frozen past its lock', () => {
     expect(await done(e, id)).toMatchObject({ result: 'success' });
     // BullMQ saw the claim lapse and handed the job on: the takeover really happened.
     expect((await bullJob(e, id)).stalledCounter).toBeGreaterThanOrEqual(1);
-    expect(log(e, id)).toBe(EXPECTED_TICKS);
+    expect(await log(e, id)).toBe(EXPECTED_TICKS);
     expect(starts(e, id)).toBe('start\n');
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
@@ -159,15 +165,18 @@ describe('a runner frozen past its lock', () => {
 describe('a server killed while jobs run', () => {
   it('records every job’s true outcome once it is back', async () => {
     const e = await makeEnv();
-    await inProcess(e, { server: false, builder: true, runner: true });
     let server = role('server', e);
     await server.waitFor('listening on');
+    // Workers check the server at start: they join once it is up.
+    await inProcess(e, { server: false, builder: true, runner: true });
     const app = await publishProbe(e);
     const ids = [await submit(e, app, 'sleep 2; echo ok'), await submit(e, app, 'sleep 2; exit 5'), await submit(e, app, 'sleep 3; echo late')];
-    await expect.poll(async () => (await job(e, ids[0])).status, { timeout: 30_000, message: 'the first job never ran' }).toBe('running');
+    await expect.poll(async () => [(await job(e, ids[0])).status, (await job(e, ids[1])).status], { timeout: 30_000, message: 'two jobs never ran' }).toEqual(['running', 'running']);
     await server.stop('SIGKILL');
-    // The jobs end while no server is there to hear it.
-    await logShows(e, ids[2], 'late');
+    // The running jobs end while no server is there to hear it, nor to take their outputs: the
+    // runner keeps them until it is back. The third can only start then (its inputs are there).
+    await expect.poll(() => runnerLog(e, ids[0]), { timeout: 30_000, message: 'the first job never finished' }).toContain('ok');
+    await expect.poll(() => runnerLog(e, ids[1]), { timeout: 30_000, message: 'the second job never finished' }).toContain('exited with code 5');
     server = role('server', e);
     await server.waitFor('listening on');
     const results = await Promise.all(ids.map((id) => done(e, id, 30_000)));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { AddressInfo } from 'node:net';
 import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { BUILD_QUEUE, buildJobId } from '../../common/queues.js';
@@ -40,6 +41,10 @@ async function payloadOf(app: string, label: string): Promise<BuildPayload> {
   return (await builds.getJob(buildJobId(version.id)))!.data;
 }
 
+/** The internal listener's address, where a builder beside the server resolves the source's path. */
+const internalAddress = (): AddressInfo => p.running.server!.internal.server.address() as AddressInfo;
+const sourceUrl = (payload: BuildPayload): string => `http://127.0.0.1:${internalAddress().port}${payload.contextUrl}`;
+
 const isTar = (b: Buffer) => b.length > 512 && b.subarray(257, 262).toString() === 'ustar';
 
 describe('a build source signature', () => {
@@ -49,7 +54,7 @@ describe('a build source signature', () => {
     const repo = fixtureRepo('probe', (dir) => appendFileSync(join(dir, 'allgo.yaml'), 'private: true\n'));
     expect((await push(repo, p.url, app, 'admin', p.adminToken)).code).toBe(0);
     const payload = await payloadOf(app, '1.0');
-    expect(payload.contextUrl).not.toContain('?');
+    expect(payload.contextUrl).toBe(`/internal/source/${payload.versionId}`);
     expect(payload.contextSignature).toMatch(/^build-source\.\d+\.\d+\./);
     // The log does record the fetch, and so would have held a signature in its URL.
     expect(logs.some((l) => l.includes(`/internal/source/${payload.versionId}`))).toBe(true);
@@ -57,10 +62,10 @@ describe('a build source signature', () => {
     expect(logs.join('\n')).not.toContain(payload.contextSignature.split('.').pop()!);
 
     // The replay: long after the build, with the signature as header or as the old query.
-    const asHeader = await fetch(payload.contextUrl, { headers: { [SIGNATURE_HEADER]: payload.contextSignature } });
+    const asHeader = await fetch(sourceUrl(payload), { headers: { [SIGNATURE_HEADER]: payload.contextSignature } });
     expect(asHeader.status).toBe(410);
     expect(await asHeader.json()).toMatchObject({ code: 'gone' });
-    const asQuery = await fetch(`${payload.contextUrl}?sig=${encodeURIComponent(payload.contextSignature)}`);
+    const asQuery = await fetch(`${sourceUrl(payload)}?sig=${encodeURIComponent(payload.contextSignature)}`);
     expect(asQuery.status).toBe(403);
     expect(await asQuery.json()).toMatchObject({ code: 'bad_signature' });
   });
@@ -71,7 +76,7 @@ describe('a build source signature', () => {
     const hook = await fetch(`${p.url}/internal/git-hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(hook.status).toBe(404);
     // The internal listener is on loopback.
-    expect(new URL((await payloadOf(apps[0], '1.0')).contextUrl).hostname).toBe('127.0.0.1');
+    expect(internalAddress().address).toBe('127.0.0.1');
   });
 
   it('is refused for another build, and once expired, even while its build runs', async () => {
@@ -89,7 +94,7 @@ describe('a build source signature', () => {
     }
     expect(payload).not.toBeNull();
     const id = payload!.versionId;
-    const get = (signature: string, versionId = id) => fetch(payload!.contextUrl.replace(/\/\d+$/, `/${versionId}`), { headers: { [SIGNATURE_HEADER]: signature } });
+    const get = (signature: string, versionId = id) => fetch(sourceUrl(payload!).replace(/\/\d+$/, `/${versionId}`), { headers: { [SIGNATURE_HEADER]: signature } });
     // Live and right: the tar of the commit.
     const ok = await get(payload!.contextSignature);
     expect(ok.status).toBe(200);

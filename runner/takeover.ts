@@ -1,0 +1,44 @@
+// What a runner does with a job it has just taken: a job seen before (its progress says
+// `running`) was started by a runner that lost its claim. Its container lives on that
+// runner's Docker engine, so only a runner on the same engine can re-attach. One on another
+// engine leaves the job to that engine while a runner there is alive, and otherwise takes
+// the host for lost: it starts the job again if the queue allows, or ends it.
+import type { RunProgress } from '../schemas/index.js';
+
+export type Takeover =
+  | { kind: 'fresh'; attempt: number }
+  | { kind: 'reattach'; attempt: number; workdir: string }
+  | { kind: 'defer' }
+  | { kind: 'retry'; attempt: number; note: string }
+  | { kind: 'lost'; attempt: number; message: string };
+
+export interface TakeoverFacts {
+  progress: RunProgress | null;
+  /** This runner's name and Docker engine. */
+  name: string;
+  engine: string;
+  /** The job's container on this engine, and the folder it has as /job. */
+  container: { workdir: string | null } | null;
+  /** Engines on which a live runner serves the job's queue. */
+  liveEngines: ReadonlySet<string>;
+  retries: number;
+}
+
+export function decideTakeover(f: TakeoverFacts): Takeover {
+  const p = f.progress;
+  if (p?.state !== 'running') return { kind: 'fresh', attempt: 1 };
+  const attempt = p.attempt ?? 1;
+  // Progress written before runners recorded their engine came from a single-host install.
+  const sameEngine = !p.engine || p.engine === f.engine;
+  const otherHost = p.host && p.host !== f.name ? p.host : null;
+  if (sameEngine && f.container?.workdir) return { kind: 'reattach', attempt, workdir: f.container.workdir };
+  if (!sameEngine && f.liveEngines.has(p.engine!)) return { kind: 'defer' };
+  const lost = otherHost || !sameEngine ? `runner host ${otherHost ?? p.host ?? 'unknown'} lost` : 'runner lost: the runner that ran this job stopped, and its container is not on this host';
+  if (attempt <= f.retries) {
+    return { kind: 'retry', attempt: attempt + 1, note: `${lost}; starting the job again on ${f.name} (attempt ${attempt + 1} of ${f.retries + 1})` };
+  }
+  return { kind: 'lost', attempt: attempt + 1, message: lost };
+}
+
+export const progressOf = (job: { progress: unknown }): RunProgress | null =>
+  typeof job.progress === 'object' && job.progress !== null ? (job.progress as RunProgress) : null;
