@@ -82,7 +82,7 @@ export async function platformEnv(opts: { configYaml?: string; redisUrl?: string
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const { dataDir, adminToken, env } = await platformEnv(opts);
   const config = loadConfig({ ...env, PATH: process.env.PATH, ...opts.env }, { site: { enabled: !!opts.site, ...(typeof opts.site === 'object' ? opts.site : {}) } });
-  let running: Running;
+  let running: StartedRoles;
   try {
     running = await startRoles(config, { server: true, builder: true, runner: true }, opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   } catch (err) {

@@ -251,8 +251,8 @@ describe('loadConfig: what pushes and builds may use', () => {
 
   it('refuses a base image pattern with spaces and an internal listener without a port', async () => {
     await writeConfig('builder: {base_images: ["debian bookworm"]}\n');
-    expect(refusal(() => load()).message).toContain('builder.base_images');
+    expect(refusal(() => load(), ConfigError).message).toContain('builder.base_images');
     await writeConfig('internal: {listen: "127.0.0.1"}\n');
-    expect(refusal(() => load()).message).toContain('internal.listen');
+    expect(refusal(() => load(), ConfigError).message).toContain('internal.listen');
   });
 });
