@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Heartbeat } from '../schemas/index.js';
 
 /** Heartbeats missed before a runner is taken for lost. */
-export const MISSED_BEATS = 3;
+const MISSED_BEATS = 3;
 /** A runner silent this long is dropped from the listing. */
 const FORGET_MS = 24 * 3600 * 1000;
 

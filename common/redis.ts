@@ -11,7 +11,7 @@ export function connectRedis(url: string, extra: RedisOptions = {}): Redis {
 export type { Redis };
 
 /** The URL with its password hidden, for messages and logs. */
-export const redactRedisUrl = (url: string): string => url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+const redactRedisUrl = (url: string): string => url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 
 /**
  * Fails with one line when Redis does not answer within `ms`: unreachable, or refusing the

@@ -24,7 +24,7 @@ export class RefusedError extends Error {
 }
 
 /** The server could not be reached (or kept failing) before the call was given up. */
-export class UnreachableError extends Error {
+class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
 

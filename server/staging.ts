@@ -27,7 +27,7 @@ export interface StagingLimits {
 }
 
 /** A job's output name must be a plain name in its folder; anything else is refused. */
-export function checkOutputName(name: string): string {
+function checkOutputName(name: string): string {
   if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || Buffer.byteLength(name) > 255) {
     throw new BadRequestError(`${JSON.stringify(name)} is not a file name a job can leave`, 'bad_file_name');
   }

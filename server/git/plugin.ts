@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { hideRoutes } from '../plugins/route-index.js';
 import { Signer } from '../signer.js';
 import { internalBase } from '../internal-listener.js';
+import { runnerAuth } from '../runner-auth.js';
 import { smartHttp } from './smart-http.js';
 import { internalRoutes } from './internal-routes.js';
 import { PreReceive, type BuildSources, type PreReceiveDeps, type PushContext } from './pre-receive.js';
@@ -46,7 +47,14 @@ export const git = fp<GitOptions>(
       }),
     });
     await smartHttp(app, { config, store, repos, pushes, hookUrl: () => `${base()}/internal/git-hook`, hookSecret });
-    await internal.register(async (scope) => internalRoutes(scope, { store, repos, preReceive, pushes, sources, hookSecret, signer }));
+    // Builders fetch sources with their runner token as well as the build's signature.
+    const worker = runnerAuth(store.runnerTokens, deps.secret);
+    await internal.register(async (scope) => {
+      scope.addHook('onRequest', async (req) => {
+        if (req.url.startsWith('/internal/source/')) worker(req);
+      });
+      await internalRoutes(scope, { store, repos, preReceive, pushes, sources, hookSecret, signer });
+    });
   },
   // Encapsulated: its content-type parsers and hidden routes stay its own.
   { name: 'allgo-git', fastify: '5.x', encapsulate: true },

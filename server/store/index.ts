@@ -32,4 +32,3 @@ export type { User } from './users.js';
 export type { App } from './apps.js';
 export type { Version } from './versions.js';
 export type { Job } from './jobs.js';
-export type { RunnerToken } from './runner-tokens.js';

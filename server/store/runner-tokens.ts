@@ -19,7 +19,7 @@ interface Row {
 
 const toToken = (r: Row): RunnerToken => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
-export const newRunnerToken = (): string => RUNNER_TOKEN_PREFIX + randomBytes(24).toString('base64url');
+const newRunnerToken = (): string => RUNNER_TOKEN_PREFIX + randomBytes(24).toString('base64url');
 
 const statements = (db: Db) => ({
   insert: db.prepare('INSERT INTO runner_tokens (name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)'),

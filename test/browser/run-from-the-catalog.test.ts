@@ -194,7 +194,7 @@ describe('the catalog and job pages in a browser', () => {
     await phone.close();
   });
 
-  it('says on the run form when no runner serves the chosen queue', async () => {
+  test('says on the run form when no runner serves the chosen queue', async ({ platform: p, probe: app, page }) => {
     // The queue list is asked live; here the server's answer says batch has no runner (the API
     // side of it is runner-host-fleet.test.ts's, with real runners).
     await page.route('**/api/v1/queues', async (route) => {

@@ -1,7 +1,8 @@
 // Runs the compiled `allgo` CLI as a user would, in a temporary HOME so nothing reads or
 // writes the real one. Asynchronous on purpose: the server under test runs in this process.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
 import { platformTest, type PlatformTestOptions } from './platform-test.js';
@@ -44,6 +45,15 @@ export function exec(cmd: string, args: string[], opts: RunOptions): Promise<Cli
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** HOMEs for CLI runs in files that do not use cliTest's fixtures: `make` one, `removeAll` after. */
+export function tempHomes(): { make(): string; removeAll(): void } {
+  const made: string[] = [];
+  return {
+    make: () => made[made.push(mkdtempSync(join(tmpdir(), 'allgo-home-'))) - 1],
+    removeAll: () => made.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })),
+  };
 }
 
 export interface CliFixtures {

@@ -6,22 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { inject, vi, expect } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
-import { startRoles, type Running } from '../../cli/roles.js';
+import { startRoles, type StartedRoles } from '../../cli/roles.js';
+import { internalBase } from '../../server/internal-listener.js';
 import { freePort } from '../../common/net.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
-import { until } from './processes.js';
 
 export interface Fleet {
   url: string;
+  /** The server's internal listener, which runner hosts reach (their ALLGO_SERVER_URL). */
+  internalUrl: string;
   dataDir: string;
   prefix: string;
   redisUrl: string;
   adminToken: string;
-  running: Running;
+  running: StartedRoles;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   /** A runner token made through the API, as an admin would. */
   runnerToken(name: string): Promise<string>;
@@ -57,6 +59,7 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
   }, { site: { enabled: false } });
   const running = await startRoles(config, { server: true, builder: true, runner: false }, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const url = running.url!;
+  const internalUrl = internalBase(running.server!.internal);
   const hosts: RunnerHost[] = [];
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
     const headers = new Headers(init.headers);
@@ -65,6 +68,7 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
   };
   const fleet: Fleet = {
     url,
+    internalUrl,
     dataDir,
     prefix: config.redisPrefix,
     redisUrl,
@@ -82,7 +86,7 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
       const env: Record<string, string> = {
         ALLGO_DATA_DIR: own,
         REDIS_URL: redisUrl,
-        ALLGO_SERVER_URL: opts.serverUrl ?? url,
+        ALLGO_SERVER_URL: opts.serverUrl ?? internalUrl,
         ALLGO_RUNNER_TOKEN: token,
         ...(opts.labels ? { ALLGO_RUNNER_LABELS: opts.labels } : {}),
         ...opts.env,
@@ -106,9 +110,14 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
       return (await (await api(`/api/v1/jobs/${id}`)).json()) as Record<string, unknown>;
     },
     async done(id, ms = 90_000) {
-      let last: Record<string, unknown> = {};
-      await until(async () => (last = await fleet.job(id)).status === 'done', ms, `job ${id} done`);
-      return last;
+      return vi.waitFor(
+        async () => {
+          const last = await fleet.job(id);
+          expect(last.status, `job ${id} is not done: ${JSON.stringify(last)}`).toBe('done');
+          return last;
+        },
+        { timeout: ms, interval: 200 },
+      );
     },
     async progress(id, queue = 'standard') {
       const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
-import { until } from '../helpers/processes.js';
 import { startFleet, type Fleet } from '../helpers/runner-hosts.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
 import { freePort } from '../../common/net.js';
@@ -24,7 +23,7 @@ const apps: string[] = [];
 async function redisServer(args: string[], url: string, opts: { tls?: { ca: string } } = {}): Promise<void> {
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--requirepass', PASSWORD, ...args], { stdio: 'ignore' });
   servers.push(child);
-  await until(async () => {
+  await expect.poll(async () => {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.tls ? { tls: { ca: opts.tls.ca } } : {}) });
     r.on('error', () => undefined);
     try {
@@ -35,7 +34,7 @@ async function redisServer(args: string[], url: string, opts: { tls?: { ca: stri
     } finally {
       r.disconnect();
     }
-  }, 10_000, 'redis-server up');
+  }, { timeout: 10_000, message: 'redis-server never came up' }).toBe(true);
 }
 
 afterAll(async () => {
@@ -110,7 +109,7 @@ describe('Redis over TLS (rediss://)', () => {
     f.append('job[param]', 'args over-tls');
     const { id } = (await (await fetch(`${base}/api/v1/jobs`, { method: 'POST', headers: { authorization: `Token token=${token}` }, body: f })).json()) as { id: number };
     let job: Record<string, unknown> = {};
-    await until(async () => (job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } })).json()) as Record<string, unknown>).status === 'done', 60_000, 'job done over TLS');
+    await expect.poll(async () => (job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } })).json()) as Record<string, unknown>).status === 'done', { timeout: 60_000, message: 'not yet: job done over TLS' }).toBe(true);
     expect(job).toMatchObject({ result: 'success' });
   });
 });

@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
-import { until } from '../helpers/processes.js';
 import { startFleet, type Fleet, type RunnerHost } from '../helpers/runner-hosts.js';
-import { allgo, removeTempDirs, tempHome } from '../helpers/cli.js';
+import { allgo, tempHomes } from '../helpers/cli.js';
 
 const CONFIG = `
 queues:
@@ -21,6 +20,7 @@ runner: {lock_duration: 2s, heartbeat: 1s, concurrency: 2}
 
 let fleet: Fleet;
 let probe: string;
+const homes = tempHomes();
 
 beforeAll(async () => {
   fleet = await startFleet(CONFIG);
@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.close();
   removeImages([probe]);
-  removeTempDirs();
+  homes.removeAll();
 });
 
 type QueueInfo = { name: string; labels: string[]; runners: number; served: boolean };
@@ -50,7 +50,7 @@ describe('labels and heartbeats', () => {
   it('a gpu queue waits, said so, until a runner with the label joins; each host is listed', async () => {
     const plain = await fleet.runner('plain');
     await plain.process.waitFor('runner ready');
-    await until(async () => (await queues()).standard.served, 10_000, 'standard served');
+    await expect.poll(async () => (await queues()).standard.served, { timeout: 10_000, message: 'not yet: standard served' }).toBe(true);
     const q = await queues();
     expect(q.gpu).toMatchObject({ labels: ['gpu'], runners: 0, served: false });
     const gpuJob = await fleet.submit(probe, 'args on-gpu', { queue: 'gpu' });
@@ -76,7 +76,7 @@ describe('labels and heartbeats', () => {
     const userToken = ((await user.json()) as { token: string }).token;
     expect((await fleet.api('/api/v1/runners', { token: userToken })).status).toBe(403);
 
-    const cli = await allgo(['runners', '--url', fleet.url, '--token', fleet.adminToken], { home: tempHome() });
+    const cli = await allgo(['runners', '--url', fleet.url, '--token', fleet.adminToken], { home: homes.make() });
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/^NAME\s+HOST\s+LABELS\s+SLOTS\s+RUNNING\s+LAST HEARTBEAT\s+LIVE\s+VERSION/);
     expect(cli.stdout).toMatch(/gpu-host\s+\S+\s+gpu,highmem\s+2\s/);
@@ -92,12 +92,13 @@ describe('a queue capped at one job', () => {
   it('runs one job at a time across two runner hosts that both serve it', async () => {
     const hosts = [await fleet.runner(uniqueName('cap-a')), await fleet.runner(uniqueName('cap-b'))];
     for (const h of hosts) await h.process.waitFor('runner ready');
-    await until(async () => (await queues()).single.runners === 2, 10_000, 'both hosts serve the queue');
+    await expect.poll(async () => (await queues()).single.runners === 2, { timeout: 10_000, message: 'not yet: both hosts serve the queue' }).toBe(true);
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) ids.push(await fleet.submit(probe, 'sleep 1', { queue: 'single' }));
     let most = 0;
     const states = async () => Promise.all(ids.map(async (id) => (await fleet.job(id)).status as string));
-    for (;;) {
+    // Sampled until all are done (bounded: 4 one-second jobs end well within a minute).
+    for (let i = 0; i < 600; i++) {
       const now = await states();
       most = Math.max(most, now.filter((s) => s === 'running').length);
       if (now.every((s) => s === 'done')) break;
@@ -120,7 +121,7 @@ describe('a runner host lost mid-job', () => {
     await doomed.process.waitFor('runner ready');
     const id = await fleet.submit(probe, `bash 'echo start >> starts.txt; echo begun; sleep 12; echo finished'`, { queue });
     // Its container runs: it has printed.
-    await until(async () => (await (await fleet.api(`/api/v1/jobs/${id}/log`)).text()).includes('begun'), 60_000, 'job running');
+    await expect.poll(async () => (await (await fleet.api(`/api/v1/jobs/${id}/log`)).text()).includes('begun'), { timeout: 60_000, message: 'not yet: job running' }).toBe(true);
     expect((await fleet.progress(id, queue))?.host).toBe(doomed.name);
     const survivor = await fleet.runner(uniqueName('survivor'));
     survivors.push(survivor);

@@ -14,6 +14,7 @@ import { fixtureRepo, push } from '../helpers/git.js';
 import { BUILD_QUEUE, buildJobId } from '../../common/queues.js';
 import { SIGNATURE_HEADER } from '../../common/internal-http.js';
 import { Signer } from '../../server/signer.js';
+import { localRunnerToken } from '../../common/runner-protocol.js';
 import type { BuildPayload } from '../../schemas/index.js';
 
 let p: Platform;
@@ -44,6 +45,11 @@ async function payloadOf(app: string, label: string): Promise<BuildPayload> {
 /** The internal listener's address, where a builder beside the server resolves the source's path. */
 const internalAddress = (): AddressInfo => p.running.server!.internal.server.address() as AddressInfo;
 const sourceUrl = (payload: BuildPayload): string => `http://127.0.0.1:${internalAddress().port}${payload.contextUrl}`;
+/** What a builder beside the server sends along: its runner token, and the signature. */
+const asBuilder = (signature: string): Record<string, string> => ({
+  authorization: `Bearer ${localRunnerToken(readFileSync(join(p.dataDir, 'secret'), 'utf8').trim())}`,
+  [SIGNATURE_HEADER]: signature,
+});
 
 const isTar = (b: Buffer) => b.length > 512 && b.subarray(257, 262).toString() === 'ustar';
 
@@ -62,10 +68,10 @@ describe('a build source signature', () => {
     expect(logs.join('\n')).not.toContain(payload.contextSignature.split('.').pop()!);
 
     // The replay: long after the build, with the signature as header or as the old query.
-    const asHeader = await fetch(sourceUrl(payload), { headers: { [SIGNATURE_HEADER]: payload.contextSignature } });
+    const asHeader = await fetch(sourceUrl(payload), { headers: asBuilder(payload.contextSignature) });
     expect(asHeader.status).toBe(410);
     expect(await asHeader.json()).toMatchObject({ code: 'gone' });
-    const asQuery = await fetch(`${sourceUrl(payload)}?sig=${encodeURIComponent(payload.contextSignature)}`);
+    const asQuery = await fetch(`${sourceUrl(payload)}?sig=${encodeURIComponent(payload.contextSignature)}`, { headers: { authorization: asBuilder('').authorization } });
     expect(asQuery.status).toBe(403);
     expect(await asQuery.json()).toMatchObject({ code: 'bad_signature' });
   });
@@ -94,7 +100,7 @@ describe('a build source signature', () => {
     }
     expect(payload).not.toBeNull();
     const id = payload!.versionId;
-    const get = (signature: string, versionId = id) => fetch(sourceUrl(payload!).replace(/\/\d+$/, `/${versionId}`), { headers: { [SIGNATURE_HEADER]: signature } });
+    const get = (signature: string, versionId = id) => fetch(sourceUrl(payload!).replace(/\/\d+$/, `/${versionId}`), { headers: asBuilder(signature) });
     // Live and right: the tar of the commit.
     const ok = await get(payload!.contextSignature);
     expect(ok.status).toBe(200);
