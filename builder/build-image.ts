@@ -56,7 +56,8 @@ export async function buildImage(docker: Docker, payload: BuildPayload, log: Log
   if (!imageId) throw new Error('the engine did not say which image it built');
   const [repo, tag] = splitTag(payload.image);
   await docker.getImage(imageId).tag({ repo, tag });
-  return { image: payload.image, imageId };
+  const { Size } = await docker.getImage(imageId).inspect();
+  return { image: payload.image, imageId, size: Size };
 }
 
 function splitTag(image: string): [string, string] {

@@ -10,7 +10,9 @@ import { LogWriter } from '../common/log-stream.js';
 import { RAW_DOCKER_ERROR } from '../common/build-log.js';
 import { formatDuration } from '../common/duration.js';
 import { appImageName } from '../common/names.js';
+import type { RegistryAuth } from '../common/registry.js';
 import { buildImage, BuildFailedError } from './build-image.js';
+import { pushImage } from './push-image.js';
 import { describeBuildFailure } from './describe-failure.js';
 
 export interface BuilderDeps {
@@ -21,6 +23,8 @@ export interface BuilderDeps {
   redis: Redis;
   prefix: string;
   concurrency: number;
+  /** Sent to the registry a payload names; none for an open registry. */
+  registryAuth?: RegistryAuth;
   log: Logger;
 }
 
@@ -40,7 +44,9 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       try {
         const result = await buildImage(deps.docker, p, writer, both);
         writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
-        log.info({ imageId: result.imageId }, 'build done');
+        // A version is ready only once runners on other hosts can pull it.
+        if (p.push) result.pushed = await pushImage(deps.docker, result.imageId, p.push.repository, p.version, deps.registryAuth, (l) => writer.write(l), both);
+        log.info({ imageId: result.imageId, digest: result.pushed?.digest }, 'build done');
         return result;
       } catch (err) {
         const raw = (err as Error).message;

@@ -16,6 +16,8 @@ import { ensureAdmin, loadSecret, secureDataDir } from '../server/bootstrap.js';
 import { Repos } from '../server/git/repos.js';
 import { startBuilder } from '../builder/worker.js';
 import { RunnerPool } from '../runner/pool.js';
+import { ImageCache } from '../runner/image-cache.js';
+import { checkRegistryLogin, registryAuth } from '../common/registry.js';
 import { connectRedis, type Redis } from '../common/redis.js';
 import { createValidators, packageRoot } from '../schemas/index.js';
 import { startSiteRebuilds } from '../server/site/index.js';
@@ -59,8 +61,17 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     const docker = new Docker();
     const running: Running = { url: null, port: null, store: null, server: null, generatedAdminToken: null, close };
 
+    if (roles.builder || roles.runner) await checkRegistryLogin(docker, config.registry);
     if (roles.builder) {
-      const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: config.redisPrefix, concurrency: config.builderConcurrency, log: log.child({ role: 'builder' }) });
+      const w = startBuilder({
+        docker,
+        connection: redis(),
+        redis: redis(),
+        prefix: config.redisPrefix,
+        concurrency: config.builderConcurrency,
+        registryAuth: registryAuth(config.registry),
+        log: log.child({ role: 'builder' }),
+      });
       closers.push(() => closeWorker(w));
     }
     if (roles.runner) {
@@ -75,6 +86,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         lockDurationMs: config.lockDurationMs,
         datastoreDir: join(config.dataDir, 'datastore'),
         options: { user: config.runnerUser, pidsLimit: config.pidsLimit, outputLimitBytes: config.outputLimitBytes, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes, tmpMb: config.tmpMb },
+        images: new ImageCache(docker, { budgetBytes: config.imageCacheBytes, auth: registryAuth(config.registry), log: log.child({ role: 'images' }) }),
         log: log.child({ role: 'runner' }),
       });
       closers.push(() => pool.close());

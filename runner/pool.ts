@@ -10,11 +10,12 @@ import { Worker, Job } from 'bullmq';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { createValidators, type RunPayload, type RunResult } from '../schemas/index.js';
+import { createValidators, type RunPayload, type RunProgress, type RunResult } from '../schemas/index.js';
 import { runQueueName, runJobId, runsChannel, verdictKey } from '../common/queues.js';
 import { clearCancelRequest, isCancelRequested, onCancelRequests } from '../common/cancel-requests.js';
 import { LogWriter } from '../common/log-stream.js';
 import { runContainer, removeJobContainer, type RunOptions, type Verdict } from './run-container.js';
+import type { ImageCache } from './image-cache.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
 
@@ -37,6 +38,8 @@ export interface RunnerDeps {
   /** <data dir>/datastore: the only place a job folder may be (same path on every host). */
   datastoreDir: string;
   options: Omit<RunOptions, 'instance'>;
+  /** This host's copies of registry images. */
+  images: ImageCache;
   log: Logger;
 }
 
@@ -178,7 +181,9 @@ export class RunnerPool {
         log.warn({ err }, 'could not renew the job lock');
       }
     }, Math.max(this.deps.lockDurationMs / 3, 200));
-    const resumed = typeof job.progress === 'object' && (job.progress as { state?: string }).state === 'running';
+    const progress = typeof job.progress === 'object' ? (job.progress as RunProgress) : null;
+    const resumed = progress?.state === 'running';
+    const image = this.deps.images.lease(p.image, p.imageBytes);
     if (await isCancelRequested(redis, prefix, p.jobId).catch(() => false)) cancel.abort();
     const live = new LogWriter(redis, p.logKey);
     try {
@@ -190,6 +195,9 @@ export class RunnerPool {
         lost: lost.signal,
         fence: () => (lost.signal.aborted ? 'lost' : Date.now() - renewedAt < this.deps.lockDurationMs * 0.8 ? 'owner' : 'unsure'),
         resumed,
+        prepareImage: (say) => image.ready(say, cancel.signal),
+        logPreamble: resumed ? (progress?.logPreamble ?? 0) : 0,
+        setLogPreamble: (bytes) => job.updateProgress({ ...(job.progress as RunProgress), logPreamble: bytes }),
         setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
         getVerdict: async () => {
           const text = await redis.get(verdictKey(prefix, p.jobId));
@@ -213,6 +221,7 @@ export class RunnerPool {
       await job.moveToFailed(err as Error, token, false).catch((e) => log.warn({ err: e }, 'could not report the failure'));
     } finally {
       clearInterval(renew);
+      image.release();
     }
   }
 

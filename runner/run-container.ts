@@ -12,8 +12,10 @@ import { containerName } from '../common/queues.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { LOG_FILE } from '../common/files.js';
 import { formatDuration } from '../common/duration.js';
+import { dockerMessage } from '../common/docker-progress.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
+import { PullCancelledError } from './image-cache.js';
 
 export const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -45,6 +47,11 @@ export interface RunHooks {
   getVerdict(): Promise<Verdict | null>;
   /** Already started once, maybe by a runner that is gone. */
   resumed: boolean;
+  /** Makes the job's image present, pulling it on first use; `say` writes to the job's log. */
+  prepareImage(say: (line: string) => Promise<void>): Promise<void>;
+  /** Bytes of allgo's own lines before the output in allgo.log, as the first delivery left them. */
+  logPreamble: number;
+  setLogPreamble(bytes: number): Promise<void>;
 }
 
 const MB = 1024 * 1024;
@@ -54,7 +61,7 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
   if (!found && hooks.resumed) {
     return finishWithoutContainer(p, opts, hooks, 'runner lost: the runner that ran this job stopped, and its container is not on this host');
   }
-  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
+  const sink = await LogSink.open(join(p.workdir, LOG_FILE), hooks.live, opts.logLimitBytes, !!found, hooks.fence, hooks.logPreamble);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.
@@ -68,6 +75,15 @@ export async function runContainer(docker: Docker, p: RunPayload, opts: RunOptio
     container = docker.getContainer(found.Id);
     if (found.State.StartedAt && !found.State.StartedAt.startsWith('0001')) startedAt = found.State.StartedAt;
   } else {
+    let preamble = 0;
+    try {
+      await hooks.prepareImage(async (line) => void (preamble += await sink.note(line)));
+    } catch (err) {
+      if (err instanceof PullCancelledError) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
+      return end({ result: 'error', exitCode: null, message: (err as Error).message });
+    }
+    // Kept before the container exists, so whichever runner re-attaches knows it.
+    if (preamble > 0) await hooks.setLogPreamble(preamble);
     try {
       container = await createJobContainer(docker, p, opts);
     } catch (err) {
@@ -250,9 +266,4 @@ async function finishWithoutContainer(p: RunPayload, opts: RunOptions, hooks: Ru
   await sink.finish(`\n[allgo] ${message}\n`);
   const now = new Date().toISOString();
   return { result: 'error', exitCode: null, message, startedAt: now, finishedAt: now };
-}
-
-function dockerMessage(err: unknown): string {
-  const e = err as { message?: string; json?: { message?: string } };
-  return (e.json?.message ?? e.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]+- /, '').trim();
 }

@@ -92,6 +92,10 @@ export type AppDetail = AppFacts & {
     created_at: string;
     finished_at: string | null;
     /**
+     * The registry's digest of the version's image (sha256:…), which its jobs run; null without a registry, or before the push.
+     */
+    image_digest: string | null;
+    /**
      * Owner only.
      */
     error?: string | null;
@@ -427,6 +431,15 @@ export interface BuildPayload {
    * Tag to give the image, allgo/<app>:<version>.
    */
   image: string;
+  /**
+   * Present when a registry is configured: the build is done only once the image is in this repository.
+   */
+  push?: {
+    /**
+     * <registry>/allgo/<app>; the version is pushed as its tag, then the tag is dropped from the builder's engine.
+     */
+    repository: string;
+  };
   labels: {
     [k: string]: string;
   };
@@ -444,6 +457,20 @@ export interface BuildPayload {
 export interface BuildResult {
   image: string;
   imageId: string;
+  /**
+   * The image's size unpacked, in bytes.
+   */
+  size?: number;
+  /**
+   * Where the image went, when the payload asked for a push.
+   */
+  pushed?: {
+    repository: string;
+    /**
+     * The registry's digest of the image's manifest; jobs pull <repository>@<digest>.
+     */
+    digest: string;
+  };
 }
 
 // config.schema.json
@@ -532,6 +559,24 @@ export interface AllgoConfigFile {
      * How long a runner's claim on a job lasts without renewal; a runner that dies loses its jobs after this.
      */
     lock_duration?: string;
+    /**
+     * Most MB of images pulled from the registry a runner host keeps; past it the least recently used go (never one a job uses). Default: no limit.
+     */
+    image_cache_mb?: number;
+  };
+  /**
+   * The registry that moves images from builder hosts to runner hosts. Without it, jobs run the image in the builder's own engine (one host).
+   */
+  registry?: {
+    /**
+     * The registry's address as Docker names it: host[:port][/path], e.g. registry.lab.example:5000 (an http:// or https:// in front is dropped).
+     */
+    url: string;
+    username?: string;
+    /**
+     * Never logged.
+     */
+    password?: string;
   };
   jobs?: {
     /**
@@ -584,9 +629,13 @@ export interface AllgoNames {
 export interface RunPayload {
   jobId: number;
   /**
-   * The version's image id (sha256:…), or its allgo/<app>:<version> tag.
+   * With a registry: the version's image by digest, <registry>/allgo/<app>@sha256:…, pulled on first use. Without: its image id in the builder's engine (sha256:…), or its allgo/<app>:<version> tag.
    */
   image: string;
+  /**
+   * The image's size unpacked, when known: said in the pull line, and counted against the runner's image cache.
+   */
+  imageBytes?: number;
   /**
    * Entrypoint followed by the job's parameters, already split; never given to a shell.
    *
@@ -614,6 +663,10 @@ export interface RunPayload {
 export interface RunProgress {
   state: 'running';
   startedAt?: string;
+  /**
+   * Bytes of allgo's own lines (the image pull) before the job's output in allgo.log; a runner re-attaching skips only the output already there.
+   */
+  logPreamble?: number;
 }
 
 // run-result.schema.json

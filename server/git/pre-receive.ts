@@ -17,6 +17,7 @@ import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
 import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
+import { appRepository } from '../../common/registry.js';
 import { isFinishedVersion } from '../../common/states.js';
 import { maySee } from '../auth.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
@@ -274,6 +275,7 @@ export class PreReceive {
       },
       logKey,
       timeLimitMs: config.buildTimeLimitMs,
+      ...(config.registry ? { push: { repository: appRepository(config.registry, push.app) } } : {}),
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
     const shown = new PushOutput(say);

@@ -79,6 +79,10 @@ const MIGRATIONS: Migration[] = [
     }
     db.exec('ALTER TABLE jobs DROP COLUMN access_key');
   },
+  // With a registry, a version's image is known by the registry's digest in its repository.
+  `ALTER TABLE versions ADD COLUMN image_repository TEXT;
+   ALTER TABLE versions ADD COLUMN image_digest TEXT;
+   ALTER TABLE versions ADD COLUMN image_size INTEGER;`,
 ];
 
 /**
