@@ -7,6 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../common/net.js';
+import { isAlive as alive } from './processes.js';
 
 const ROOT = '/tmp/allgo-registries';
 const BINARY = '/usr/bin/docker-registry';
@@ -90,15 +91,6 @@ function bcrypt(password: string): string {
   const script = 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
   return execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8' }).trim();
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Registries whose maker is gone: stop them and remove their folders. */
 function sweepStale(): void {
