@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { BuildPayload, BuildResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
+import type { RegistryAuth } from '../common/registry.js';
 
 /** A build that will fail again if retried (bad Dockerfile, failing RUN step). */
 export class BuildFailedError extends Error {
@@ -21,7 +22,8 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
-export async function buildImage(docker: Docker, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+/** `auth`: for a FROM that names another app's image in the registry (a builder host may not have it). */
+export async function buildImage(docker: Docker, payload: BuildPayload, log: LogWriter, signal: AbortSignal, auth?: RegistryAuth): Promise<BuildResult> {
   const res = await fetch(payload.contextUrl, { signal });
   if (!res.ok || !res.body) {
     throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
@@ -32,6 +34,7 @@ export async function buildImage(docker: Docker, payload: BuildPayload, log: Log
     rm: true,
     forcerm: true,
     abortSignal: signal,
+    ...(auth ? { registryconfig: { [auth.serveraddress]: { username: auth.username, password: auth.password } } } : {}),
   } as Docker.ImageBuildOptions);
 
   let imageId: string | undefined;

@@ -42,7 +42,7 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       log.info({ commit: p.commit }, 'build started');
       writer.write(`Building ${appImageName(p.app, p.version)} from commit ${p.commit.slice(0, 12)}\n`);
       try {
-        const result = await buildImage(deps.docker, p, writer, both);
+        const result = await buildImage(deps.docker, p, writer, both, deps.registryAuth);
         writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
         // A version is ready only once runners on other hosts can pull it.
         if (p.push) result.pushed = await pushImage(deps.docker, result.imageId, p.push.repository, p.version, deps.registryAuth, (l) => writer.write(l), both);

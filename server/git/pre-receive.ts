@@ -18,6 +18,7 @@ import { followLog } from '../../common/log-stream.js';
 import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
 import { appRepository } from '../../common/registry.js';
+import { runnableImage } from '../store/versions.js';
 import { isFinishedVersion } from '../../common/states.js';
 import { maySee } from '../auth.js';
 import { Repos, ZERO_SHA, type GitEnv } from './repos.js';
@@ -245,7 +246,8 @@ export class PreReceive {
         const app = store.apps.byName(name);
         if (!app || !maySee(user, app)) return null;
         const v = store.versions.byLabel(app.id, label);
-        return v?.state === 'ready' ? v.imageId : null;
+        // With a registry, by digest there: the builder host that builds on it may not have it.
+        return v?.state === 'ready' ? runnableImage(v) : null;
       },
       imageId: (id) => {
         const versions = store.versions.withImageId(id);

@@ -3,6 +3,8 @@
 // digest and pull it on first use, saying so in their log; the next job reuses the local copy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { inject } from 'vitest';
@@ -10,6 +12,7 @@ import { startPlatform, uniqueName, waitForJob, removeImages, type Platform } fr
 import { exampleRepo, push } from '../helpers/git.js';
 import { spawnRole } from '../../support/processes.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import { appImageIds } from '../../support/images.js';
 
 const USER = 'builder';
 const PASSWORD = 'pw-never-in-a-log-7f3a';
@@ -30,10 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await p?.close();
-  for (const app of apps) {
-    const refs = docker('images', '--digests', '--format', '{{.Repository}}@{{.Digest}}', `${registry.address}/allgo/${app}`).split('\n').filter(Boolean);
-    if (refs.length) execFileSync('docker', ['rmi', '-f', ...refs], { stdio: 'ignore' });
-  }
+  // By label: the pulled copies too.
   removeImages(apps);
   await registry?.stop();
 });
@@ -73,7 +73,7 @@ describe('images through a registry', () => {
     expect(docker('images', '-q', `${repository}:1.0`)).toBe('');
 
     // Nothing of the image left on this engine: the first job must fetch it from the registry.
-    docker('rmi', '-f', docker('image', 'inspect', '-f', '{{.Id}}', `allgo/${app}:1.0`));
+    docker('rmi', '-f', ...appImageIds(app));
     const first = await submit(app, 'Ada');
     expect(await waitForJob(p, first, p.adminToken)).toMatchObject({ status: 'done', result: 'success' });
     const firstLog = await log(first);
@@ -86,9 +86,18 @@ describe('images through a registry', () => {
     expect(secondLog).not.toContain('pulling image');
     expect(secondLog).toContain('arg[1]=Grace');
 
+    // An app built on this one gets it by digest from the registry, as a builder host that has
+    // never seen it would: the builder's engine pulls it, with the credentials.
+    docker('rmi', `${repository}@${digest}`);
+    const child = uniqueName('child');
+    apps.push(child);
+    const childPush = await push(exampleRepo('hello', (dir) => writeFileSync(join(dir, 'Dockerfile'), `FROM allgo/${app}:1.0\nRUN echo built on ${app}\n`)), p.url, child, 'admin', p.adminToken);
+    expect(childPush.output).toContain(`FROM ${repository}@${digest}`);
+    expect(childPush.output).toContain(`published ${child} 1.0`);
+
     // Credentials went to the engine, never into a log line, a build log or a job's log.
     expect(logs).toContain('image pulled');
-    for (const text of [logs, pushed.output, firstLog, await (await p.api(`/api/v1/apps/${app}/versions/1.0/build-log`, { token: p.adminToken })).text()]) {
+    for (const text of [logs, pushed.output, childPush.output, firstLog, await (await p.api(`/api/v1/apps/${app}/versions/1.0/build-log`, { token: p.adminToken })).text()]) {
       expect(text).not.toContain(PASSWORD);
     }
   });
