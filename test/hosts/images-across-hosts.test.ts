@@ -50,7 +50,7 @@ describe('images across hosts', () => {
 
   it('a push to a is built on b, pushed to the registry, and a job on c pulls the image and runs it', async () => {
     const pushed = await push(exampleRepo('hello'), p.url, app, 'admin', p.adminToken);
-    expect(pushed.output).toContain(`published ${app} 1.0`);
+    expect(pushed.output, pushed.output).toContain(`published ${app} 1.0`);
     expect(pushed.output).toContain(`Pushed ${p.registry}/allgo/${app}@sha256:`);
     const details = (await (await p.api(`/api/v1/apps/${app}`)).json()) as { versions: { image_digest: string | null }[] };
     digest = details.versions[0].image_digest!;
