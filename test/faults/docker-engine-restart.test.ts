@@ -2,7 +2,7 @@
 // the runner goes on serving new jobs. The engine is really stopped and started again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { startPlatform, removeImages, uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { until } from '../helpers/processes.js';
@@ -28,20 +28,24 @@ const engineAnswers = (): boolean => {
     return false;
   }
 };
-const dockerdRunning = (): boolean => {
+// The machine's engine only, by its pid file: test hosts (support/hosts.ts) run dockerds of
+// their own, which `pkill -x dockerd` would kill too, in the middle of another test run.
+const PID_FILE = '/var/run/docker.pid';
+const machineDockerd = (): number | null => {
   try {
-    execFileSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' });
-    return true;
+    const pid = Number(readFileSync(PID_FILE, 'utf8').trim());
+    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd' ? pid : null;
   } catch {
-    return false;
+    return null;
   }
 };
 
 /** Stops dockerd and starts it again the way scripts/setup.sh does. */
 async function restartEngine(): Promise<void> {
-  if (process.getuid?.() !== 0 || !dockerdRunning()) throw new Error('this test restarts the local dockerd: run it as root with the dockerd that scripts/setup.sh starts');
-  execFileSync('pkill', ['-TERM', '-x', 'dockerd']);
-  await until(() => !dockerdRunning(), 60_000, 'dockerd stopped');
+  const pid = machineDockerd();
+  if (process.getuid?.() !== 0 || !pid) throw new Error(`this test restarts the local dockerd: run it as root with the dockerd that scripts/setup.sh starts (${PID_FILE})`);
+  process.kill(pid, 'SIGTERM');
+  await until(() => machineDockerd() !== pid, 60_000, 'dockerd stopped');
   const log = openSync('/var/log/allgo-dockerd.log', 'a');
   spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
   await until(engineAnswers, 60_000, 'dockerd answering again');
