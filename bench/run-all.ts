@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../schemas/index.js';
 import { round, sampler } from './lib/measure.js';
 
-const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site', 'scaling', 'staging'] as const;
+const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site', 'scaling', 'staging', 'first-pull'] as const;
 type Bench = (typeof BENCHES)[number];
-const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts', scaling: 'scaling.ts', staging: 'staging.ts' };
+const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts', scaling: 'scaling.ts', staging: 'staging.ts', 'first-pull': 'first-pull.ts' };
 const TIME_LIMIT_MS = 45 * 60_000;
 const NOTES_MARKER = '<!-- notes: kept across runs -->';
 
@@ -113,6 +113,10 @@ function rows(o: Outcome): Row[] {
         { what: `catalog rebuild, ${r.apps} apps`, allgo: `${(r.rebuild_ms / 1000).toFixed(1)} s`, plain: '', ratio: '', target: '< 20 s', met: yes(r.rebuild_ms < 20_000) },
         { what: 'catalog page JS + CSS (transferred)', allgo: `${(r.catalog_js_css_bytes / 1024).toFixed(1)} KB (${(r.catalog_js_css_transferred_bytes / 1024).toFixed(1)} KB)`, plain: '', ratio: '', target: '< 100 KB', met: yes(r.catalog_js_css_bytes < 100 * 1024) },
         { what: 'catalog page HTML (transferred)', allgo: `${Math.round(r.catalog_html_bytes / 1024)} KB (${Math.round(r.catalog_html_transferred_bytes / 1024)} KB)`, plain: '', ratio: '', target: '', met: '' },
+      ];
+    case 'first-pull':
+      return [
+        { what: `job pulling its ${r.layer_mb} MB image on a runner host (median of ${r.rounds})`, allgo: ms(r.allgo_ms_p50), plain: `${ms(r.docker_pull_ms_p50)} (docker pull, same engine and registry)`, ratio: `${r.ratio}×`, target: '≤ 1.1×', met: yes(r.ratio <= 1.1) },
       ];
   }
 }
@@ -215,6 +219,13 @@ ${loads}
   may read higher than a later sample.
 - **Site** (bench/site-catalog.ts): the catalog of 1,000 seeded public apps, rebuilt as the server
   does, and the catalog page's transfer size.
+- **First pull** (bench/first-pull.ts): on test hosts (support/hosts.ts: network namespaces with
+  their own Docker engines), the server, Redis and a docker-registry on one, \`allgo builder\` on a
+  second, \`allgo runner\` on a third. The app's image is the base plus a 100 MB layer of random
+  bytes; the runner host pulled the base once from the registry, so each side downloads that
+  layer only. allgo: submit → \`done\` over Server-Sent Events, the pull included; plain:
+  \`docker pull\` of the same image by digest on the runner host's engine. The image is removed
+  from the runner host before each, and the two alternate.
 
 ${outcomes.some((o) => o.error) ? `## Failures\n\n${outcomes.filter((o) => o.error).map((o) => `- ${o.bench}: ${o.error}`).join('\n')}\n\n` : ''}## Raw figures
 

@@ -10,6 +10,7 @@ import type { BuildPayload, BuildResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
 import type { ServerClient } from '../common/server-client.js';
 import { buildCgroup } from './build-cgroup.js';
+import type { RegistryAuth } from '../common/registry.js';
 
 /** A build that will fail again if retried (bad Dockerfile, failing RUN step). */
 export class BuildFailedError extends Error {
@@ -25,7 +26,8 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
-export async function buildImage(docker: Docker, server: ServerClient, payload: BuildPayload, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+/** `auth`: for a FROM that names another app's image in the registry (a builder host may not have it). */
+export async function buildImage(docker: Docker, server: ServerClient, payload: BuildPayload, log: LogWriter, signal: AbortSignal, auth?: RegistryAuth): Promise<BuildResult> {
   const res = await server.get(payload.contextUrl, signal, payload.contextSignature);
   if (!res.ok || !res.body) {
     throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
@@ -34,13 +36,13 @@ export async function buildImage(docker: Docker, server: ServerClient, payload: 
   const cgroup = await buildCgroup(docker, payload.pidsLimit);
   try {
     if (cgroup.missing) log.write(`allgo: this build has no process limit: ${cgroup.missing}\n`);
-    return await runBuild(docker, payload, context, cgroup.parent, log, signal);
+    return await runBuild(docker, payload, context, cgroup.parent, log, signal, auth);
   } finally {
     await cgroup.release();
   }
 }
 
-async function runBuild(docker: Docker, payload: BuildPayload, context: Readable, cgroupParent: string | null, log: LogWriter, signal: AbortSignal): Promise<BuildResult> {
+async function runBuild(docker: Docker, payload: BuildPayload, context: Readable, cgroupParent: string | null, log: LogWriter, signal: AbortSignal, auth?: RegistryAuth): Promise<BuildResult> {
   const memory = payload.memoryMb * 1024 * 1024;
   const output = await docker.buildImage(context, {
     labels: payload.labels,
@@ -51,6 +53,7 @@ async function runBuild(docker: Docker, payload: BuildPayload, context: Readable
     networkmode: payload.network ? 'bridge' : 'none',
     ...(cgroupParent ? { cgroupparent: cgroupParent } : {}),
     abortSignal: signal,
+    ...(auth ? { registryconfig: { [auth.serveraddress]: { username: auth.username, password: auth.password } } } : {}),
   } as Docker.ImageBuildOptions);
 
   let imageId: string | undefined;
@@ -75,7 +78,8 @@ async function runBuild(docker: Docker, payload: BuildPayload, context: Readable
   if (!imageId) throw new Error('the engine did not say which image it built');
   const [repo, tag] = splitTag(payload.image);
   await docker.getImage(imageId).tag({ repo, tag });
-  return { image: payload.image, imageId };
+  const { Size } = await docker.getImage(imageId).inspect();
+  return { image: payload.image, imageId, size: Size };
 }
 
 function splitTag(image: string): [string, string] {

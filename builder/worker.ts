@@ -11,7 +11,9 @@ import type { ServerClient } from '../common/server-client.js';
 import { RAW_DOCKER_ERROR } from '../common/build-log.js';
 import { formatDuration } from '../common/duration.js';
 import { appImageName } from '../common/names.js';
+import type { RegistryAuth } from '../common/registry.js';
 import { buildImage, BuildFailedError } from './build-image.js';
+import { pushImage } from './push-image.js';
 import { describeBuildFailure } from './describe-failure.js';
 
 export interface BuilderDeps {
@@ -26,6 +28,8 @@ export interface BuilderDeps {
   allowNetwork: boolean;
   /** The server, reached with this builder's token: sources come from there. */
   server: ServerClient;
+  /** Sent to the registry a payload names; none for an open registry. */
+  registryAuth?: RegistryAuth;
   log: Logger;
 }
 
@@ -44,9 +48,11 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       log.info({ commit: p.commit }, 'build started');
       writer.write(`Building ${appImageName(p.app, p.version)} from commit ${p.commit.slice(0, 12)}\n`);
       try {
-        const result = await buildImage(deps.docker, deps.server, p, writer, both);
+        const result = await buildImage(deps.docker, deps.server, p, writer, both, deps.registryAuth);
         writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
-        log.info({ imageId: result.imageId }, 'build done');
+        // A version is ready only once runners on other hosts can pull it.
+        if (p.push) result.pushed = await pushImage(deps.docker, result.imageId, p.push.repository, p.version, deps.registryAuth, (l) => writer.write(l), both);
+        log.info({ imageId: result.imageId, digest: result.pushed?.digest }, 'build done');
         return result;
       } catch (err) {
         const raw = (err as Error).message;

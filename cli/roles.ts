@@ -22,6 +22,8 @@ import { packageVersion } from '../common/version.js';
 import { ServerClient, RefusedError } from '../common/server-client.js';
 import { createValidators, packageRoot, type RunnerHello } from '../schemas/index.js';
 import { internalBase, INTERNAL_URL_FILE } from '../server/internal-listener.js';
+import { ImageCache } from '../runner/image-cache.js';
+import { checkRegistryLogin, registryAuth } from '../common/registry.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
 
@@ -71,6 +73,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     // The workers fail at start, one line each, on a Redis that refuses them.
     if (roles.builder || roles.runner) await checkRedis(redis(), redisUrl);
 
+    if (roles.builder || roles.runner) await checkRegistryLogin(docker, config.registry);
     if (roles.server) {
       const store = openStore(join(config.dataDir, 'allgo.db'));
       closers.push(async () => store.close());
@@ -120,7 +123,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     if (roles.builder || roles.runner) {
       const { client, hello } = await connectToServer(config, running.server ? internalBase(running.server.internal) : null, roles);
       if (roles.builder) {
-        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, server: client, log: log.child({ role: 'builder' }) });
+        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, server: client, registryAuth: registryAuth(config.registry), log: log.child({ role: 'builder' }) });
         closers.push(() => closeWorker(w));
       }
       if (roles.runner) {
@@ -136,6 +139,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
           labels: config.runnerLabels,
           slots: config.runnerSlots ?? undefined,
           workDir: join(config.dataDir, 'runner', 'work'),
+          images: new ImageCache(docker, { budgetBytes: config.imageCacheBytes, auth: registryAuth(config.registry), log: log.child({ role: 'images' }) }),
           log: log.child({ role: 'runner', runner: hello.name }),
         });
         closers.push(() => pool.close());

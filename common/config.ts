@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { createValidators, describeAjvError, type AllgoConfigFile } from '../schemas/index.js';
 import { parseDuration } from './duration.js';
 import { LABEL_RULE, isValidLabel } from './names.js';
+import { registryAddress, hiddenCredentials, type RegistryConfig } from './registry.js';
 
 export interface QueueConfig {
   name: string;
@@ -65,6 +66,10 @@ export interface Config {
   heartbeatMs: number;
   /** How long a signed staging URL stays valid. */
   stagingTtlMs: number;
+  /** Most bytes of registry images a runner host keeps; null: no limit. */
+  imageCacheBytes: number | null;
+  /** Where versions' images go, so runners on other hosts can pull them; null: one host. */
+  registry: RegistryConfig | null;
   retentionMs: number;
   builderConcurrency: number;
   /** Patterns of the images builds may start from (see check-images.ts). */
@@ -176,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     lockDurationMs: parseDuration(merged.runner?.lock_duration ?? '30s'),
     heartbeatMs: parseDuration(merged.runner?.heartbeat ?? '5s'),
     stagingTtlMs: parseDuration(merged.runner?.staging_ttl ?? '15m'),
+    imageCacheBytes: merged.runner?.image_cache_mb ? Math.round(merged.runner.image_cache_mb * 1024 * 1024) : null,
+    registry: readRegistry(env, merged, file),
     retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
     baseImages: Object.freeze([...(merged.builder?.base_images ?? ['debian:bookworm'])]),
@@ -208,4 +215,19 @@ function runnerSlots(text: string | undefined): number | null {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`runner slots must be a whole number from 1 to 256, got "${text}"`);
   return n;
+}
+
+/** ALLGO_REGISTRY (and _USERNAME, _PASSWORD) over the file's `registry`. */
+function readRegistry(env: NodeJS.ProcessEnv, merged: AllgoConfigFile, file: string): RegistryConfig | null {
+  const url = env.ALLGO_REGISTRY ?? merged.registry?.url;
+  if (!url) return null;
+  const where = env.ALLGO_REGISTRY ? 'ALLGO_REGISTRY' : `${file}: registry.url`;
+  const parsed = registryAddress(url);
+  if ('problem' in parsed) throw new ConfigError(`${where}: ${parsed.problem}`);
+  const username = env.ALLGO_REGISTRY_USERNAME ?? merged.registry?.username;
+  const password = env.ALLGO_REGISTRY_PASSWORD ?? merged.registry?.password;
+  if (!username !== !password) {
+    throw new ConfigError(`registry credentials need both a user name and a password (ALLGO_REGISTRY_USERNAME and ALLGO_REGISTRY_PASSWORD, or registry.username and registry.password in ${file})`);
+  }
+  return Object.freeze({ address: parsed.address, credentials: username && password ? hiddenCredentials(username, password) : null });
 }

@@ -36,8 +36,11 @@ export class LogSink extends Writable {
     file.on('error', () => (this.broken = true));
   }
 
-  /** A fresh log, or, when re-attaching, one that continues the existing file. */
-  static async open(path: string, live: LogWriter, limit: number, resume: boolean, fence: Fence = ALWAYS_OWNER): Promise<LogSink> {
+  /**
+   * A fresh log, or, when re-attaching, one that continues the existing file. `preamble`:
+   * bytes of allgo's own lines (note()) that precede the container's output in the file.
+   */
+  static async open(path: string, live: LogWriter, limit: number, resume: boolean, fence: Fence = ALWAYS_OWNER, preamble = 0): Promise<LogSink> {
     // The job can write its folder: never follow a link it put in the log's place, never
     // block on a FIFO (O_NONBLOCK), and never read its content back, only its size.
     const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -48,7 +51,7 @@ export class LogSink extends Writable {
     const size = existing?.isFile() ? existing.size : 0;
     // A log at its limit was cut: what follows is not kept.
     const cut = size >= limit;
-    const sink = new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK), live, limit, cut ? Number.POSITIVE_INFINITY : size, fence);
+    const sink = new LogSink(await openStream(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK), live, limit, cut ? Number.POSITIVE_INFINITY : Math.max(size - preamble, 0), fence);
     sink.written = size;
     sink.truncated = cut;
     return sink;
@@ -78,6 +81,19 @@ export class LogSink extends Writable {
     this.written += data.length;
     this.live.write(data.toString('utf8'));
     this.file.write(data, done);
+  }
+
+  /**
+   * allgo's own line before the container's output (e.g. the image pull). Returns its size in
+   * bytes: the caller keeps it outside this process, so a re-attach does not count it as output.
+   */
+  async note(text: string): Promise<number> {
+    if (this.done || this.broken || this.fence() !== 'owner') return 0;
+    const data = Buffer.from(text);
+    this.written += data.length;
+    this.live.write(text);
+    await new Promise((resolve) => this.file.write(data, resolve));
+    return data.length;
   }
 
   /**

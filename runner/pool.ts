@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult, type RunnerHello } from '../schemas/index.js';
 import { runQueueName, runJobId, runsChannel } from '../common/queues.js';
 import { onCancelRequests } from '../common/cancel-requests.js';
+import type { ImageCache } from './image-cache.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
 import { waitAtMost } from '../common/close.js';
@@ -48,6 +49,8 @@ export interface RunnerDeps {
   slots?: number;
   /** <runner data dir>/work: the job folders of this host. */
   workDir: string;
+  /** This host's copies of registry images. */
+  images: ImageCache;
   log: Logger;
 }
 
@@ -122,6 +125,7 @@ export class RunnerPool {
       lockDurationMs: r.lockDurationMs,
       heartbeatMs: r.heartbeatMs,
       workDirs: this.workDirs,
+      images: deps.images,
       liveEngines: async (queue) => new Set((await readHeartbeats(deps.redis, deps.prefix, r.heartbeatMs)).filter((b) => b.live && b.queues.includes(queue)).map((b) => b.engine)),
       log: deps.log,
     };

@@ -13,8 +13,10 @@ import { CONTAINER_LABELS } from '../common/labels.js';
 import { LOG_FILE } from '../common/files.js';
 import { waitAtMost } from '../common/close.js';
 import { formatDuration } from '../common/duration.js';
+import { dockerMessage } from '../common/docker-progress.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
+import { PullCancelledError } from './image-cache.js';
 
 const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -44,6 +46,11 @@ export interface RunHooks {
   /** Kept outside this process, so whichever runner reports the outcome knows why it was killed. */
   setVerdict(v: Verdict): Promise<void>;
   getVerdict(): Promise<Verdict | null>;
+  /** Makes the job's image present, pulling it on first use; `say` writes to the job's log. */
+  prepareImage(say: (line: string) => Promise<void>): Promise<void>;
+  /** Bytes of allgo's own lines before the output in allgo.log, as the first delivery left them. */
+  logPreamble: number;
+  setLogPreamble(bytes: number): Promise<void>;
 }
 
 const MB = 1024 * 1024;
@@ -54,7 +61,7 @@ const MB = 1024 * 1024;
  */
 export async function runContainer(docker: Docker, p: RunPayload, workdir: string, attempt: number, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
   const found = await inspectJobContainer(docker, opts.instance, p.jobId);
-  const sink = await LogSink.open(logFileOf(workdir), hooks.live, opts.logLimitBytes, !!found, hooks.fence);
+  const sink = await LogSink.open(logFileOf(workdir), hooks.live, opts.logLimitBytes, !!found, hooks.fence, hooks.logPreamble);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
   // so a runner taking over at the last moment still finds it.
@@ -68,6 +75,15 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     container = docker.getContainer(found.Id);
     if (found.State.StartedAt && !found.State.StartedAt.startsWith('0001')) startedAt = found.State.StartedAt;
   } else {
+    let preamble = 0;
+    try {
+      await hooks.prepareImage(async (line) => void (preamble += await sink.note(line)));
+    } catch (err) {
+      if (err instanceof PullCancelledError) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
+      return end({ result: 'error', exitCode: null, message: (err as Error).message });
+    }
+    // Kept before the container exists, so whichever runner re-attaches knows it.
+    if (preamble > 0) await hooks.setLogPreamble(preamble);
     try {
       container = await createJobContainer(docker, p, workdir, attempt, opts);
     } catch (err) {
@@ -249,9 +265,4 @@ export const jobMountOf = (info: Docker.ContainerInspectInfo): string | null => 
 
 export async function removeJobContainer(docker: Docker, instance: string, jobId: number): Promise<void> {
   await docker.getContainer(containerName(instance, jobId)).remove({ force: true }).catch(() => undefined);
-}
-
-function dockerMessage(err: unknown): string {
-  const e = err as { message?: string; json?: { message?: string } };
-  return (e.json?.message ?? e.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]+- /, '').trim();
 }

@@ -18,6 +18,7 @@ import { runContainer, removeJobContainer, inspectJobContainer, jobMountOf, logF
 import { decideTakeover, progressOf } from './takeover.js';
 import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
+import type { ImageCache } from './image-cache.js';
 
 const VERDICT_TTL_S = 7 * 24 * 3600;
 /** How long an upload keeps trying while the server is away (the claim is renewed meanwhile). */
@@ -36,6 +37,8 @@ export interface JobContext {
   lockDurationMs: number;
   heartbeatMs: number;
   workDirs: WorkDirs;
+  /** This host's copies of registry images: each job leases its own while it runs. */
+  images: ImageCache;
   /** Engines where a live runner serves `queue`. */
   liveEngines(queue: string): Promise<ReadonlySet<string>>;
   log: Logger;
@@ -60,6 +63,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     }
   }, Math.max(ctx.lockDurationMs / 3, 200));
   const live = new LogWriter(redis, p.logKey);
+  const image = ctx.images.lease(p.image, p.imageBytes);
   const opts = { signal: lost.signal, retryForMs: UPLOAD_RETRY_MS };
   let workdir: string | null = null;
   const complete = async (result: RunResult) => {
@@ -96,16 +100,22 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     if (decision.kind === 'retry') live.write(`\n[allgo] ${decision.note}\n`);
     if (await isCancelRequested(redis, prefix, p.jobId).catch(() => false)) cancel.abort();
     const resumed = decision.kind === 'reattach';
+    const progress = progressOf(job);
     let t0 = performance.now();
     workdir = resumed ? decision.workdir : await ctx.workDirs.stage(ctx.client, p.jobId, attempt, { grant: claim.grant!, inputs: claim.inputs ?? [] }, opts);
     const stagingMs = Math.round(performance.now() - t0);
-    if (!resumed) await job.updateProgress({ state: 'running', startedAt: new Date().toISOString(), runner: ctx.id, host: ctx.name, engine: ctx.engine, attempt });
+    const running = { state: 'running' as const, startedAt: new Date().toISOString(), runner: ctx.id, host: ctx.name, engine: ctx.engine, attempt };
+    if (!resumed) await job.updateProgress(running);
     log.info({ resumed, attempt, stagingMs }, resumed ? 'job re-attached' : 'job started');
     const result = await runContainer(docker, p, workdir, attempt, ctx.options, {
       live,
       cancel: cancel.signal,
       lost: lost.signal,
       fence: () => (lost.signal.aborted ? 'lost' : Date.now() - renewedAt < ctx.lockDurationMs * 0.8 ? 'owner' : 'unsure'),
+      prepareImage: (say) => image.ready(say, cancel.signal),
+      logPreamble: resumed ? (progress?.logPreamble ?? 0) : 0,
+      // Kept in the progress, so whichever runner re-attaches skips only the output already there.
+      setLogPreamble: (bytes) => job.updateProgress({ ...(resumed && progress ? progress : running), logPreamble: bytes }),
       setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
       getVerdict: async () => {
         const text = await redis.get(verdictKey(prefix, p.jobId));
@@ -146,6 +156,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     await job.moveToFailed(err as Error, token, false).catch((e) => log.warn({ err: e }, 'could not report the failure'));
   } finally {
     clearInterval(renew);
+    image.release();
   }
 }
 

@@ -101,6 +101,10 @@ export type AppDetail = AppFacts & {
     created_at: string;
     finished_at: string | null;
     /**
+     * The registry's digest of the version's image (sha256:…), which its jobs run; null without a registry, or before the push.
+     */
+    image_digest: string | null;
+    /**
      * Owner only.
      */
     error?: string | null;
@@ -522,6 +526,15 @@ export interface BuildPayload {
    * Tag to give the image once built: allgo-<installation>/<app>:<version>.
    */
   image: string;
+  /**
+   * Present when a registry is configured: the build is done only once the image is in this repository.
+   */
+  push?: {
+    /**
+     * <registry>/allgo/<app>; the version is pushed as its tag, then the tag is dropped from the builder's engine.
+     */
+    repository: string;
+  };
   labels: {
     [k: string]: string;
   };
@@ -551,6 +564,20 @@ export interface BuildPayload {
 export interface BuildResult {
   image: string;
   imageId: string;
+  /**
+   * The image's size unpacked, in bytes.
+   */
+  size?: number;
+  /**
+   * Where the image went, when the payload asked for a push.
+   */
+  pushed?: {
+    repository: string;
+    /**
+     * The registry's digest of the image's manifest; jobs pull <repository>@<digest>.
+     */
+    digest: string;
+  };
 }
 
 // config.schema.json
@@ -684,6 +711,24 @@ export interface AllgoConfigFile {
      * How long a signed staging URL (a job's input downloads, output uploads) stays valid (default 15m).
      */
     staging_ttl?: string;
+    /**
+     * Most MB of images pulled from the registry a runner host keeps; past it the least recently used go (never one a job uses). Default: no limit.
+     */
+    image_cache_mb?: number;
+  };
+  /**
+   * The registry that moves images from builder hosts to runner hosts. Without it, jobs run the image in the builder's own engine (one host).
+   */
+  registry?: {
+    /**
+     * The registry's address as Docker names it: host[:port][/path], e.g. registry.lab.example:5000 (an http:// or https:// in front is dropped).
+     */
+    url: string;
+    username?: string;
+    /**
+     * Never logged.
+     */
+    password?: string;
   };
   jobs?: {
     /**
@@ -762,9 +807,13 @@ export interface AllgoNames {
 export interface RunPayload {
   jobId: number;
   /**
-   * The version's image id (sha256:…), or its allgo/<app>:<version> tag.
+   * With a registry: the version's image by digest, <registry>/allgo/<app>@sha256:…, pulled on first use. Without: its image id in the builder's engine (sha256:…), or its allgo/<app>:<version> tag.
    */
   image: string;
+  /**
+   * The image's size unpacked, when known: said in the pull line, and counted against the runner's image cache.
+   */
+  imageBytes?: number;
   /**
    * Entrypoint followed by the job's parameters, already split; never given to a shell.
    *
@@ -808,6 +857,10 @@ export interface RunProgress {
    * The Docker engine's ID: a runner on the same engine can re-attach to the container.
    */
   engine?: string;
+  /**
+   * Bytes of allgo's own lines (the image pull) before the job's output in allgo.log; a runner re-attaching skips only the output already there.
+   */
+  logPreamble?: number;
 }
 
 // run-result.schema.json

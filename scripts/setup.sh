@@ -77,9 +77,17 @@ step_packages() {
   need_bin debootstrap debootstrap
   # debootstrap only recommends the keyring it needs to check the Release file.
   [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || add_pkg debian-archive-keyring
-  if [ "$FOR_TESTS" = 1 ]; then need_bin chromium chromium; fi
-  # The Redis TLS test makes its own certificate authority.
-  if [ "$FOR_TESTS" = 1 ]; then need_bin openssl openssl; fi
+  if [ "$FOR_TESTS" = 1 ]; then
+    need_bin chromium chromium
+    # The multi-host tests: Distribution 2.8 as the image registry, python3 for its htpasswd
+    # file (bcrypt through libxcrypt), ip and nsenter for the test hosts.
+    need_bin docker-registry docker-registry
+    need_bin python3 python3
+    need_bin ip iproute2
+    need_bin nsenter util-linux
+    # The Redis TLS test makes its own certificate authority.
+    need_bin openssl openssl
+  fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"
 }
@@ -94,8 +102,18 @@ apt_install() {
     quiet "apt-get update" "$APT_LOG" apt-get update -q -o DPkg::Lock::Timeout=300
     APT_UPDATED=1
   fi
-  quiet "apt-get install $*" "$APT_LOG" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "$@"
+  # Packages install their services stopped (policy-rc.d says no): docker-registry's would
+  # otherwise listen on :5000, open to anyone. The tests start their own registries; the README
+  # says how an operator runs one.
+  local policy=/usr/sbin/policy-rc.d made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
+  fi
+  local rc=0
+  (quiet "apt-get install $*" "$APT_LOG" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "$@") || rc=$?
+  [ "$made_policy" = 1 ] && rm -f "$policy"
+  [ "$rc" = 0 ] || exit "$rc"
 }
 
 # ---------------------------------------------------------------------------------------------

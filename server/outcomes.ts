@@ -9,6 +9,7 @@ import { readWholeLog } from '../common/log-stream.js';
 import { isFinishedJob, isFinishedVersion } from '../common/states.js';
 import type { BuildResult, RunResult } from '../schemas/index.js';
 import type { Store } from './store/index.js';
+import type { BuildOutcome } from './store/versions.js';
 import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
 
@@ -92,14 +93,19 @@ export class OutcomeRecorder {
     const version = store.versions.byId(versionId);
     if (!version || isFinishedVersion(version.state)) return;
     const job = await queues.build.getJob(buildJobId(versionId));
-    let outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string } | null = null;
+    let outcome: BuildOutcome | null = null;
     if (!job) {
       // A version just recorded may not be queued yet (its push is adding it): give it time.
       const settled = Date.now() - Date.parse(version.createdAt) > NEW_JOB_GRACE_MS;
       if (sweeping && settled) outcome = { state: 'failed', error: 'the build was lost by the queue (was Redis reset?); push again' };
     } else {
       const state = await job.getState();
-      if (state === 'completed') outcome = { state: 'ready', imageId: (job.returnvalue as BuildResult).imageId };
+      if (state === 'completed') {
+        const r = job.returnvalue as BuildResult;
+        // Ready means pullable from every runner host: a builder that skipped the push fails it.
+        if (job.data.push && !r.pushed) outcome = { state: 'failed', error: `the builder did not push the image to ${job.data.push.repository} (is it an older allgo?); push again` };
+        else outcome = { state: 'ready', imageId: r.imageId, size: r.size, pushed: r.pushed };
+      }
       else if (state === 'failed') outcome = { state: 'failed', error: job.failedReason || 'the build failed' };
     }
     if (!outcome) return;

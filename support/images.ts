@@ -13,7 +13,7 @@ function docker(...args: string[]): string[] {
 }
 
 /** Full ids of the images built for an app (one version, or all). */
-function appImageIds(app: string, version?: string): string[] {
+export function appImageIds(app: string, version?: string): string[] {
   const filters = ['--filter', `label=${IMAGE_LABELS.app}=${app}`, ...(version ? ['--filter', `label=${IMAGE_LABELS.version}=${version}`] : [])];
   return [...new Set(docker('images', '-q', '--no-trunc', ...filters))];
 }

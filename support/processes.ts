@@ -11,8 +11,10 @@ export interface RoleProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Record<string, string>): RoleProcess {
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'cli', 'main.js'), role], {
+/** `wrap`: a prefix the process runs under, e.g. a test host's nsenter (support/hosts.ts). */
+export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Record<string, string>, wrap: string[] = []): RoleProcess {
+  const argv = [...wrap, process.execPath, join(packageRoot(), 'dist', 'cli', 'main.js'), role];
+  const child = spawn(argv[0], argv.slice(1), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
   });
   let out = '';
@@ -52,4 +54,16 @@ export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Rec
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** Whether a process of this pid exists (a claim's or a leftover's owner). */
+export function isAlive(pid: number): boolean {
+  // 0 and negatives name process groups, never one process.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,7 @@ import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
 import { IMAGE_LABELS } from '../../common/labels.js';
 import { imageTag } from '../../common/names.js';
+import { appRepository } from '../../common/registry.js';
 import { isFinishedVersion } from '../../common/states.js';
 import { mayManage, maySee } from '../auth.js';
 import { ZERO_SHA, type GitEnv, type Repos } from './repos.js';
@@ -218,6 +219,7 @@ export class PreReceive {
       memoryMb: config.build.memoryMb,
       pidsLimit: config.build.pidsLimit,
       network,
+      ...(config.registry ? { push: { repository: appRepository(config.registry, push.app) } } : {}),
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
     const shown = new PushOutput(say);

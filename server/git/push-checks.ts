@@ -8,6 +8,7 @@ import type { Store, User } from '../store/index.js';
 import { parseManifest, ManifestError, MANIFEST_MAX_BYTES, DEFAULT_JOB_MEMORY_MB } from '../../common/manifest.js';
 import { ParamsError, entrypointArgv } from '../../common/split-params.js';
 import { maySee } from '../auth.js';
+import { runnableImage } from '../store/versions.js';
 import type { Repos, GitEnv } from './repos.js';
 import { parseDockerfile, DockerfileRefusal } from './dockerfile/parse.js';
 import { checkDockerfile, type CheckedDockerfile, type ImagePolicy } from './dockerfile/check-images.js';
@@ -93,7 +94,8 @@ export function imagePolicy(store: Store, user: User, baseImages: readonly strin
       const app = store.apps.byName(name);
       if (!app || !maySee(user, app)) return null;
       const v = store.versions.byLabel(app.id, label);
-      return v?.state === 'ready' ? v.imageId : null;
+      // With a registry, by digest there: the builder host that builds on it may not have it.
+      return v?.state === 'ready' ? runnableImage(v) : null;
     },
     imageId: (id) => {
       const versions = store.versions.withImageId(id);

@@ -14,6 +14,7 @@ import { runLogKey } from '../../common/queues.js';
 import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
 import { maySee } from '../auth.js';
 import type { App, Job, Store, User, Version } from '../store/index.js';
+import { runnableImage } from '../store/versions.js';
 import type { Datastore } from '../datastore.js';
 import type { Queues } from '../queues.js';
 
@@ -136,8 +137,8 @@ async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: strin
   await deps.datastore.adopt(staging, job.id);
   await deps.queues.enqueueRun({
     jobId: job.id,
-    // By id, not tag: a tag can be moved (another installation on the engine, a rebuild).
-    image: plan.version.imageId ?? plan.version.image,
+    image: runnableImage(plan.version),
+    ...(plan.version.imageSize !== null ? { imageBytes: plan.version.imageSize } : {}),
     argv: plan.argv,
     memoryMb: manifest.memory ?? DEFAULT_JOB_MEMORY_MB,
     ...(manifest.cpus ? { cpus: manifest.cpus } : {}),

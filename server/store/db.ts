@@ -90,6 +90,10 @@ const MIGRATIONS: Migration[] = [
    );
    ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE jobs ADD COLUMN runner TEXT;`,
+  // With a registry, a version's image is known by the registry's digest in its repository.
+  `ALTER TABLE versions ADD COLUMN image_repository TEXT;
+   ALTER TABLE versions ADD COLUMN image_digest TEXT;
+   ALTER TABLE versions ADD COLUMN image_size INTEGER;`,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import type { AllgoManifest, VersionState } from '../../schemas/index.js';
 import { type Db, now } from './db.js';
+import { pinnedImage } from '../../common/registry.js';
 
 export interface Version {
   id: number;
@@ -12,6 +13,11 @@ export interface Version {
   description: string;
   image: string;
   imageId: string | null;
+  /** Set when the image was pushed to a registry: jobs then pull <repository>@<digest>. */
+  imageRepository: string | null;
+  imageDigest: string | null;
+  /** Bytes, unpacked. */
+  imageSize: number | null;
   error: string | null;
   pusherId: number;
   createdAt: string;
@@ -29,6 +35,9 @@ interface Row {
   description: string;
   image: string;
   image_id: string | null;
+  image_repository: string | null;
+  image_digest: string | null;
+  image_size: number | null;
   error: string | null;
   pusher_id: number;
   created_at: string;
@@ -46,14 +55,30 @@ const toVersion = (r: Row): Version => ({
   description: r.description,
   image: r.image,
   imageId: r.image_id,
+  imageRepository: r.image_repository,
+  imageDigest: r.image_digest,
+  imageSize: r.image_size,
   error: r.error,
   pusherId: r.pusher_id,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
 });
 
+export type BuildOutcome =
+  | { state: 'ready'; imageId: string; size?: number; pushed?: { repository: string; digest: string } }
+  | { state: 'failed'; error: string };
+
+/**
+ * What a job of this version runs. By digest when pushed, so any host pulls exactly it; else by
+ * id, not tag: a tag can be moved (another installation on the engine, a rebuild).
+ */
+export function runnableImage(v: Version): string {
+  if (v.imageRepository && v.imageDigest) return pinnedImage(v.imageRepository, v.imageDigest);
+  return v.imageId ?? v.image;
+}
+
 // Columns listed without build_log: logs are read only through buildLog().
-const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, error, pusher_id, created_at, finished_at';
+const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, image_repository, image_digest, image_size, error, pusher_id, created_at, finished_at';
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
@@ -68,7 +93,10 @@ const statements = (db: Db) => ({
   latestReady: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
   byImageId: db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`),
   listBuilding: db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`),
-  finish: db.prepare("UPDATE versions SET state = ?, image_id = ?, error = ?, build_log = ?, finished_at = ? WHERE id = ? AND state = 'building'"),
+  finish: db.prepare(
+    `UPDATE versions SET state = ?, image_id = ?, image_repository = ?, image_digest = ?, image_size = ?, error = ?, build_log = ?, finished_at = ?
+     WHERE id = ? AND state = 'building'`,
+  ),
   buildLog: db.prepare('SELECT build_log FROM versions WHERE id = ?'),
 });
 
@@ -126,8 +154,9 @@ export class VersionStore {
   }
 
   /** Only a building version can finish, so a late or repeated report changes nothing. */
-  finish(id: number, outcome: { state: 'ready'; imageId: string } | { state: 'failed'; error: string }, buildLog: string): boolean {
-    const info = this.sql.finish.run(outcome.state, outcome.state === 'ready' ? outcome.imageId : null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
+  finish(id: number, outcome: BuildOutcome, buildLog: string): boolean {
+    const ready = outcome.state === 'ready' ? outcome : null;
+    const info = this.sql.finish.run(outcome.state, ready?.imageId ?? null, ready?.pushed?.repository ?? null, ready?.pushed?.digest ?? null, ready?.size ?? null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
     return info.changes === 1;
   }
 

@@ -2,7 +2,7 @@
 // the runner goes on serving new jobs. The engine is really stopped and started again.
 import { describe, expect } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { waitForJob } from '../helpers/platform.js';
 import { platformTest } from '../helpers/platform-test.js';
 
@@ -16,20 +16,24 @@ const engineAnswers = (): boolean => {
     return false;
   }
 };
-const dockerdRunning = (): boolean => {
+// The machine's engine only, by its pid file: test hosts (support/hosts.ts) run dockerds of
+// their own, which `pkill -x dockerd` would kill too, in the middle of another test run.
+const PID_FILE = '/var/run/docker.pid';
+const machineDockerd = (): number | null => {
   try {
-    execFileSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' });
-    return true;
+    const pid = Number(readFileSync(PID_FILE, 'utf8').trim());
+    return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd' ? pid : null;
   } catch {
-    return false;
+    return null;
   }
 };
 
 /** Stops dockerd and starts it again the way scripts/setup.sh does. */
 async function restartEngine(): Promise<void> {
-  if (process.getuid?.() !== 0 || !dockerdRunning()) throw new Error('this test restarts the local dockerd: run it as root with the dockerd that scripts/setup.sh starts');
-  execFileSync('pkill', ['-TERM', '-x', 'dockerd']);
-  await expect.poll(dockerdRunning, { message: 'dockerd did not stop' }).toBe(false);
+  const pid = machineDockerd();
+  if (process.getuid?.() !== 0 || !pid) throw new Error(`this test restarts the local dockerd: run it as root with the dockerd that scripts/setup.sh starts (${PID_FILE})`);
+  process.kill(pid, 'SIGTERM');
+  await expect.poll(machineDockerd, { timeout: 60_000, message: 'dockerd did not stop' }).not.toBe(pid);
   const log = openSync('/var/log/allgo-dockerd.log', 'a');
   spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
   await expect.poll(engineAnswers, { message: 'dockerd did not answer again' }).toBe(true);

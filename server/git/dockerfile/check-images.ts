@@ -13,7 +13,7 @@ import { isValidAppName } from '../../../common/names.js';
 export interface ImagePolicy {
   /** Patterns of allowed base images (config builder.base_images). */
   baseImages: readonly string[];
-  /** The image id of allgo/<app>:<version> if the pusher may build on it, else null. */
+  /** What allgo/<app>:<version> resolves to (its image id, or its digest in the registry) if the pusher may build on it, else null. */
   appImage(app: string, version: string): string | null;
   /** Whether an image id is an allgo app's, and if so whether the pusher may build on it. */
   imageId(id: string): 'usable' | 'forbidden' | 'unknown';

@@ -1,0 +1,129 @@
+// allgo on a fleet of test hosts (support/hosts.ts), the way an installation that outgrew one
+// machine runs it: the server's host runs the server, Redis and the registry; other hosts run
+// `allgo builder` or `allgo runner` against their own Docker engines, reaching the server, Redis
+// and the registry over the fleet's network only, each with a runner token of its own. No
+// folder is shared: runners stage job files through the server's internal listener. Every
+// process runs inside its host.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawnRole, type RoleProcess } from './processes.js';
+import { startRegistry, type TestRegistry } from './registry.js';
+import { startFleet, type Fleet, type HostSpec, type TestHost } from './hosts.js';
+
+const PORT = 8080;
+/** The server's internal listener, bound to a's fleet address: runner and builder hosts reach it. */
+const INTERNAL_PORT = 8090;
+const REDIS_PORT = 6379;
+const REGISTRY_PORT = 5000;
+const BASE_IMAGE = process.env.ALLGO_BASE_IMAGE ?? 'debian:bookworm';
+
+export interface FleetPlatform {
+  fleet: Fleet;
+  /** The server, as every other host (and the test process) reaches it. */
+  url: string;
+  redisUrl: string;
+  /** host:port of the registry, on the server's host. */
+  registry: string;
+  adminToken: string;
+  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** Starts `allgo builder` on a host (which gets the base image). */
+  builder(host: string, env?: Record<string, string>): Promise<RoleProcess>;
+  /** Starts `allgo runner` on a host. */
+  runner(host: string, env?: Record<string, string>): Promise<RoleProcess>;
+  /** The settings every role of this installation shares. */
+  env(host: TestHost): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface FleetPlatformOptions {
+  /** The server's host is `a`; list the others (builders need `images: [base image]`, given by default). */
+  hosts: HostSpec[];
+  configYaml?: string;
+}
+
+export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<FleetPlatform> {
+  const specs: HostSpec[] = [{ name: 'a', docker: false }, ...opts.hosts];
+  const fleet = await startFleet(specs);
+  const roles: RoleProcess[] = [];
+  let registry: TestRegistry | null = null;
+  let redis: ReturnType<TestHost['spawn']> | null = null;
+  const close = async () => {
+    await Promise.allSettled(roles.map((r) => r.stop()));
+    await registry?.stop().catch(() => undefined);
+    redis?.kill('SIGKILL');
+    await fleet.close();
+  };
+  try {
+    const a = fleet.host('a');
+    const url = `http://${a.address}:${PORT}`;
+    const redisUrl = `redis://${a.address}:${REDIS_PORT}`;
+    const adminToken = randomBytes(16).toString('hex');
+    const prefix = `f${fleet.id}`;
+    mkdirSync(join(a.dir, 'redis'), { recursive: true });
+    const serverUrl = `http://${a.address}:${INTERNAL_PORT}`;
+    const configFile = join(a.dir, 'config.yaml');
+    writeFileSync(configFile, `${opts.configYaml ?? ''}\ninternal: {listen: "${a.address}:${INTERNAL_PORT}"}\n`);
+    redis = a.spawn('redis-server', ['--bind', a.address, '--port', String(REDIS_PORT), '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', join(a.dir, 'redis')], { stdio: 'ignore' });
+    registry = await startRegistry({ host: a.address, port: REGISTRY_PORT, wrap: a.wrap });
+    const registryAddress = registry.address;
+    const env = (h: TestHost): Record<string, string> => ({
+      REDIS_URL: redisUrl,
+      ALLGO_REDIS_PREFIX: prefix,
+      ALLGO_REGISTRY: registryAddress,
+      ALLGO_SERVER_URL: serverUrl,
+      ALLGO_DATA_DIR: h.dir,
+      ALLGO_CONFIG: configFile,
+      // The server's host has no engine: a path that is none, never the machine's own engine.
+      DOCKER_HOST: h.dockerHost ?? `unix://${join(h.dir, 'no-docker.sock')}`,
+    });
+    const start = async (host: TestHost, role: 'server' | 'builder' | 'runner', extra: Record<string, string>, ready: string) => {
+      // Every host but the server's is a remote worker: it needs a token of its own.
+      const token: Record<string, string> = role === 'server' ? {} : { ALLGO_RUNNER_TOKEN: await runnerToken(`${role}-${host.name}`) };
+      const p = spawnRole(role, { ...env(host), ...token, ...extra }, host.wrap);
+      roles.push(p);
+      await p.waitFor(ready, 60_000);
+      return p;
+    };
+    const api = (path: string, init: RequestInit & { token?: string } = {}) => {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set('authorization', `Token token=${init.token}`);
+      return fetch(url + path, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(30_000) });
+    };
+    const runnerToken = async (name: string): Promise<string> => {
+      const res = await api('/api/v1/runner-tokens', { method: 'POST', token: adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+      if (res.status !== 201) throw new Error(`runner token ${name}: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    };
+    await waitForRedis(a, redisUrl);
+    await start(a, 'server', { PORT: String(PORT), HOST: '0.0.0.0', ALLGO_PUBLIC_URL: url, ALLGO_ADMIN_TOKEN: adminToken }, 'allgo: listening on');
+    return {
+      fleet,
+      url,
+      redisUrl,
+      registry: registryAddress,
+      adminToken,
+      api,
+      env,
+      builder: (host, extra = {}) => start(fleet.host(host), 'builder', extra, 'allgo: builder ready'),
+      runner: (host, extra = {}) => start(fleet.host(host), 'runner', extra, 'allgo: runner ready'),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The base image every builder host needs, for HostSpec.images. */
+export const baseImage = (): string => BASE_IMAGE;
+
+async function waitForRedis(a: TestHost, redisUrl: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const r = await a.exec('redis-cli', ['-u', redisUrl, 'ping'], { timeoutMs: 3000 });
+    if (r.stdout.trim() === 'PONG') return;
+    if (Date.now() > deadline) throw new Error(`Redis on test host a did not answer in ${ms} ms: ${r.stderr}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
