@@ -176,7 +176,8 @@ async function resolveRedis(config: Readonly<Config>, roles: RoleSet, log: Logge
  */
 async function connectToServer(config: Readonly<Config>, ownUrl: string | null, roles: RoleSet): Promise<{ client: ServerClient; hello: RunnerHello }> {
   const beside = async (file: string) => (await readFile(join(config.dataDir, file), 'utf8').catch(() => null))?.trim() || null;
-  const url = ownUrl ?? config.serverUrl ?? (await beside(INTERNAL_URL_FILE));
+  const rediscover = ownUrl || config.serverUrl ? undefined : () => beside(INTERNAL_URL_FILE);
+  const url = ownUrl ?? config.serverUrl ?? (await rediscover!());
   if (!url) throw new Error(`no ALLGO_SERVER_URL: set it to the server's internal listener (its internal.listen), or run beside the server with its ALLGO_DATA_DIR`);
   let token = config.runnerToken;
   if (!token) {
@@ -184,7 +185,7 @@ async function connectToServer(config: Readonly<Config>, ownUrl: string | null, 
     if (!secret) throw new Error(`no ALLGO_RUNNER_TOKEN: set it to a runner token (allgo runner-token add NAME, on the server), or run beside the server with its ALLGO_DATA_DIR`);
     token = localRunnerToken(secret);
   }
-  const client = new ServerClient(url, token);
+  const client = new ServerClient(url, token, rediscover);
   try {
     return { client, hello: await client.hello({ version: packageVersion(), labels: [...config.runnerLabels], role: roles.runner ? 'runner' : 'builder' }, { retryForMs: SERVER_WAIT_MS }) };
   } catch (err) {

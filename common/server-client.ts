@@ -37,10 +37,19 @@ export interface CallOptions {
 }
 
 export class ServerClient {
+  /**
+   * `rediscover`: where the server is now, for workers beside it (its internal listener takes a
+   * free port at each start); asked again whenever the server cannot be reached.
+   */
   constructor(
-    readonly baseUrl: string,
+    private base: string,
     private readonly token: string,
+    private readonly rediscover?: () => Promise<string | null>,
   ) {}
+
+  get baseUrl(): string {
+    return this.base;
+  }
 
   private async call(method: string, path: string, init: { body?: () => RequestInit['body'] | Promise<RequestInit['body']>; json?: unknown; signature?: string }, opts: CallOptions = {}): Promise<Response> {
     const deadline = Date.now() + (opts.retryForMs ?? 10 * 60_000);
@@ -68,6 +77,7 @@ export class ServerClient {
       } catch (err) {
         if (err instanceof RefusedError || opts.signal?.aborted) throw err;
         failure = describeFetchError(err);
+        this.base = (await this.rediscover?.().catch(() => null)) ?? this.base;
       }
       if (Date.now() > deadline) throw new UnreachableError(`cannot reach the server at ${this.baseUrl} (${failure})`);
       await new Promise((r) => setTimeout(r, BACKOFF_MS[Math.min(i, BACKOFF_MS.length - 1)]));

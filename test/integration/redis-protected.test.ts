@@ -1,7 +1,7 @@
 // The Redis every role shares can be protected: a password (redis://:pw@host) and TLS
 // (rediss://), against a real redis-server started with requirepass and a TLS port. A role
 // given a wrong password fails at start in one line that does not show the password.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,18 +23,17 @@ const apps: string[] = [];
 async function redisServer(args: string[], url: string, opts: { tls?: { ca: string } } = {}): Promise<void> {
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--requirepass', PASSWORD, ...args], { stdio: 'ignore' });
   servers.push(child);
-  await expect.poll(async () => {
+  // vi.waitFor, not expect.poll: this runs in beforeAll, outside any test.
+  await vi.waitFor(async () => {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(opts.tls ? { tls: { ca: opts.tls.ca } } : {}) });
     r.on('error', () => undefined);
     try {
       await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
+      expect(await r.ping(), 'redis-server is up').toBe('PONG');
     } finally {
       r.disconnect();
     }
-  }, { timeout: 10_000, message: 'redis-server never came up' }).toBe(true);
+  }, { timeout: 10_000, interval: 100 });
 }
 
 afterAll(async () => {
