@@ -67,7 +67,7 @@ describe('image names', () => {
     expect(isPinnedImage(DIGEST)).toBe(false);
     expect(isPinnedImage('allgo/hello:1.0')).toBe(false);
     const v = createValidators().runPayload;
-    const payload = { jobId: 1, argv: ['x'], workdir: '/d', memoryMb: 1, timeLimitMs: 1, queue: 'q', logKey: 'k' };
+    const payload = { jobId: 1, argv: ['x'], memoryMb: 1, timeLimitMs: 1, queue: 'q', logKey: 'k' };
     for (const ok of [image, `r.example/lab/allgo/hello@${DIGEST}`, DIGEST, 'allgo/hello:1.0']) expect(v({ ...payload, image: ok })).toBe(true);
     // A tag is not a pin, and no other repository than allgo/<app> is run.
     for (const bad of ['10.213.0.10:5000/allgo/hello:1.0', `10.213.0.10:5000/other/hello@${DIGEST}`, `10.213.0.10:5000/allgo/hello@sha256:abc`]) expect(v({ ...payload, image: bad })).toBe(false);
