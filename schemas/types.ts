@@ -246,6 +246,10 @@ export interface JobStatus {
    */
   queue_position?: number | null;
   queue_position_more_than?: number;
+  /**
+   * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
+   */
+  zip_url?: string;
   files: {
     name: string;
     size: number;

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { ApiDeps } from './context.js';
 import { jobRoutes } from './jobs.js';
 import { jobEventRoutes } from './job-events.js';
+import { jobZipRoutes } from './job-zip.js';
 import { appRoutes } from './apps.js';
 import { userRoutes } from './users.js';
 import { healthRoutes } from './health.js';
@@ -14,6 +15,7 @@ export const api = fp<ApiDeps>(
   async (app, deps) => {
     await jobRoutes(app, deps);
     await jobEventRoutes(app, deps);
+    await jobZipRoutes(app, deps);
     await appRoutes(app, deps);
     await userRoutes(app, deps);
     await healthRoutes(app, deps);

@@ -14,6 +14,9 @@ const fileUrl = (config: Urls, job: Job, key: string, name: string): string => `
 /** An output the job wrote over an input keeps its input's name: it is listed as the input. */
 const fileKind = (job: Job, name: string): 'input' | 'output' | 'log' => (name === LOG_FILE ? 'log' : job.inputs.includes(name) ? 'input' : 'output');
 
+/** Every file of the job as one zip, with the same capability as the download links. */
+export const zipUrl = (config: Urls, job: Job, key: string): string => `${config.publicUrl}/api/v1/jobs/${job.id}/files.zip?key=${key}`;
+
 export function jobSummary(config: Urls, j: Job): JobSummary {
   return {
     id: j.id,
@@ -47,5 +50,6 @@ export function jobStatus(config: Urls, job: Job, key: string, files: { name: st
     ...jobSummary(config, job),
     ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
+    zip_url: zipUrl(config, job, key),
   };
 }

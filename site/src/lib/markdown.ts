@@ -35,7 +35,20 @@ export function summarize(source: string, max = 180): string {
       .replace(/\s+/g, ' ')
       .trim();
   }
+  return cutSummary(text, max);
+}
+
+/**
+ * `text` cut to at most `max` characters: at the last sentence end when one falls in the second
+ * half, else at the last word boundary, never mid-word ("…" marks a cut).
+ */
+export function cutSummary(text: string, max = 180): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return `${cut.slice(0, cut.lastIndexOf(' ') > max / 2 ? cut.lastIndexOf(' ') : max).trimEnd()}…`;
+  const head = text.slice(0, max + 1);
+  let sentence = -1;
+  for (const m of head.matchAll(/[.!?](?=\s)/g)) if (m.index! < max) sentence = m.index!;
+  if (sentence >= max / 2) return text.slice(0, sentence + 1);
+  const space = head.lastIndexOf(' ');
+  const cut = space > 0 ? text.slice(0, space) : text.slice(0, max);
+  return `${cut.replace(/[\s,;:–—-]+$/, '')}…`;
 }
