@@ -97,7 +97,7 @@ describe('the catalog and job pages in a browser', () => {
     expect(meta).toMatch(/Parameters\s+tick 8/);
     expect(meta).toMatch(/Queue\s+standard/);
     expect(meta).toMatch(/Exit code\s+0/);
-    expect(meta).toMatch(/Finished\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(meta).toMatch(/Finished\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     await page.waitForFunction(() => document.querySelectorAll('[data-files] tr').length >= 3);
     const files = await page.locator('[data-files] tr').allInnerTexts();
     expect(files.map((f) => f.split('\t')[0]).sort()).toEqual(['allgo.log', 'dropped.txt', 'input.txt']);
@@ -133,7 +133,7 @@ describe('the catalog and job pages in a browser', () => {
     await page.waitForFunction(() => document.querySelector('[data-result-badge]')?.textContent === 'aborted', undefined, { timeout: 60_000 });
     await expect(page.locator('[data-state-badge]').textContent()).resolves.toBe('done');
     await expect(page.getByRole('button', { name: 'Cancel this job' }).isHidden()).resolves.toBe(true);
-    await expect(page.getByRole('link', { name: 'Run the app again' }).getAttribute('href')).resolves.toBe(`/apps/${app}/`);
+    await expect(page.getByRole('link', { name: 'Run the app again' }).getAttribute('href')).resolves.toBe(`/apps/${app}/?${new URLSearchParams({ version: '1.0', queue: 'standard', param: 'sleep 60', from: String(id) })}`);
   });
 
   test('lists the signed-in user\'s jobs, newest first', async ({ platform: p, probe: app, page }) => {

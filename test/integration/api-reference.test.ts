@@ -115,6 +115,8 @@ describe('the API reference', () => {
     await call('GET', `/api/v1/jobs/${created.id}/events`, { token });
     await call('GET', new URL(job.files[0].url).pathname);
     await call('GET', `/datastore/${created.id}/${'0'.repeat(40)}/out.txt`);
+    await call('GET', `/api/v1/jobs/${created.id}/files.zip`, { token });
+    await call('GET', `/api/v1/jobs/${created.id}/files.zip`);
 
     const running = new FormData();
     running.append('job[webapp_id]', probe);
