@@ -98,10 +98,12 @@ describe('the catalog and job pages in a browser', () => {
     expect(meta).toMatch(/Queue\s+standard/);
     expect(meta).toMatch(/Exit code\s+0/);
     expect(meta).toMatch(/Finished\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
-    await page.waitForFunction(() => document.querySelectorAll('[data-files] tr').length >= 3);
-    const files = await page.locator('[data-files] tr').allInnerTexts();
-    expect(files.map((f) => f.split('\t')[0]).sort()).toEqual(['allgo.log', 'dropped.txt', 'input.txt']);
-    expect(files.find((f) => f.startsWith('input.txt'))).toContain('28 B');
+    // Inputs are listed apart from the results.
+    await page.waitForFunction(() => document.querySelectorAll('[data-inputs] tr').length >= 2);
+    const inputs = await page.locator('[data-inputs] tr').allInnerTexts();
+    expect(inputs.map((f) => f.split('\t')[0]).sort()).toEqual(['dropped.txt', 'input.txt']);
+    expect(inputs.find((f) => f.startsWith('input.txt'))).toContain('28 B');
+    expect((await page.locator('[data-files] tr').allInnerTexts()).map((f) => f.split(/\s/)[0])).toEqual(['allgo.log']);
     const href = await page.getByRole('link', { name: 'dropped.txt' }).getAttribute('href');
     expect(await (await fetch(href!)).text()).toBe('dropped on the page\n');
     await screenshot(page, 'job');
