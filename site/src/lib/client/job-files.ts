@@ -22,7 +22,7 @@ export function fileRow(f: JobFile, preview: boolean): HTMLTableRowElement {
   const name = document.createElement('td');
   name.append(Object.assign(document.createElement('a'), { href: f.url, textContent: f.name, download: f.name }));
   // The log has its own pane below.
-  if (preview && f.kind !== 'log' && f.name !== 'allgo.log' && f.size > 0) {
+  if (preview && f.kind !== 'log' && f.size > 0) {
     if (IMAGE.test(f.name)) name.append(Object.assign(document.createElement('img'), { src: f.url, alt: `Preview of ${f.name}`, loading: 'lazy', className: 'preview' }));
     else if (TEXT.test(f.name)) {
       const pre = Object.assign(document.createElement('pre'), { className: 'preview' });
