@@ -15,7 +15,7 @@ const fileUrl = (config: Urls, job: Job, key: string, name: string): string => `
 const fileKind = (job: Job, name: string): 'input' | 'output' | 'log' => (name === LOG_FILE ? 'log' : job.inputs.includes(name) ? 'input' : 'output');
 
 /** Every file of the job as one zip, with the same capability as the download links. */
-export const zipUrl = (config: Urls, job: Job, key: string): string => `${config.publicUrl}/api/v1/jobs/${job.id}/files.zip?key=${key}`;
+const zipUrl = (config: Urls, job: Job, key: string): string => `${config.publicUrl}/api/v1/jobs/${job.id}/files.zip?key=${key}`;
 
 export function jobSummary(config: Urls, j: Job): JobSummary {
   return {

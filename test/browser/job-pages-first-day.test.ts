@@ -3,55 +3,47 @@
 // and run time), "Run the app again" with the same choices and its inputs, the parameter and
 // duration columns of My jobs, the catalog's summary cut at a sentence, and refusals worded
 // for people.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startPlatform, removeImages, uniqueName, type Platform } from '../helpers/platform.js';
-import { editFile, fixtureRepo, push } from '../helpers/git.js';
-import { launchBrowser, screenshot, signIn, waitForSite } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { editFile } from '../helpers/git.js';
+import { browserTest, screenshot, signIn } from '../helpers/browser.js';
 
 const FIRST = "A test fixture that provokes each job outcome, from a clean exit to a crash, for the platform's own tests.";
 const SECOND = ' Then the job writes: the files named in its parameters, and whatever else the test asks it for, in its folder.';
 const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const PARAM = `bash 'yes x | head -c 3000 > big.txt; printf "<b>bold</b>" > tag.txt; echo ${DOT_PNG} | base64 -d > dot.png; wc -c < input.bin'`;
 
-let p: Platform;
-let browser: Browser;
-let page: Page;
-let app: string;
-let dir: string;
+// The probe with a two-sentence description, listed in the catalog; one page and one folder of
+// inputs shared by the tests, which run in order (a job made by one is read by the next).
+const test = browserTest({
+  site: { debounce: '200ms' },
+  probe: (d) => editFile(d, 'allgo.yaml', (y) => y.replace(/^description: .*$/m, `description: "${FIRST}${SECOND}"`)),
+}).extend<{ page: Page; inputs: string }>({
+  page: [async ({ browser }, use) => use(await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } })).newPage()), { scope: 'file' }],
+  inputs: [
+    async ({}, use) => {
+      const dir = mkdtempSync(join(tmpdir(), 'allgo-browser-'));
+      writeFileSync(join(dir, 'input.bin'), Buffer.alloc(8 * 1024 * 1024, 7));
+      await use(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    { scope: 'file' },
+  ],
+});
 let jobId = '';
 
-beforeAll(async () => {
-  p = await startPlatform({ site: { debounce: '200ms' } });
-  app = uniqueName('probe');
-  const repo = fixtureRepo('probe', (d) => editFile(d, 'allgo.yaml', (y) => y.replace(/^description: .*$/m, `description: "${FIRST}${SECOND}"`)));
-  const pushed = await push(repo, p.url, app, 'admin', p.adminToken);
-  expect(pushed.code, pushed.output).toBe(0);
-  await waitForSite(p, '/', (html) => html.includes(`/apps/${app}/`));
-  browser = await launchBrowser();
-  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
-  page = await ctx.newPage();
-  dir = mkdtempSync(join(tmpdir(), 'allgo-browser-'));
-  writeFileSync(join(dir, 'input.bin'), Buffer.alloc(8 * 1024 * 1024, 7));
-});
-afterAll(async () => {
-  await browser?.close();
-  await p?.close();
-  removeImages([app]);
-});
-
 describe("a scientist's first day on the web pages", () => {
-  it('cuts the catalog summary at the end of a sentence', async () => {
+  test('cuts the catalog summary at the end of a sentence', async ({ platform: p, page }) => {
     await page.goto(p.url + '/');
     const text = await page.locator('.card', { hasText: 'Probe' }).locator('p').first().textContent();
     expect(text).toBe(FIRST);
   });
 
-  it('words a refused job for people: the form field, not the API field', async () => {
+  test('words a refused job for people: the form field, not the API field', async ({ platform: p, probe: app, page }) => {
     await signIn(page, p.url, p.adminToken, `/apps/${app}/`);
     await page.getByLabel('Parameters', { exact: true }).fill('args "unclosed');
     await page.getByRole('button', { name: 'Run' }).click();
@@ -62,7 +54,7 @@ describe("a scientist's first day on the web pages", () => {
     expect(text).not.toContain('job[');
   });
 
-  it('shows the chosen files once, with sizes, and a progress bar while they upload', async () => {
+  test('shows the chosen files once, with sizes, and a progress bar while they upload', async ({ platform: p, probe: app, page, inputs: dir }) => {
     await page.goto(`${p.url}/apps/${app}/`);
     // The native picker (which would say "No file chosen") is out of sight; its label is the button.
     const box = await page.locator('#run-files').boundingBox();
@@ -89,7 +81,7 @@ describe("a scientist's first day on the web pages", () => {
     expect(await page.evaluate(() => sessionStorage.getItem('seen-progress'))).toBe('100');
   });
 
-  it('shows the job: times to the second, its run time, previews of its results and a zip of all', async () => {
+  test('shows the job: times to the second, its run time, previews of its results and a zip of all', async ({ platform: p, page }) => {
     await page.waitForFunction(() => document.querySelector('[data-state-badge]')?.textContent === 'done', undefined, { timeout: 60_000 });
     await expect(page.locator('[data-result-badge]').textContent()).resolves.toBe('success');
     await page.locator('[data-preview="big.txt"]').waitFor();
@@ -125,7 +117,7 @@ describe("a scientist's first day on the web pages", () => {
     expect((await fetch(`${p.url}/api/v1/jobs/${jobId}/files.zip?key=wrong`)).status).toBe(404);
   });
 
-  it('runs the app again with the same version, queue and parameters, reusing its input', async () => {
+  test('runs the app again with the same version, queue and parameters, reusing its input', async ({ probe: app, page }) => {
     await page.getByRole('link', { name: 'Run the app again' }).click();
     await page.waitForURL((u) => u.pathname === `/apps/${app}/`);
     await expect(page.getByLabel('Parameters', { exact: true }).inputValue()).resolves.toBe(PARAM);
@@ -140,7 +132,7 @@ describe("a scientist's first day on the web pages", () => {
     await page.waitForFunction(() => document.querySelector('[data-log]')?.textContent?.includes(String(8 * 1024 * 1024)), undefined, { timeout: 60_000 });
   });
 
-  it("shows a running job's elapsed time, ticking", async () => {
+  test("shows a running job's elapsed time, ticking", async ({ platform: p, probe: app, page }) => {
     const body = new FormData();
     body.set('job[webapp_id]', app);
     body.set('job[param]', 'sleep 30');
@@ -157,7 +149,7 @@ describe("a scientist's first day on the web pages", () => {
     await expect(page.locator('[data-duration-label]').textContent()).resolves.toBe('Duration');
   });
 
-  it('lists my jobs with their parameters and durations', async () => {
+  test('lists my jobs with their parameters and durations', async ({ platform: p, page }) => {
     await page.goto(`${p.url}/my-jobs/`);
     await page.locator('[data-rows] tr').first().waitFor();
     await expect(page.locator('allgo-my-jobs thead th').allTextContents()).resolves.toEqual(['Job', 'App', 'Parameters', 'State', 'Submitted', 'Finished', 'Duration']);

@@ -11,7 +11,7 @@ export interface JobFile {
 
 const TEXT = /\.(txt|log|csv|tsv|json|md|sam|vcf|fa|fasta|fastq|bed|gff|yaml|yml|xml|html?)$/i;
 const IMAGE = /\.(png|jpe?g|gif|webp)$/i;
-export const PREVIEW_BYTES = 1024;
+const PREVIEW_BYTES = 1024;
 
 export function splitFiles(files: JobFile[]): { inputs: JobFile[]; outputs: JobFile[] } {
   return { inputs: files.filter((f) => f.kind === 'input'), outputs: files.filter((f) => f.kind !== 'input') };
