@@ -37,7 +37,7 @@ const test = browserTest({
 let jobId = '';
 
 describe("a scientist's first day on the web pages", () => {
-  test('cuts the catalog summary at the end of a sentence', async ({ platform: p, page }) => {
+  test('cuts the catalog summary at the end of a sentence', async ({ platform: p, probe: _listed, page }) => {
     await page.goto(p.url + '/');
     const text = await page.locator('.card', { hasText: 'Probe' }).locator('p').first().textContent();
     expect(text).toBe(FIRST);

@@ -103,7 +103,8 @@ describe('the catalog and job pages in a browser', () => {
     const inputs = await page.locator('[data-inputs] tr').allInnerTexts();
     expect(inputs.map((f) => f.split('\t')[0]).sort()).toEqual(['dropped.txt', 'input.txt']);
     expect(inputs.find((f) => f.startsWith('input.txt'))).toContain('28 B');
-    expect((await page.locator('[data-files] tr').allInnerTexts()).map((f) => f.split(/\s/)[0])).toEqual(['allgo.log']);
+    // The results are listed once the done job's files are read, which may come after its inputs.
+    await expect.poll(async () => (await page.locator('[data-files] tr').allInnerTexts()).map((f) => f.split(/\s/)[0])).toEqual(['allgo.log']);
     const href = await page.getByRole('link', { name: 'dropped.txt' }).getAttribute('href');
     expect(await (await fetch(href!)).text()).toBe('dropped on the page\n');
     await screenshot(page, 'job');
