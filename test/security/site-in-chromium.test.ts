@@ -152,7 +152,8 @@ describe('the site under attack, in Chromium', () => {
     await page.goto(`${p.url}/apps/${app}/`);
     await expect(page.locator('.readme').textContent()).resolves.toContain(PAYLOADS[0]);
     await page.goto(`${p.url}/jobs/?id=${jobId}`);
-    await page.locator('[data-files]', { hasText: '<svg onload=alert(8)>.txt' }).waitFor();
+    // The uploaded file among the inputs, the job's own among the results.
+    await page.locator('[data-inputs]', { hasText: '<svg onload=alert(8)>.txt' }).waitFor();
     await page.locator('[data-files]', { hasText: '<img src=x onerror=alert(7)>.out' }).waitFor();
     expect(dialogs).toEqual([]);
     expect(escaped).toEqual([]);
