@@ -289,9 +289,9 @@ export interface AppSummary {
   name: string;
   title: string;
   /**
-   * Markdown.
+   * The description's first paragraph, markdown as written, cut at 200 characters; GET /api/v1/apps/NAME has the whole description.
    */
-  description: string;
+  summary: string;
   owner: string;
   tags: string[];
   private: boolean;
