@@ -52,6 +52,10 @@ export interface Config {
   providerDomains: readonly string[];
   uploadLimitBytes: number;
   uploadMaxFiles: number;
+  /** Longest the public port waits for one request's body (limits.upload_timeout). */
+  uploadTimeoutMs: number;
+  /** Most submissions one user may have uploading at once (limits.uploads_per_user). */
+  uploadsPerUser: number;
   buildTimeLimitMs: number;
   runnerConcurrency: number;
   runnerUser: string;
@@ -170,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     providerDomains: Object.freeze((merged.providers?.email_domains ?? []).map((d) => d.toLowerCase())),
     uploadLimitBytes: Math.round((merged.limits?.upload_mb ?? 1024) * 1024 * 1024),
     uploadMaxFiles: merged.limits?.upload_files ?? 100,
+    uploadTimeoutMs: parseDuration(merged.limits?.upload_timeout ?? '30m'),
+    uploadsPerUser: merged.limits?.uploads_per_user ?? 4,
     buildTimeLimitMs: parseDuration(merged.limits?.build_time_limit ?? '1h'),
     runnerConcurrency: merged.runner?.concurrency ?? 2,
     runnerUser: merged.runner?.user ?? '65534:65534',

@@ -293,9 +293,9 @@ export interface AppSummary {
   name: string;
   title: string;
   /**
-   * Markdown.
+   * The description's first paragraph, markdown as written, cut at 200 characters; GET /api/v1/apps/NAME has the whole description.
    */
-  description: string;
+  summary: string;
   owner: string;
   tags: string[];
   private: boolean;
@@ -662,6 +662,14 @@ export interface AllgoConfigFile {
      * Most input files in one job.
      */
     upload_files?: number;
+    /**
+     * Longest the server waits to receive one request on its public port, an upload or a push (default 30m); past it the request is answered 408 and its connection closed.
+     */
+    upload_timeout?: string;
+    /**
+     * Most job submissions one user may have uploading at once (default 4); one more is answered 429.
+     */
+    uploads_per_user?: number;
     build_time_limit?: string;
     /**
      * Most memory an app's manifest may give its jobs, in MB. Default, and never more than: the Docker engine's memory.

@@ -33,14 +33,14 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
 /** The app's page in the catalog. */
 export const appUrl = (base: LinkBase, name: string): string => `${base.publicUrl}/apps/${name}/`;
 
-/** What a list of apps shows of each: a part of its facts. */
+/** What a list of apps shows of each: a part of its facts, and a summary for its description. */
 export function appSummary(store: Store, app: App, base: LinkBase, defaultQueue: string): AppSummary {
   const f = appFacts(store, app, defaultQueue);
   return {
     id: f.id,
     name: f.name,
     title: f.title,
-    description: f.description,
+    summary: summaryOf(f.description),
     owner: f.owner,
     tags: f.tags,
     private: app.private,
@@ -48,6 +48,15 @@ export function appSummary(store: Store, app: App, base: LinkBase, defaultQueue:
     updated_at: f.updated_at,
     url: appUrl(base, app.name),
   };
+}
+
+const SUMMARY_MAX = 200;
+
+/** A list carries each app's first paragraph, not its description: a list's size is its count's, not its READMEs'. */
+function summaryOf(description: string): string {
+  const first = description.trimStart().split(/\n\s*\n/, 1)[0].replace(/\s+/g, ' ').trim();
+  const chars = Array.from(first);
+  return chars.length <= SUMMARY_MAX ? first : `${chars.slice(0, SUMMARY_MAX - 1).join('')}…`;
 }
 
 /** What anyone may know of a ready version; the API adds its state, and its error for the owner. */

@@ -55,7 +55,18 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, log } = deps;
   const datastore = new Datastore(config.dataDir, config.runnerUser);
-  const app = Fastify({ loggerInstance: redactingLogger(log) as FastifyBaseLogger, bodyLimit: 1024 * 1024, trustProxy: config.trustProxy });
+  const app = Fastify({
+    loggerInstance: redactingLogger(log) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    // A request (an upload, a push) must arrive whole within limits.upload_timeout, or Node
+    // answers 408 and closes it: a slow sender cannot hold a socket and an upload slot forever.
+    // Node checks every connectionsCheckingInterval (30 s by default): a short timeout checks sooner.
+    requestTimeout: config.uploadTimeoutMs,
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.uploadTimeoutMs / 4)) },
+  });
+  // Node holds a request whose headers arrived to headersTimeout (60 s) even when requestTimeout is shorter.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, config.uploadTimeoutMs);
   await app.register(publicUrl, { configured: config.publicUrl });
   await app.register(routeIndex);
   installErrorHandler(app);

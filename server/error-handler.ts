@@ -22,7 +22,11 @@ export function answerOf(err: FastifyError | Error): ErrorAnswer | null {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const answer = answerOf(err);
+    // A client that went away mid-request (an upload cut short) is no fault of the server's:
+    // worth a line at info, whatever the parser made of the missing rest.
+    if (req.raw.readableAborted) req.log.info({ reason: err.message }, 'request aborted by the client');
     if (answer) return reply.code(answer.status).send(answer.body);
+    if (req.raw.readableAborted) return reply.code(400).send({ error: 'the request was cut short', code: 'aborted' });
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: `internal error (request ${req.id}); the server log has the details`, code: 'internal' });
   });

@@ -48,6 +48,12 @@ export class PayloadTooLargeError extends AllgoError {
   }
 }
 
+export class TooManyRequestsError extends AllgoError {
+  constructor(message: string) {
+    super('too_many_requests', 429, message);
+  }
+}
+
 export class GoneError extends AllgoError {
   constructor(message: string) {
     super('gone', 410, message);

@@ -38,8 +38,11 @@ export class PushRefusal extends Error {
 }
 
 const DOCKERFILE_MAX_BYTES = 256 * 1024;
-/** README.md becomes the description; past this it is not even read. */
-const README_MAX_BYTES = 1024 * 1024;
+/**
+ * README.md becomes the description, which every view of the app carries: past this it is
+ * refused, and not even read (allgo.yaml's own description is bounded by the manifest's size).
+ */
+const README_MAX_BYTES = 64 * 1024;
 
 export interface Pushed {
   repos: Repos;
@@ -109,7 +112,7 @@ export async function readDescription(at: Pushed, manifest: AllgoManifest): Prom
   if (manifest.description !== undefined) return manifest.description;
   const readme = await at.repos.readFile(at.repo, at.commit, 'README.md', README_MAX_BYTES, at.env);
   if (readme && 'tooBig' in readme) {
-    throw new PushRefusal('readme_too_big', `README.md at ${at.commit.slice(0, 12)} is ${readme.tooBig} bytes, over the ${README_MAX_BYTES / 1024 / 1024} MiB allgo reads; shorten it, or set \`description\` in allgo.yaml`);
+    throw new PushRefusal('readme_too_big', `README.md at ${at.commit.slice(0, 12)} is ${readme.tooBig} bytes, over the ${README_MAX_BYTES / 1024} KiB an app's description may be; shorten it, or set a shorter \`description\` in allgo.yaml`);
   }
   return readme?.data.toString('utf8') ?? '';
 }

@@ -46,6 +46,23 @@ export interface JobRequest {
 /** Reads a request, writing its input files into `staging`; throws an AllgoError to refuse it. */
 export type RequestReader = (staging: string) => Promise<JobRequest>;
 
+/**
+ * For a reader, before it stores any file: the input limit (bytes) of the app and version the
+ * fields name, null when they name no app yet or it has no limit. An app the user may not run
+ * is refused there and then, before its upload is stored.
+ */
+export type InputLimit = (fields: Readonly<Record<string, string>>) => { app: string; bytes: number } | null;
+
+export function inputLimitOf(store: Store, user: User): InputLimit {
+  return (fields) => {
+    const ref = fields['job[webapp_id]'] ?? fields['job[webapp_name]'];
+    if (!ref) return null;
+    const app = resolveApp(store, user, ref);
+    const limit = resolveVersion(store, app, fields['job[version]']).manifest.input_limit;
+    return limit ? { app: app.name, bytes: limit * MB } : null;
+  };
+}
+
 /** Everything a run needs, resolved and checked, before anything is recorded. */
 interface RunPlan {
   app: App;
@@ -106,7 +123,7 @@ function resolveVersion(store: Store, app: App, label: string | undefined): Vers
   return latest;
 }
 
-/** The server's upload limit was enforced while reading; this is the app's own. */
+/** The server's upload limit was enforced while reading, and the app's too when its fields came first; this is the app's for the rest. */
 function checkInputSize(app: App, version: Version, bytes: number): void {
   const limit = version.manifest.input_limit;
   if (limit && bytes > limit * MB) {

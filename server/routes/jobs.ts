@@ -11,7 +11,8 @@ import { readWholeLog } from '../../common/log-stream.js';
 import { LOG_SLACK_BYTES } from '../staging.js';
 import type { JobCancelled, JobCreated, JobList, JobStatus } from '../../schemas/index.js';
 import type { Job, User } from '../store/index.js';
-import { submitJob } from '../jobs/submit-job.js';
+import { inputLimitOf, submitJob } from '../jobs/submit-job.js';
+import { UploadSlots } from '../jobs/upload-slots.js';
 import { readMultipart } from '../jobs/read-multipart.js';
 import { cancelJob, deleteJob } from '../jobs/cancel-job.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
@@ -23,6 +24,7 @@ type ById = { Params: { id: string } };
 
 export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { config, store, datastore, queues } = deps;
+  const uploads = new UploadSlots(config.uploadsPerUser);
 
   const visibleJob = (id: string, user: User): Job => {
     const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
@@ -38,7 +40,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         summary: 'Submit a job (A||GO compatible)',
         consumes: ['multipart/form-data'],
         body: def('JobSubmission'),
-        response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 503) },
+        response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 429, 503) },
       },
       // The multipart body is read as a stream and checked field by field by the reader.
       validatorCompiler: () => () => true,
@@ -46,8 +48,15 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     async (req) => {
       const user = requireUser(req);
       if (!req.isMultipart()) throw new BadRequestError('send the job as multipart/form-data: job[webapp_id], job[param], files[0], …');
-      const job = await submitJob(deps, user, readMultipart((limits) => req.parts({ limits }), config), req.log);
-      return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
+      const release = uploads.take(user.id);
+      // Given back once the body is read or the client is gone, whichever the handler sees last.
+      req.raw.once('close', release);
+      try {
+        const job = await submitJob(deps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req.log);
+        return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
+      } finally {
+        release();
+      }
     },
   );
 

@@ -46,7 +46,7 @@ describe('pushes too big to hold', () => {
   it('refuses a 100 MB allgo.yaml and a 100 MB README.md without reading them', async () => {
     for (const [file, reason] of [
       ['allgo.yaml', /allgo\.yaml: 104857600 bytes is over the 64 KiB limit/],
-      ['README.md', /README\.md at [0-9a-f]{12} is 104857600 bytes, over the 1 MiB allgo reads/],
+      ['README.md', /README\.md at [0-9a-f]{12} is 104857600 bytes, over the 64 KiB an app's description may be/],
     ] as const) {
       const repo = fixtureRepo('probe', (dir) => {
         if (file === 'README.md') writeFileSync(join(dir, 'allgo.yaml'), 'version: "1.0"\nentrypoint: /usr/local/bin/probe\n');
