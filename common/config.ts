@@ -88,6 +88,8 @@ export interface Config {
   repoLimitBytes: number;
   /** The static catalog: built after every publish unless disabled, `debounceMs` after the last change. */
   site: Readonly<{ enabled: boolean; debounceMs: number }>;
+  /** The bearer token GET /metrics asks for (ALLGO_METRICS_TOKEN, metrics.token); null: no /metrics. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -198,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     pushLimitBytes: Math.round((merged.limits?.push_mb ?? 512) * 1024 * 1024),
     repoLimitBytes: Math.round((merged.limits?.repo_mb ?? 2048) * 1024 * 1024),
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
+    metricsToken: metricsToken(env.ALLGO_METRICS_TOKEN || merged.metrics?.token),
   };
   return Object.freeze(config);
 }
@@ -207,6 +210,13 @@ function serverUrl(env: NodeJS.ProcessEnv, file: AllgoConfigFile): string | null
   const url = (env.ALLGO_SERVER_URL || env.ALLGO_INTERNAL_URL || file.server_url || file.internal_url || '').replace(/\/+$/, '');
   if (url && !/^https?:\/\//.test(url)) throw new ConfigError(`ALLGO_SERVER_URL must start with http:// or https://, got "${url}"`);
   return url || null;
+}
+
+/** As the schema asks of metrics.token: a short token is guessed by whoever can reach /metrics. */
+function metricsToken(token: string | undefined): string | null {
+  if (!token) return null;
+  if (token.length < 16) throw new ConfigError(`the metrics token (ALLGO_METRICS_TOKEN or metrics.token) must be at least 16 characters, got ${token.length}`);
+  return token;
 }
 
 function runnerLabels(text: string | undefined): readonly string[] {

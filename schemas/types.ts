@@ -780,6 +780,15 @@ export interface AllgoConfigFile {
      */
     debounce?: string;
   };
+  /**
+   * GET /metrics, in Prometheus' text format, for the platform's operators.
+   */
+  metrics?: {
+    /**
+     * The bearer token Prometheus sends (Authorization: Bearer <token>); ALLGO_METRICS_TOKEN overrides it. Unset: /metrics answers 404.
+     */
+    token?: string;
+  };
 }
 
 // names.schema.json

@@ -87,6 +87,10 @@ step_packages() {
     need_bin nsenter util-linux
     # The Redis TLS test makes its own certificate authority.
     need_bin openssl openssl
+    # The metrics test scrapes a running allgo with Prometheus and checks its alert rules with
+    # promtool (the package ships both; its service stays stopped, as above).
+    need_bin prometheus prometheus
+    need_bin promtool prometheus
   fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"

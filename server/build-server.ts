@@ -1,4 +1,4 @@
-// Wires the HTTP side, one plugin each: the route index, errors, multipart, the API reference,
+// Wires the HTTP side, one plugin each: the route index, errors, metrics, multipart, the API reference,
 // who is calling, retention, the API, git, and the catalog. Listens nowhere: main does.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -25,6 +25,8 @@ import { installSecurityHeaders } from './security-headers.js';
 import { redactingLogger } from './log-redaction.js';
 import { runnerApi } from './plugins/runner-api.js';
 import { siteRoutes } from './site/serve.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
+import { metricsPlugin } from './metrics/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(publicUrl, { configured: config.publicUrl });
   await app.register(routeIndex);
   installErrorHandler(app);
+  // Before the routes it times. Its own registry: no process-wide default one.
+  const metrics = new ServerMetrics({ ...deps, datastore });
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   installSecurityHeaders(app);
   // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
   await app.register(multipart, { preservePath: true });
@@ -83,7 +88,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   installErrorHandler(internal);
   app.decorate('internal', internal);
   app.addHook('onClose', async () => internal.close());
-  await app.register(git, { ...deps, internal });
+  await app.register(git, { ...deps, internal, countPush: (outcome) => metrics.countPush(outcome) });
   // The runner protocol, for runners and builders on this host or others (internal.listen).
   await internal.register(runnerApi, { ...deps, datastore });
   // The catalog: a catch-all GET that every route above outranks.

@@ -22,6 +22,7 @@ import { mayManage, maySee } from '../auth.js';
 import { ZERO_SHA, type GitEnv, type Repos } from './repos.js';
 import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
+import type { PushOutcome } from '../metrics/server-metrics.js';
 import {
   PushRefusal,
   ceilings,
@@ -69,6 +70,8 @@ export interface PreReceiveDeps {
   sources: BuildSources;
   /** The installation's own image namespace (see imageTag). */
   imageNamespace: string;
+  /** Told how each push ended (for /metrics). */
+  countPush?(outcome: PushOutcome): void;
 }
 
 interface BuildSource {
@@ -100,12 +103,16 @@ export class PreReceive {
   /** Returns git's exit status for the hook: 0 accepts the push. */
   async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
     try {
-      return await this.receive(push, updates, env, say);
+      const status = await this.receive(push, updates, env, say);
+      this.deps.countPush?.(status === 0 ? 'accepted' : 'failed');
+      return status;
     } catch (err) {
       if (err instanceof PushRefusal) {
+        this.deps.countPush?.('refused');
         say(`allgo: ${err.message}\n`);
         return 1;
       }
+      this.deps.countPush?.('error');
       this.deps.log.error({ err, app: push.app }, 'push failed');
       say(`allgo: internal error while checking the push (${(err as Error).message}); try again\n`);
       return 1;

@@ -4,6 +4,7 @@ import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
+import { JobStats } from './job-stats.js';
 
 export interface Store {
   db: Db;
@@ -12,6 +13,8 @@ export interface Store {
   versions: VersionStore;
   jobs: JobStore;
   runnerTokens: RunnerTokenStore;
+  /** Aggregates for /metrics. */
+  jobStats: JobStats;
   close(): void;
 }
 
@@ -24,6 +27,7 @@ export function openStore(file: string): Store {
     versions: new VersionStore(db),
     jobs: new JobStore(db),
     runnerTokens: new RunnerTokenStore(db),
+    jobStats: new JobStats(db),
     close: () => db.close(),
   };
 }

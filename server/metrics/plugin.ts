@@ -1,0 +1,43 @@
+// GET /metrics for Prometheus: off the API (not in its reference), served only to the metrics
+// token, and not at all when none is configured. Also times every request the server answers.
+import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { hideRoutes } from '../plugins/route-index.js';
+import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { safeEqual } from '../../common/safe-equal.js';
+import type { ServerMetrics } from './server-metrics.js';
+
+/** The routes that stream: counted while open, not timed. */
+const STREAM_ROUTES = new Set(['/api/v1/jobs/:id/events']);
+
+/** Throws unless the request carries the configured metrics token. */
+export function checkMetricsToken(configured: string | null, header: string | undefined): void {
+  if (!configured) throw new NotFoundError('metrics are off on this server: set ALLGO_METRICS_TOKEN (or metrics.token in the config) to serve /metrics');
+  const sent = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  if (!sent || !safeEqual(sent, configured)) throw new UnauthorizedError('/metrics needs the metrics token: send "Authorization: Bearer <metrics token>"');
+}
+
+export const metricsPlugin = fp<{ metrics: ServerMetrics; token: string | null }>(
+  async (app, { metrics, token }) => {
+    app.addHook('onRequest', async (req: FastifyRequest, reply) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      // The raw response's close: hijacked replies (event streams, git) skip Fastify's onResponse.
+      if (STREAM_ROUTES.has(route)) {
+        reply.raw.once('close', metrics.streamOpened());
+        return;
+      }
+      const start = process.hrtime.bigint();
+      reply.raw.once('close', () => metrics.observeRequest(route, req.method, reply.raw.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
+    });
+    app.addHook('onClose', async () => metrics.close());
+    await app.register(async (scope) => {
+      hideRoutes(scope);
+      scope.get('/metrics', async (req, reply) => {
+        checkMetricsToken(token, req.headers.authorization);
+        const text = await metrics.render();
+        return reply.header('cache-control', 'no-store').type(metrics.contentType).send(text);
+      });
+    });
+  },
+  { name: 'allgo-metrics', fastify: '5.x', dependencies: ['allgo-route-index'] },
+);
