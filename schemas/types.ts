@@ -250,6 +250,10 @@ export interface JobStatus {
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */
   zip_url?: string;
+  /**
+   * Present when the job has more files than its answer names (at most 1000: its log, its inputs, then its outputs by name): how many it has. The zip has them all.
+   */
+  files_total?: number;
   files: {
     name: string;
     size: number;

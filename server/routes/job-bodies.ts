@@ -40,8 +40,22 @@ export interface QueuePosition {
   more: boolean;
 }
 
+/** Most files a job's answer names; past it, files_total says how many there are, and the zip has all. */
+export const LISTED_FILES = 1000;
+
+/**
+ * The files a job's answer names: its log and inputs first, then its outputs by name, at most
+ * LISTED_FILES in all. A job's thousands of small files never make every poll of it heavy.
+ */
+function listedFiles<F extends { name: string }>(job: Job, files: F[]): F[] {
+  if (files.length <= LISTED_FILES) return files;
+  const rank = (f: F) => (fileKind(job, f.name) === 'output' ? 1 : 0);
+  return [...files].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, LISTED_FILES);
+}
+
 /** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
-export function jobStatus(config: Urls, job: Job, key: string, files: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+export function jobStatus(config: Urls, job: Job, key: string, all: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+  const files = listedFiles(job, all);
   const urls: Record<string, string> = {};
   for (const f of files) urls[f.name] = fileUrl(config, job, key, f.name);
   return {
@@ -50,6 +64,7 @@ export function jobStatus(config: Urls, job: Job, key: string, files: { name: st
     ...jobSummary(config, job),
     ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
+    ...(files.length < all.length ? { files_total: all.length } : {}),
     zip_url: zipUrl(config, job, key),
   };
 }

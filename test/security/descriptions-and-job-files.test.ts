@@ -4,7 +4,8 @@
 //   carry a summary.
 // - 6: 100k small files counted about 100 KB against the output limit while they took 472 MB
 //   of blocks and 120k inodes, and the job's answer listed them all. Blocks are counted, and
-//   runner.max_files caps the entries (which bounds the answer's file list too).
+//   runner.max_files caps the entries; the answer names at most 1000 files in any case
+//   (test/unit/job-answer-files.test.ts).
 import { describe, expect } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
