@@ -88,6 +88,9 @@ describe('images through a registry', () => {
 
     // An app built on this one gets it by digest from the registry, as a builder host that has
     // never seen it would: the builder's engine pulls it, with the credentials.
+    // The job is done once its outputs are in; its runner removes its container just after.
+    const pulled = docker('image', 'inspect', '-f', '{{.Id}}', `${repository}@${digest}`);
+    await expect.poll(() => docker('ps', '-aq', '--filter', `ancestor=${pulled}`), { message: "the second job's container stayed" }).toBe('');
     docker('rmi', `${repository}@${digest}`);
     const child = uniqueName('child');
     apps.push(child);
