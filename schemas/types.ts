@@ -245,7 +245,6 @@ export interface JobStatus {
    * While waiting: 1 starts next.
    */
   queue_position?: number | null;
-  queue_position_more_than?: number;
   /**
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */

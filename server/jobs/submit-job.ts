@@ -163,7 +163,7 @@ async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: strin
     queue: plan.queue.name,
     logKey: runLogKey(deps.config.redisPrefix, job.id),
     retries: plan.queue.retries,
-  });
+  }, deps.store.usage.waitingIn(job.userId, plan.queue.name));
 }
 
 /** Not queued means not accepted: leave no half-made job behind. */

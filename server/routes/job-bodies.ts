@@ -35,20 +35,15 @@ export function jobSummary(config: Urls, j: Job): JobSummary {
   };
 }
 
-export interface QueuePosition {
-  position: number | null;
-  more: boolean;
-}
-
 /** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
-export function jobStatus(config: Urls, job: Job, key: string, files: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+export function jobStatus(config: Urls, job: Job, key: string, files: { name: string; size: number }[], waiting: { position: number | null } | null): JobStatus {
   const urls: Record<string, string> = {};
   for (const f of files) urls[f.name] = fileUrl(config, job, key, f.name);
   return {
     [job.id]: urls,
     status: job.state,
     ...jobSummary(config, job),
-    ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
+    ...(waiting ? { queue_position: waiting.position } : {}),
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
     zip_url: zipUrl(config, job, key),
   };

@@ -94,6 +94,13 @@ const MIGRATIONS: Migration[] = [
   `ALTER TABLE versions ADD COLUMN image_repository TEXT;
    ALTER TABLE versions ADD COLUMN image_digest TEXT;
    ALTER TABLE versions ADD COLUMN image_size INTEGER;`,
+  // Fair shares and per-user limits count a user's jobs by state at each submission. A limit
+  // left NULL is the config's (limits.user); an admin sets one per user.
+  `CREATE INDEX jobs_user_state ON jobs(user_id, state, queue);
+   ALTER TABLE users ADD COLUMN max_running INTEGER;
+   ALTER TABLE users ADD COLUMN max_waiting INTEGER;
+   ALTER TABLE users ADD COLUMN per_minute INTEGER;
+   ALTER TABLE users ADD COLUMN storage_gb REAL;`,
 ];
 
 /**
