@@ -483,6 +483,79 @@ export interface User {
    * Only when the user is created: shown once.
    */
   token?: string;
+  limits?: UserLimits;
+  usage?: UserUsage;
+}
+/**
+ * The user's share: an admin's setting for them, else the server's limits.user; null: unlimited. Over max_running a job waits its turn; over the others a submission is refused.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserLimits".
+ */
+export interface UserLimits {
+  /**
+   * Jobs running at once.
+   */
+  max_running: number | null;
+  /**
+   * Jobs waiting to start at once.
+   */
+  max_waiting: number | null;
+  /**
+   * Submissions in a minute.
+   */
+  per_minute: number | null;
+  /**
+   * GB the files of the user's jobs may take.
+   */
+  storage_gb: number | null;
+}
+/**
+ * What the user has under way and stored now, against their limits.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserUsage".
+ */
+export interface UserUsage {
+  running: number;
+  waiting: number;
+  /**
+   * Bytes of the user's job folders still on disk (archived and deleted jobs' are not).
+   */
+  storage_bytes: number;
+}
+/**
+ * An admin's setting of one user's limits: each one given replaces theirs; null returns it to the server's limits.user.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserLimitsPatch".
+ */
+export interface UserLimitsPatch {
+  max_running?: number | null;
+  max_waiting?: number | null;
+  per_minute?: number | null;
+  storage_gb?: number | null;
+}
+/**
+ * The users whose jobs take the most room, biggest first (admins).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "StorageList".
+ */
+export interface StorageList {
+  users: {
+    name: string;
+    storage_bytes: number;
+    /**
+     * Jobs whose folder is still on disk.
+     */
+    jobs: number;
+    running: number;
+    /**
+     * Their storage quota; null: unlimited.
+     */
+    storage_gb: number | null;
+  }[];
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -686,6 +759,27 @@ export interface AllgoConfigFile {
      * Largest an app's repository may grow, in MB, checked at each push. Default 2048.
      */
     repo_mb?: number;
+    /**
+     * Each user's share, unless an admin set theirs (allgo user set). Each is unlimited when left out.
+     */
+    user?: {
+      /**
+       * Most jobs of one user running at once; the others wait their turn.
+       */
+      max_running?: number;
+      /**
+       * Most jobs of one user waiting at once; one more is refused (403 quota_max_waiting).
+       */
+      max_waiting?: number;
+      /**
+       * Most submissions of one user in a minute; one more is refused (429 rate_per_minute).
+       */
+      per_minute?: number;
+      /**
+       * Most GB the files of one user's jobs may take; a submission past it is refused (403 quota_storage_gb).
+       */
+      storage_gb?: number;
+    };
   };
   runner?: {
     concurrency?: number;
@@ -998,6 +1092,10 @@ export interface StagingGrant {
  */
 export interface ClaimAnswer {
   finished?: RunResult;
+  /**
+   * Not now: the job's user runs as many jobs as they may (max_running). The runner puts it back in line, unclaimed; why, for its log.
+   */
+  wait?: string;
   grant?: StagingGrant;
   inputs?: {
     name: string;

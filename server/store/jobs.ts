@@ -90,7 +90,8 @@ const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
-  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`),
+  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, bytes, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)`),
+  setBytes: db.prepare('UPDATE jobs SET bytes = ? WHERE id = ?'),
   byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
   listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
   listUnfinished: db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`),
@@ -115,8 +116,9 @@ export class JobStore {
     this.sql = statements(db);
   }
 
-  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[] }): Job {
-    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), now());
+  /** `bytes`: of its input files, counted in the user's storage from the start. */
+  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[]; bytes?: number }): Job {
+    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
@@ -132,6 +134,11 @@ export class JobStore {
   /** Jobs whose outcome may still be reported by a runner: the startup reconciliation reads these. */
   listUnfinished(): Job[] {
     return (this.sql.listUnfinished.all() as Row[]).map(toJob);
+  }
+
+  /** What the job's folder holds now (set when its outputs are committed). */
+  setBytes(id: number, bytes: number): void {
+    this.sql.setBytes.run(bytes, id);
   }
 
   markWaiting(id: number): void {
