@@ -537,6 +537,33 @@ export interface UserLimitsPatch {
   storage_gb?: number | null;
 }
 /**
+ * Which of a user's finished jobs lose their files (admins): those finished longer ago than older_than.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PruneRequest".
+ */
+export interface PruneRequest {
+  /**
+   * A duration: 30m, 12h, 7d.
+   */
+  older_than: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PruneResult".
+ */
+export interface PruneResult {
+  /**
+   * Jobs whose files were deleted (their records stay, as deleted).
+   */
+  deleted: number;
+  freed_bytes: number;
+  /**
+   * More such jobs are left: call again.
+   */
+  more: boolean;
+}
+/**
  * The users whose jobs take the most room, biggest first (admins).
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError } from '../errors.js';
 import { isValidUserName, limitsOf, USER_NAME_RULE, type User } from '../store/users.js';
-import type { NewUser, StorageList, User as UserBody, UserLimits as LimitsBody, UserLimitsPatch } from '../../schemas/index.js';
+import type { NewUser, User as UserBody, UserLimits as LimitsBody, UserLimitsPatch } from '../../schemas/index.js';
 import type { UserLimits } from '../../common/config.js';
 import { mayCreateApps } from '../auth.js';
-import { type ApiDeps, requireUser } from './context.js';
+import { type ApiDeps, namedUser, requireAdmin, requireUser, userNameParams } from './context.js';
 import { def, errors } from './api-schemas.js';
 
 const limitsBody = (l: UserLimits): LimitsBody => ({ max_running: l.maxRunning, max_waiting: l.maxWaiting, per_minute: l.perMinute, storage_gb: l.storageGb });
@@ -25,12 +25,6 @@ export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     limits: limitsBody(limitsOf(u, config.userLimits)),
     usage: { running: store.usage.running(u.id), waiting: store.usage.queued(u.id), storage_bytes: store.usage.storage(u.id) },
   });
-  const requireAdmin = (req: Parameters<typeof requireUser>[0], what: string): User => {
-    const me = requireUser(req);
-    if (!me.isAdmin) throw new ForbiddenError(`only admins can ${what}`);
-    return me;
-  };
-
   app.get<{ Reply: UserBody }>(
     '/api/v1/user',
     { schema: { tags: ['users'], summary: 'Who the token belongs to, with their limits and what they use of them', response: { 200: def('User'), ...errors(401) } } },
@@ -58,15 +52,14 @@ export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['users'],
         summary: "Set a user's limits (admins); null returns one to the server's limits.user",
-        params: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+        params: userNameParams,
         body: def('UserLimitsPatch'),
         response: { 200: def('User'), ...errors(400, 401, 403, 404) },
       },
     },
     async (req) => {
       requireAdmin(req, "set users' limits");
-      const user = store.users.byName(req.params.name);
-      if (!user) throw new NotFoundError(`no user "${req.params.name}"`);
+      const user = namedUser(store, req.params.name);
       const b = req.body;
       const own = user.limits;
       const pick = <T>(given: T | null | undefined, kept: T | null): T | null => (given === undefined ? kept : given);
@@ -78,30 +71,6 @@ export async function userRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       })!;
       req.log.info({ user: user.name, limits: b }, 'user limits set');
       return withUsage(updated);
-    },
-  );
-
-  app.get<{ Querystring: { limit?: number }; Reply: StorageList }>(
-    '/api/v1/storage',
-    {
-      schema: {
-        tags: ['users'],
-        summary: 'The users whose jobs take the most room, biggest first (admins)',
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } } },
-        response: { 200: def('StorageList'), ...errors(400, 401, 403) },
-      },
-    },
-    async (req) => {
-      requireAdmin(req, 'list storage use');
-      return {
-        users: store.usage.biggest(req.query.limit ?? 20).map((u) => ({
-          name: u.name,
-          storage_bytes: u.bytes,
-          jobs: u.jobs,
-          running: u.running,
-          storage_gb: limitsOf(store.users.byName(u.name)!, config.userLimits).storageGb,
-        })),
-      };
     },
   );
 }

@@ -37,6 +37,8 @@ export interface Job {
   attempt: number;
   /** The name of the runner host that claimed it last. */
   runner: string | null;
+  /** What its folder holds: its inputs, then all its files once its outputs are committed. */
+  bytes: number;
 }
 
 interface Row {
@@ -60,6 +62,7 @@ interface Row {
   finished_at: string | null;
   attempt: number;
   runner: string | null;
+  bytes: number;
 }
 
 const toJob = (r: Row): Job => ({
@@ -83,6 +86,7 @@ const toJob = (r: Row): Job => ({
   finishedAt: r.finished_at,
   attempt: r.attempt,
   runner: r.runner,
+  bytes: r.bytes,
 });
 
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
@@ -103,6 +107,7 @@ const statements = (db: Db) => ({
   ),
   claimAttempt: db.prepare(`UPDATE jobs SET attempt = ?, runner = ? WHERE id = ? AND attempt <= ? AND state IN (${UNFINISHED})`),
   markAborting: db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`),
+  listFinishedForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
   listExpired: db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
   markArchived: db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'"),
   markDeleted: db.prepare(`UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN (${KEPT})`),
@@ -175,6 +180,11 @@ export class JobStore {
   /** Finished jobs whose files are older than `finishedBefore`: the retention sweep archives them. */
   listExpired(finishedBefore: string, limit: number): Job[] {
     return (this.sql.listExpired.all(finishedBefore, limit) as Row[]).map(toJob);
+  }
+
+  /** One user's finished jobs whose files are still there, finished before `finishedBefore`, oldest first. */
+  listFinishedForUser(userId: number, finishedBefore: string, limit: number): Job[] {
+    return (this.sql.listFinishedForUser.all(userId, finishedBefore, limit) as Row[]).map(toJob);
   }
 
   /** Files gone, metadata kept. */

@@ -131,4 +131,25 @@ describe('allgo user set and allgo storage', () => {
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual(expect.any(Array));
   });
+
+  test("allgo user prune deletes the files of a user's finished jobs, freeing their storage, and leaves the others", async ({ platform: p, probe, home }) => {
+    const u = await newUser(p);
+    const env = { ALLGO_URL: p.url, ALLGO_TOKEN: p.adminToken };
+    const finished = await p.submit(probe, 'exit 0', { token: u.token });
+    await expect.poll(async () => (await p.job(finished)).status).toBe('done');
+    const running = await p.submit(probe, 'sleep 30', { token: u.token });
+    await expect.poll(async () => (await p.job(running)).status).toBe('running');
+    expect((await me(p, u.token)).usage.storage_bytes).toBeGreaterThan(0);
+
+    const kept = await allgo(['user', 'prune', u.name, '--older-than', '1d'], { home, env });
+    expect(kept.stdout).toContain(`${u.name}: deleted the files of 0 jobs`);
+    const r = await allgo(['user', 'prune', u.name, '--older-than', '0s'], { home, env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`${u.name}: deleted the files of 1 job,`);
+    expect((await p.api(`/api/v1/jobs/${finished}`, { token: u.token })).status).toBe(404);
+    expect((await p.job(running)).status).toBe('running');
+    expect((await me(p, u.token)).usage.storage_bytes).toBe(0);
+    expect((await allgo(['user', 'prune', u.name], { home, env })).code).toBe(2);
+    await p.api(`/api/v1/jobs/${running}`, { method: 'DELETE', token: u.token });
+  });
 });
