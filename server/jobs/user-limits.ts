@@ -1,7 +1,7 @@
 // A user's share, checked before a submission's upload is read: jobs waiting at once,
 // submissions per minute, storage of their jobs' files. Each refusal names the limit and how to
 // free room. Jobs running at once are not refused here: over that limit a job waits its turn
-// (the claim in routes/runner-staging.ts sends it back in line).
+// (held-jobs.ts).
 import type { UserLimits } from '../../common/config.js';
 import { QuotaError, RateLimitError } from '../errors.js';
 import { limitsOf, type User } from '../store/users.js';
@@ -31,12 +31,4 @@ export function checkUserLimits(store: Store, defaults: Readonly<UserLimits>, us
       throw new QuotaError('storage_gb', `your jobs' files take ${(used / GB).toFixed(2)} GB of your ${limits.storageGb} GB (storage_gb): delete finished jobs you no longer need (DELETE /api/v1/jobs/N)`);
     }
   }
-}
-
-/** Over max_running, a job waits: the message its claim is answered with, or null to run it. */
-export function overMaxRunning(store: Store, defaults: Readonly<UserLimits>, user: User): string | null {
-  const max = limitsOf(user, defaults).maxRunning;
-  if (max === null) return null;
-  const running = store.usage.running(user.id);
-  return running >= max ? `its user runs ${running} jobs, the most they may at once (max_running: ${max})` : null;
 }

@@ -14,7 +14,7 @@ import { stagingScope, type Signer } from '../signer.js';
 import type { RunnerAuth } from '../runner-auth.js';
 import type { ServerEvents } from '../events.js';
 import { BadRequestError, JobFinishedError, NotFoundError, StaleAttemptError } from '../errors.js';
-import { overMaxRunning } from '../jobs/user-limits.js';
+import type { HeldJobs } from '../jobs/held-jobs.js';
 
 export interface RunnerStagingDeps {
   config: Readonly<Config>;
@@ -25,6 +25,8 @@ export interface RunnerStagingDeps {
   auth: RunnerAuth;
   validators: Validators;
   events: ServerEvents;
+  /** Jobs held back by their user's max_running. */
+  held: HeldJobs;
   version: string;
 }
 
@@ -99,7 +101,7 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
     // A first claim only: a job already started (re-attached, or started again) keeps its slot.
     // Nothing is awaited from this check to the claim, so two claims cannot both pass it.
     if (job.attempt === 0 && !isFinishedJob(job.state)) {
-      const wait = overMaxRunning(store, config.userLimits, store.users.byId(job.userId)!);
+      const wait = deps.held.check(job);
       if (wait) return { wait };
     }
     const claimed = store.jobs.claimAttempt(job.id, attempt, runnerOf(req));

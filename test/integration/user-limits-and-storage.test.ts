@@ -78,7 +78,9 @@ describe('per-user limits', () => {
         most = Math.max(most, states.filter((s) => s === 'running').length);
         expect(states).toEqual(['done', 'done', 'done']);
       },
-      { timeout: 90_000, interval: 100 },
+      // Below the held jobs' safety delay (2 × lock_duration, 60 s): each starts because the
+      // one before it ended, not because its delay ran out.
+      { timeout: 40_000, interval: 100 },
     );
     expect(most).toBe(1);
     const jobs = await Promise.all(ids.map((id) => p.job(id)));
