@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command in ROLES) return serve(ROLES[command], rest);
   if (isClientCommand(command)) return runClientCommand(command, rest);
+  if (command === 'user' && (rest[0] === 'set' || rest[0] === 'prune')) return runClientCommand(`user ${rest[0]}`, rest.slice(1));
   if (command === 'user' && rest[0] === 'add') return (await import('./user-add.js')).userAdd(rest.slice(1));
   if (command === 'runner-token' && rest[0] === 'add') return (await import('./runner-token.js')).runnerTokenAdd(rest.slice(1));
   console.error(`allgo: unknown command "${argv.join(' ')}"\n\n${USAGE}`);

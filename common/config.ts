@@ -22,6 +22,14 @@ export interface QueueConfig {
   retries: number;
 }
 
+/** A user's share (limits.user, or an admin's for the user); null: unlimited. */
+export interface UserLimits {
+  maxRunning: number | null;
+  maxWaiting: number | null;
+  perMinute: number | null;
+  storageGb: number | null;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -57,6 +65,8 @@ export interface Config {
   /** Most submissions one user may have uploading at once (limits.uploads_per_user). */
   uploadsPerUser: number;
   buildTimeLimitMs: number;
+  /** Each user's share unless an admin set theirs (limits.user). */
+  userLimits: Readonly<UserLimits>;
   runnerConcurrency: number;
   runnerUser: string;
   pidsLimit: number;
@@ -179,6 +189,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     uploadTimeoutMs: parseDuration(merged.limits?.upload_timeout ?? '30m'),
     uploadsPerUser: merged.limits?.uploads_per_user ?? 4,
     buildTimeLimitMs: parseDuration(merged.limits?.build_time_limit ?? '1h'),
+    userLimits: Object.freeze({
+      maxRunning: merged.limits?.user?.max_running ?? null,
+      maxWaiting: merged.limits?.user?.max_waiting ?? null,
+      perMinute: merged.limits?.user?.per_minute ?? null,
+      storageGb: merged.limits?.user?.storage_gb ?? null,
+    }),
     runnerConcurrency: merged.runner?.concurrency ?? 2,
     runnerUser: merged.runner?.user ?? '65534:65534',
     pidsLimit: merged.runner?.pids_limit ?? 512,

@@ -93,6 +93,13 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     const { attempt } = decision;
     const claim = await ctx.client.claim(p.jobId, attempt, opts);
     if (claim.finished) return await complete(claim.finished);
+    if (claim.wait) {
+      // Its user runs as many jobs as they may: back in line, unclaimed. The server puts it back
+      // as soon as one of theirs ends (server/jobs/held-jobs.ts); the delay is its safety net.
+      log.info({ why: claim.wait }, 'job not started yet: its user is at their limit');
+      await job.moveToDelayed(Date.now() + 2 * ctx.lockDurationMs, token);
+      return;
+    }
     if (decision.kind === 'lost') {
       log.warn({ message: decision.message }, 'job lost with its host');
       return await complete(await endLost(ctx, p, attempt, claim, decision.message, live, opts));

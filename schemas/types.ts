@@ -245,7 +245,6 @@ export interface JobStatus {
    * While waiting: 1 starts next.
    */
   queue_position?: number | null;
-  queue_position_more_than?: number;
   /**
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */
@@ -488,6 +487,106 @@ export interface User {
    * Only when the user is created: shown once.
    */
   token?: string;
+  limits?: UserLimits;
+  usage?: UserUsage;
+}
+/**
+ * The user's share: an admin's setting for them, else the server's limits.user; null: unlimited. Over max_running a job waits its turn; over the others a submission is refused.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserLimits".
+ */
+export interface UserLimits {
+  /**
+   * Jobs running at once.
+   */
+  max_running: number | null;
+  /**
+   * Jobs waiting to start at once.
+   */
+  max_waiting: number | null;
+  /**
+   * Submissions in a minute.
+   */
+  per_minute: number | null;
+  /**
+   * GB the files of the user's jobs may take.
+   */
+  storage_gb: number | null;
+}
+/**
+ * What the user has under way and stored now, against their limits.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserUsage".
+ */
+export interface UserUsage {
+  running: number;
+  waiting: number;
+  /**
+   * Bytes of the user's job folders still on disk (archived and deleted jobs' are not).
+   */
+  storage_bytes: number;
+}
+/**
+ * An admin's setting of one user's limits: each one given replaces theirs; null returns it to the server's limits.user.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserLimitsPatch".
+ */
+export interface UserLimitsPatch {
+  max_running?: number | null;
+  max_waiting?: number | null;
+  per_minute?: number | null;
+  storage_gb?: number | null;
+}
+/**
+ * Which of a user's finished jobs lose their files (admins): those finished longer ago than older_than.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PruneRequest".
+ */
+export interface PruneRequest {
+  /**
+   * A duration: 30m, 12h, 7d.
+   */
+  older_than: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PruneResult".
+ */
+export interface PruneResult {
+  /**
+   * Jobs whose files were deleted (their records stay, as deleted).
+   */
+  deleted: number;
+  freed_bytes: number;
+  /**
+   * More such jobs are left: call again.
+   */
+  more: boolean;
+}
+/**
+ * The users whose jobs take the most room, biggest first (admins).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "StorageList".
+ */
+export interface StorageList {
+  users: {
+    name: string;
+    storage_bytes: number;
+    /**
+     * Jobs whose folder is still on disk.
+     */
+    jobs: number;
+    running: number;
+    /**
+     * Their storage quota; null: unlimited.
+     */
+    storage_gb: number | null;
+  }[];
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -691,6 +790,27 @@ export interface AllgoConfigFile {
      * Largest an app's repository may grow, in MB, checked at each push. Default 2048.
      */
     repo_mb?: number;
+    /**
+     * Each user's share, unless an admin set theirs (allgo user set). Each is unlimited when left out.
+     */
+    user?: {
+      /**
+       * Most jobs of one user running at once; the others wait their turn.
+       */
+      max_running?: number;
+      /**
+       * Most jobs of one user waiting at once; one more is refused (403 quota_max_waiting).
+       */
+      max_waiting?: number;
+      /**
+       * Most submissions of one user in a minute; one more is refused (429 rate_per_minute).
+       */
+      per_minute?: number;
+      /**
+       * Most GB the files of one user's jobs may take; a submission past it is refused (403 quota_storage_gb).
+       */
+      storage_gb?: number;
+    };
   };
   runner?: {
     concurrency?: number;
@@ -1003,6 +1123,10 @@ export interface StagingGrant {
  */
 export interface ClaimAnswer {
   finished?: RunResult;
+  /**
+   * Not now: the job's user runs as many jobs as they may (max_running). The runner puts it back in line, unclaimed; why, for its log.
+   */
+  wait?: string;
   grant?: StagingGrant;
   inputs?: {
     name: string;

@@ -1,6 +1,6 @@
 // The one place errors become HTTP answers: `{error, code}` with a real status.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AllgoError } from './errors.js';
+import { AllgoError, RateLimitError } from './errors.js';
 import { UploadNameError } from './datastore.js';
 
 export interface ErrorAnswer {
@@ -25,6 +25,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     // A client that went away mid-request (an upload cut short) is no fault of the server's:
     // worth a line at info, whatever the parser made of the missing rest.
     if (req.raw.readableAborted) req.log.info({ reason: err.message }, 'request aborted by the client');
+    if (err instanceof RateLimitError) reply.header('retry-after', String(err.retryAfterS));
     if (answer) return reply.code(answer.status).send(answer.body);
     if (req.raw.readableAborted) return reply.code(400).send({ error: 'the request was cut short', code: 'aborted' });
     req.log.error({ err }, 'unhandled error');

@@ -54,6 +54,23 @@ export class TooManyRequestsError extends AllgoError {
   }
 }
 
+/** A per-user quota (limits.user, or the admin's for the user) refuses a submission. */
+export class QuotaError extends AllgoError {
+  constructor(limit: 'max_waiting' | 'storage_gb', message: string) {
+    super(`quota_${limit}`, 403, message);
+  }
+}
+
+/** The user's submissions per minute are used up; `retryAfterS` says when one is free again. */
+export class RateLimitError extends AllgoError {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super('rate_per_minute', 429, message);
+  }
+}
+
 export class GoneError extends AllgoError {
   constructor(message: string) {
     super('gone', 410, message);

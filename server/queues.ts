@@ -7,8 +7,10 @@ import type { QueueConfig } from '../common/config.js';
 import { BUILD_QUEUE, runQueueName, runsChannel, buildJobId, runJobId } from '../common/queues.js';
 
 const KEEP = { age: 30 * 24 * 3600, count: 100_000 };
-/** Past this many waiting jobs, a position is reported as "more than". */
-const POSITION_SCAN = 1000;
+/** BullMQ's highest priority number (its lowest priority). */
+const PRIORITY_LIMIT = 2 ** 21 - 1;
+/** BullMQ scores a prioritized job priority × 2³² + a counter, so ties keep arrival order. */
+const PRIORITY_SCORE = 2 ** 32;
 
 export class Queues {
   readonly build: Queue<BuildPayload, BuildResult>;
@@ -46,22 +48,43 @@ export class Queues {
     await this.build.add('build', payload, { jobId: buildJobId(payload.versionId), attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
   }
 
-  async enqueueRun(payload: RunPayload): Promise<void> {
-    await this.run(payload.queue).add('run', payload, { jobId: runJobId(payload.jobId), attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
+  /**
+   * Queues a run behind the user's `ahead` jobs already waiting in its queue. Fair shares: the
+   * job's priority is the head's (the next job to start) plus `ahead`, so each user's first
+   * waiting job ties with the head, their second with the one after, and so on; BullMQ runs
+   * lowest priority first and ties in arrival order. Users take turns, one job each, and a
+   * user's 500 waiting jobs put a newcomer's first job behind at most one of theirs.
+   */
+  async enqueueRun(payload: RunPayload, ahead: number): Promise<void> {
+    const queue = this.run(payload.queue);
+    const priority = Math.min(PRIORITY_LIMIT, (await this.headPriority(queue)) + ahead);
+    await queue.add('run', payload, { jobId: runJobId(payload.jobId), priority, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
     // Only a hint: a runner that misses it finds the job at its next poll.
     await this.connection.publish(runsChannel(this.prefix), payload.queue).catch(() => undefined);
+  }
+
+  /** The priority of the next job to start; 1 when none waits (a drained queue starts afresh). */
+  private async headPriority(queue: Queue<RunPayload, RunResult>): Promise<number> {
+    const [, score] = await this.connection.zrange(queue.keys.prioritized, 0, 0, 'WITHSCORES');
+    return score === undefined ? 1 : Math.max(1, Math.floor(Number(score) / PRIORITY_SCORE));
   }
 
   async getRunJob(queue: string, jobId: number): Promise<Job<RunPayload, RunResult> | undefined> {
     return this.runs.get(queue)?.getJob(runJobId(jobId));
   }
 
-  /** 1 for the next job to start; null when not waiting. */
-  async position(queue: string, jobId: number): Promise<{ position: number | null; more: boolean }> {
-    if (!this.runs.has(queue)) return { position: null, more: false };
-    const ids = (await this.run(queue).getWaiting(0, POSITION_SCAN - 1)).map((j) => j?.id).reverse();
-    const i = ids.indexOf(runJobId(jobId));
-    return i >= 0 ? { position: i + 1, more: false } : { position: null, more: ids.length >= POSITION_SCAN };
+  /**
+   * 1 for the next job to start; null when not waiting. BullMQ takes from the right end of its
+   * wait list (jobs without priority) before its prioritized set (lowest score first), so a
+   * job's place is counted from those two keys, in O(log n) and without reading any job.
+   */
+  async position(queue: string, jobId: number): Promise<number | null> {
+    const q = this.runs.get(queue);
+    if (!q) return null;
+    const id = runJobId(jobId);
+    const [[, plain], [, rank], [, at]] = (await this.connection.multi().llen(q.keys.wait).zrank(q.keys.prioritized, id).lpos(q.keys.wait, id).exec()) as [unknown, number | null][];
+    if (rank !== null) return (plain ?? 0) + rank + 1;
+    return at !== null ? (plain ?? 0) - at : null;
   }
 
   async close(): Promise<void> {

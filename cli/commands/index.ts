@@ -15,6 +15,9 @@ import { logs } from './logs.js';
 import { remote } from './remote.js';
 import { run } from './run.js';
 import { runners } from './runners.js';
+import { storage } from './storage.js';
+import { userPrune } from './user-prune.js';
+import { userSet } from './user-set.js';
 import { versions } from './versions.js';
 import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../lib/command.js';
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
@@ -22,7 +25,7 @@ import { resolveCredentials, type Credentials } from '../../client/index.js';
 
 const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
-const ADMIN_COMMANDS = [runners];
+const ADMIN_COMMANDS = [runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));
 
 const list = (cmds: Command[]) => cmds.map((c) => `  ${c.name.padEnd(27)}${c.summary}`).join('\n');

@@ -19,7 +19,7 @@ ${CONNECTION_HELP}`,
       process.stdout.write(JSON.stringify(j, null, 2) + '\n');
       return EXIT.ok;
     }
-    const waiting = j.queue_position ? `${j.queue_position}${j.queue_position_more_than ? '+' : ''} in line` : undefined;
+    const waiting = j.queue_position ? `${j.queue_position} in line` : undefined;
     const out = [
       fields([
         ['job', j.id],

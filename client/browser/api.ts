@@ -4,7 +4,7 @@
 // status, code and sentence.
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
-import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, RunnerTokenCreated, User } from './types.js';
+import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -53,6 +53,21 @@ export class ApiClient {
   /** Creates a user (admins only); the answer holds their token, shown this once. */
   createUser(user: NewUser): Promise<User> {
     return this.json('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+  }
+
+  /** Sets a user's limits (admins only): each one given replaces theirs, null returns it to the server's. */
+  setUserLimits(name: string, limits: UserLimitsPatch): Promise<User> {
+    return this.json(`/api/v1/users/${encodeURIComponent(name)}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(limits) });
+  }
+
+  /** The users whose jobs take the most room, biggest first (admins only). */
+  async storage(limit?: number): Promise<StorageList['users']> {
+    return (await this.json<StorageList>(`/api/v1/storage${limit ? `?limit=${limit}` : ''}`)).users;
+  }
+
+  /** Deletes the files of a user's jobs finished longer ago than `olderThan` (30m, 7d), a batch per call (admins only). */
+  pruneUserJobs(name: string, olderThan: string): Promise<PruneResult> {
+    return this.json(`/api/v1/users/${encodeURIComponent(name)}/prune`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: olderThan }) });
   }
 
   /** The runner hosts heard from (admins only). */

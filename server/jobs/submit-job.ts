@@ -17,6 +17,7 @@ import type { App, Job, Store, User, Version } from '../store/index.js';
 import { runnableImage } from '../store/versions.js';
 import type { Datastore } from '../datastore.js';
 import type { Queues } from '../queues.js';
+import { checkUserLimits } from './user-limits.js';
 
 const MB = 1024 * 1024;
 
@@ -76,11 +77,12 @@ interface RunPlan {
 type Log = { info: LogFn; error: LogFn };
 
 export async function submitJob(deps: SubmitDeps, user: User, read: RequestReader, log: Log): Promise<Job> {
+  checkUserLimits(deps.store, deps.config.userLimits, user);
   const staging = await deps.datastore.newStaging();
   try {
     const request = await read(staging);
     const plan = planRun(deps, user, request);
-    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name, inputs: request.inputs });
+    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes });
     try {
       await enqueue(deps, job, plan, staging);
     } catch (err) {
@@ -163,7 +165,7 @@ async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: strin
     queue: plan.queue.name,
     logKey: runLogKey(deps.config.redisPrefix, job.id),
     retries: plan.queue.retries,
-  });
+  }, deps.store.usage.waitingIn(job.userId, plan.queue.name));
 }
 
 /** Not queued means not accepted: leave no half-made job behind. */

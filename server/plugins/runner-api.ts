@@ -8,6 +8,8 @@ import type { Validators } from '../../schemas/index.js';
 import type { Store } from '../store/index.js';
 import type { Datastore } from '../datastore.js';
 import type { ServerEvents } from '../events.js';
+import type { Queues } from '../queues.js';
+import { HeldJobs } from '../jobs/held-jobs.js';
 import { Staging } from '../staging.js';
 import { Signer } from '../signer.js';
 import { runnerAuth } from '../runner-auth.js';
@@ -20,6 +22,7 @@ export interface RunnerApiOptions {
   datastore: Datastore;
   validators: Validators;
   events: ServerEvents;
+  queues: Queues;
   /** Signs staging grants, and derives the token of the runners on this host. */
   secret: string;
 }
@@ -30,6 +33,10 @@ export const runnerApi = fp<RunnerApiOptions>(
     const staging = new Staging(o.config.dataDir, o.datastore, o.config);
     // Uploads of jobs that ended meanwhile (their runner host lost mid-upload) are dead.
     app.addHook('onReady', async () => staging.sweep((id) => isFinishedJob(o.store.jobs.byId(id)?.state ?? 'deleted')));
+    const held = new HeldJobs(o.store, o.queues, o.config.userLimits);
+    const onJob = (id: number) => void held.onJob(id).catch((err) => app.log.warn({ err, jobId: id }, 'could not put held jobs back in line'));
+    o.events.on('job', onJob);
+    app.addHook('onClose', async () => void o.events.off('job', onJob));
     await runnerStagingRoutes(app, {
       config: o.config,
       store: o.store,
@@ -39,6 +46,7 @@ export const runnerApi = fp<RunnerApiOptions>(
       auth: runnerAuth(o.store.runnerTokens, o.secret),
       validators: o.validators,
       events: o.events,
+      held,
       version: packageVersion(),
     });
   },

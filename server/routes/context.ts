@@ -8,7 +8,7 @@ import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
 import type { DownloadKeys } from '../download-keys.js';
 import type { ServerEvents } from '../events.js';
-import { UnauthorizedError } from '../errors.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { LinkBase } from '../plugins/public-url.js';
 
 /** What the API routes are given: everything comes in, nothing is imported as a singleton. */
@@ -28,6 +28,21 @@ export interface ApiDeps {
 export function requireUser(req: FastifyRequest): User {
   if (!req.user) throw new UnauthorizedError();
   return req.user;
+}
+
+export function requireAdmin(req: FastifyRequest, what: string): User {
+  const me = requireUser(req);
+  if (!me.isAdmin) throw new ForbiddenError(`only admins can ${what}`);
+  return me;
+}
+
+export const userNameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The user name.' } } };
+
+/** The user a path names, for an admin's route. */
+export function namedUser(store: Store, name: string): User {
+  const user = store.users.byName(name);
+  if (!user) throw new NotFoundError(`no user "${name}"`);
+  return user;
 }
 
 export const jobUrl = (base: LinkBase, id: number): string => `${base.publicUrl}/api/v1/jobs/${id}`;

@@ -10,6 +10,7 @@ import { userRoutes } from './users.js';
 import { healthRoutes } from './health.js';
 import { datastoreRoutes } from './datastore.js';
 import { runnerRoutes } from './runners.js';
+import { storageRoutes } from './storage.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -21,6 +22,7 @@ export const api = fp<ApiDeps>(
     await healthRoutes(app, deps);
     await datastoreRoutes(app, deps);
     await runnerRoutes(app, deps);
+    await storageRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -35,11 +35,6 @@ export function jobSummary(config: Urls, j: Job): JobSummary {
   };
 }
 
-export interface QueuePosition {
-  position: number | null;
-  more: boolean;
-}
-
 /** Most files a job's answer names; past it, files_total says how many there are, and the zip has all. */
 export const LISTED_FILES = 1000;
 
@@ -54,7 +49,7 @@ function listedFiles<F extends { name: string }>(job: Job, files: F[]): F[] {
 }
 
 /** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
-export function jobStatus(config: Urls, job: Job, key: string, all: { name: string; size: number }[], waiting: QueuePosition | null): JobStatus {
+export function jobStatus(config: Urls, job: Job, key: string, all: { name: string; size: number }[], waiting: { position: number | null } | null): JobStatus {
   const files = listedFiles(job, all);
   const urls: Record<string, string> = {};
   for (const f of files) urls[f.name] = fileUrl(config, job, key, f.name);
@@ -62,7 +57,7 @@ export function jobStatus(config: Urls, job: Job, key: string, all: { name: stri
     [job.id]: urls,
     status: job.state,
     ...jobSummary(config, job),
-    ...(waiting ? { queue_position: waiting.position, ...(waiting.more ? { queue_position_more_than: 1000 } : {}) } : {}),
+    ...(waiting ? { queue_position: waiting.position } : {}),
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
     ...(files.length < all.length ? { files_total: all.length } : {}),
     zip_url: zipUrl(config, job, key),

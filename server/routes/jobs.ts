@@ -91,7 +91,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     async (req) => {
       const job = visibleJob(req.params.id, requireUser(req));
       const files = await datastore.list(job.id);
-      const waiting = job.state === 'waiting' ? await queues.position(job.queue, job.id).catch(() => null) : null;
+      const waiting = job.state === 'waiting' ? { position: await queues.position(job.queue, job.id).catch(() => null) } : null;
       return jobStatus(req, job, deps.keys.keyFor(job), files, waiting);
     },
   );

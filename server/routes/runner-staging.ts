@@ -14,6 +14,7 @@ import { stagingScope, type Signer } from '../signer.js';
 import type { RunnerAuth } from '../runner-auth.js';
 import type { ServerEvents } from '../events.js';
 import { BadRequestError, JobFinishedError, NotFoundError, StaleAttemptError } from '../errors.js';
+import type { HeldJobs } from '../jobs/held-jobs.js';
 
 export interface RunnerStagingDeps {
   config: Readonly<Config>;
@@ -24,6 +25,8 @@ export interface RunnerStagingDeps {
   auth: RunnerAuth;
   validators: Validators;
   events: ServerEvents;
+  /** Jobs held back by their user's max_running. */
+  held: HeldJobs;
   version: string;
 }
 
@@ -95,6 +98,12 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
 
   app.post<{ Params: AttemptParams }>(pattern(RUNNER_ROUTES.claim), async (req) => {
     const { job, attempt } = attemptOf(req.params);
+    // A first claim only: a job already started (re-attached, or started again) keeps its slot.
+    // Nothing is awaited from this check to the claim, so two claims cannot both pass it.
+    if (job.attempt === 0 && !isFinishedJob(job.state)) {
+      const wait = deps.held.check(job);
+      if (wait) return { wait };
+    }
     const claimed = store.jobs.claimAttempt(job.id, attempt, runnerOf(req));
     if (claimed === 'finished') return { finished: resultOf(job) };
     if (claimed === 'stale') throw new StaleAttemptError(job.id, attempt, store.jobs.byId(job.id)!.attempt);
@@ -137,6 +146,8 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
     const body = req.body;
     if (!deps.validators.commitRequest(body)) throw new BadRequestError(`bad commit: ${JSON.stringify(deps.validators.commitRequest.errors)}`, 'bad_commit');
     await deps.staging.commit(job.id, attempt, body);
+    // Counted once, as the files never change after: the user's storage is the sum (user-limits.ts).
+    store.jobs.setBytes(job.id, (await deps.datastore.list(job.id)).reduce((n, f) => n + f.size, 0));
     const r = body.result;
     store.jobs.finish(job.id, { result: r.result, exitCode: r.exitCode, message: r.message, startedAt: r.startedAt, finishedAt: r.finishedAt });
     await deps.staging.discard(job.id);

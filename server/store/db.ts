@@ -94,6 +94,16 @@ const MIGRATIONS: Migration[] = [
   `ALTER TABLE versions ADD COLUMN image_repository TEXT;
    ALTER TABLE versions ADD COLUMN image_digest TEXT;
    ALTER TABLE versions ADD COLUMN image_size INTEGER;`,
+  // Fair shares and per-user limits count a user's jobs by state at each submission. A limit
+  // left NULL is the config's (limits.user); an admin sets one per user. A job's bytes are its
+  // folder's (inputs at submission, all files once committed): a user's storage is their sum.
+  // With bytes last, the index alone answers a user's storage sum.
+  `ALTER TABLE jobs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX jobs_user_state ON jobs(user_id, state, queue, bytes);
+   ALTER TABLE users ADD COLUMN max_running INTEGER;
+   ALTER TABLE users ADD COLUMN max_waiting INTEGER;
+   ALTER TABLE users ADD COLUMN per_minute INTEGER;
+   ALTER TABLE users ADD COLUMN storage_gb REAL;`,
 ];
 
 /**

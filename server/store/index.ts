@@ -5,6 +5,7 @@ import { VersionStore } from './versions.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
+import { UserUsage } from './user-usage.js';
 
 export interface Store {
   db: Db;
@@ -15,6 +16,8 @@ export interface Store {
   runnerTokens: RunnerTokenStore;
   /** Aggregates for /metrics. */
   jobStats: JobStats;
+  /** Per-user counts for fair shares and limits. */
+  usage: UserUsage;
   close(): void;
 }
 
@@ -28,6 +31,7 @@ export function openStore(file: string): Store {
     jobs: new JobStore(db),
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
+    usage: new UserUsage(db),
     close: () => db.close(),
   };
 }

@@ -37,6 +37,8 @@ export interface Job {
   attempt: number;
   /** The name of the runner host that claimed it last. */
   runner: string | null;
+  /** What its folder holds: its inputs, then all its files once its outputs are committed. */
+  bytes: number;
 }
 
 interface Row {
@@ -60,6 +62,7 @@ interface Row {
   finished_at: string | null;
   attempt: number;
   runner: string | null;
+  bytes: number;
 }
 
 const toJob = (r: Row): Job => ({
@@ -83,6 +86,7 @@ const toJob = (r: Row): Job => ({
   finishedAt: r.finished_at,
   attempt: r.attempt,
   runner: r.runner,
+  bytes: r.bytes,
 });
 
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
@@ -90,7 +94,8 @@ const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
-  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?)`),
+  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, bytes, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)`),
+  setBytes: db.prepare('UPDATE jobs SET bytes = ? WHERE id = ?'),
   byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
   listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
   listUnfinished: db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`),
@@ -102,6 +107,7 @@ const statements = (db: Db) => ({
   ),
   claimAttempt: db.prepare(`UPDATE jobs SET attempt = ?, runner = ? WHERE id = ? AND attempt <= ? AND state IN (${UNFINISHED})`),
   markAborting: db.prepare(`UPDATE jobs SET state = 'aborting' WHERE id = ? AND state IN (${CANCELLABLE})`),
+  listFinishedForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
   listExpired: db.prepare(`${SELECT} WHERE jobs.state = 'done' AND jobs.finished_at < ? ORDER BY jobs.id LIMIT ?`),
   markArchived: db.prepare("UPDATE jobs SET state = 'archived' WHERE id = ? AND state = 'done'"),
   markDeleted: db.prepare(`UPDATE jobs SET state = 'deleted' WHERE id = ? AND state IN (${KEPT})`),
@@ -115,8 +121,9 @@ export class JobStore {
     this.sql = statements(db);
   }
 
-  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[] }): Job {
-    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), now());
+  /** `bytes`: of its input files, counted in the user's storage from the start. */
+  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[]; bytes?: number }): Job {
+    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
@@ -132,6 +139,11 @@ export class JobStore {
   /** Jobs whose outcome may still be reported by a runner: the startup reconciliation reads these. */
   listUnfinished(): Job[] {
     return (this.sql.listUnfinished.all() as Row[]).map(toJob);
+  }
+
+  /** What the job's folder holds now (set when its outputs are committed). */
+  setBytes(id: number, bytes: number): void {
+    this.sql.setBytes.run(bytes, id);
   }
 
   markWaiting(id: number): void {
@@ -168,6 +180,11 @@ export class JobStore {
   /** Finished jobs whose files are older than `finishedBefore`: the retention sweep archives them. */
   listExpired(finishedBefore: string, limit: number): Job[] {
     return (this.sql.listExpired.all(finishedBefore, limit) as Row[]).map(toJob);
+  }
+
+  /** One user's finished jobs whose files are still there, finished before `finishedBefore`, oldest first. */
+  listFinishedForUser(userId: number, finishedBefore: string, limit: number): Job[] {
+    return (this.sql.listFinishedForUser.all(userId, finishedBefore, limit) as Row[]).map(toJob);
   }
 
   /** Files gone, metadata kept. */

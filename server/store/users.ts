@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { UserLimits } from '../../common/config.js';
 import { type Db, now } from './db.js';
 
 export interface User {
@@ -8,6 +9,8 @@ export interface User {
   isAdmin: boolean;
   isProvider: boolean;
   createdAt: string;
+  /** What an admin set for this user; null: the config's (limits.user). */
+  limits: UserLimits;
 }
 
 interface Row {
@@ -17,6 +20,10 @@ interface Row {
   is_admin: number;
   is_provider: number;
   created_at: string;
+  max_running: number | null;
+  max_waiting: number | null;
+  per_minute: number | null;
+  storage_gb: number | null;
 }
 
 const toUser = (r: Row): User => ({
@@ -26,6 +33,15 @@ const toUser = (r: Row): User => ({
   isAdmin: r.is_admin === 1,
   isProvider: r.is_provider === 1,
   createdAt: r.created_at,
+  limits: { maxRunning: r.max_running, maxWaiting: r.max_waiting, perMinute: r.per_minute, storageGb: r.storage_gb },
+});
+
+/** The user's share: what an admin set, else the config's. */
+export const limitsOf = (user: User, defaults: Readonly<UserLimits>): UserLimits => ({
+  maxRunning: user.limits.maxRunning ?? defaults.maxRunning,
+  maxWaiting: user.limits.maxWaiting ?? defaults.maxWaiting,
+  perMinute: user.limits.perMinute ?? defaults.perMinute,
+  storageGb: user.limits.storageGb ?? defaults.storageGb,
 });
 
 /** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
@@ -46,6 +62,7 @@ const statements = (db: Db) => ({
   byName: db.prepare('SELECT * FROM users WHERE name = ?'),
   byTokenHash: db.prepare('SELECT * FROM users WHERE token_hash = ?'),
   count: db.prepare('SELECT count(*) AS n FROM users'),
+  setLimits: db.prepare('UPDATE users SET max_running = ?, max_waiting = ?, per_minute = ?, storage_gb = ? WHERE id = ?'),
 });
 
 export class UserStore {
@@ -78,5 +95,11 @@ export class UserStore {
 
   count(): number {
     return (this.sql.count.get() as { n: number }).n;
+  }
+
+  /** Sets the user's own limits (null: back to the config's); the user as it is now. */
+  setLimits(id: number, limits: UserLimits): User | null {
+    this.sql.setLimits.run(limits.maxRunning, limits.maxWaiting, limits.perMinute, limits.storageGb, id);
+    return this.byId(id);
   }
 }

@@ -76,7 +76,7 @@ describe('the API reference', () => {
     const call = caller(p, doc);
     const token = p.adminToken;
     const userRes = await call('POST', '/api/v1/users', { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: uniqueName('u'), email: 'u@example.org' }) });
-    const other = ((await userRes.json()) as { token: string }).token;
+    const { token: other, name: otherName } = (await userRes.json()) as { token: string; name: string };
     await call('POST', '/api/v1/users', { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bad Name', email: 'x@example.org' }) });
     await call('POST', '/api/v1/users', { token: other, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'someone', email: 'x@example.org' }) });
     await call('GET', '/api/v1/user', { token });
@@ -90,6 +90,13 @@ describe('the API reference', () => {
     await call('GET', '/api/v1/health');
     await call('GET', '/api/v1/runners', { token });
     await call('GET', '/api/v1/runners', { token: other });
+    await call('PATCH', `/api/v1/users/${otherName}`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_waiting: 100, storage_gb: null }) });
+    await call('PATCH', `/api/v1/users/${otherName}`, { token: other, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_waiting: 1 }) });
+    await call('PATCH', '/api/v1/users/no-such-user', { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_waiting: 1 }) });
+    await call('GET', '/api/v1/storage', { token });
+    await call('GET', '/api/v1/storage', { token: other });
+    await call('POST', `/api/v1/users/${otherName}/prune`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: '7d' }) });
+    await call('POST', `/api/v1/users/${otherName}/prune`, { token: other, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: '7d' }) });
     const runnerName = uniqueName('r');
     const json = { 'content-type': 'application/json' };
     await call('POST', '/api/v1/runner-tokens', { token, headers: json, body: JSON.stringify({ name: runnerName }) });

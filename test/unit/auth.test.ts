@@ -7,7 +7,7 @@ import type { App } from '../../server/store/apps.js';
 const basic = (userPass: string): string => 'Basic ' + Buffer.from(userPass).toString('base64');
 
 function user(id: number, over: Partial<User> = {}): User {
-  return { id, name: `user${id}`, email: `user${id}@example.org`, isAdmin: false, isProvider: false, createdAt: '2024-01-01T00:00:00.000Z', ...over };
+  return { id, name: `user${id}`, email: `user${id}@example.org`, isAdmin: false, isProvider: false, createdAt: '2024-01-01T00:00:00.000Z', limits: { maxRunning: null, maxWaiting: null, perMinute: null, storageGb: null }, ...over };
 }
 
 function app(ownerId: number, isPrivate: boolean): App {
