@@ -7,6 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { runJobId, runQueueName } from '../common/queues.js';
 import { spawnRole, type RoleProcess } from './processes.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { startFleet, type Fleet, type HostSpec, type TestHost } from './hosts.js';
@@ -23,10 +26,20 @@ export interface FleetPlatform {
   /** The server, as every other host (and the test process) reaches it. */
   url: string;
   redisUrl: string;
+  /** The installation's Redis key prefix (its queues are `run-<queue>` under it). */
+  prefix: string;
   /** host:port of the registry, on the server's host. */
   registry: string;
   adminToken: string;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** The runner token named NAME, made by the admin through the API on first use. */
+  runnerToken(name: string): Promise<string>;
+  /** Submits a job (as the admin unless `token`); its id. */
+  submit(app: string, param: string, opts?: { queue?: string; files?: Record<string, string>; token?: string }): Promise<number>;
+  /** The job's status, as the API answers it. */
+  job(id: number): Promise<Record<string, unknown>>;
+  /** The job's progress in its run queue (which runner host, which attempt), or null. */
+  progress(id: number, queue: string): Promise<{ host?: string; attempt?: number } | null>;
   /** Starts `allgo builder` on a host (which gets the base image). */
   builder(host: string, env?: Record<string, string>): Promise<RoleProcess>;
   /** Starts `allgo runner` on a host. */
@@ -90,10 +103,37 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       if (init.token) headers.set('authorization', `Token token=${init.token}`);
       return fetch(url + path, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(30_000) });
     };
+    // Kept by name: a runner started again on a host (after its host was killed) reuses its token.
+    const tokens = new Map<string, string>();
     const runnerToken = async (name: string): Promise<string> => {
+      const known = tokens.get(name);
+      if (known) return known;
       const res = await api('/api/v1/runner-tokens', { method: 'POST', token: adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
       if (res.status !== 201) throw new Error(`runner token ${name}: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { token: string }).token;
+      const { token } = (await res.json()) as { token: string };
+      tokens.set(name, token);
+      return token;
+    };
+    const submit: FleetPlatform['submit'] = async (app, param, o = {}) => {
+      const form = new FormData();
+      form.set('job[webapp_id]', app);
+      form.set('job[param]', param);
+      if (o.queue) form.set('job[queue]', o.queue);
+      for (const [i, [name, text]] of Object.entries(o.files ?? {}).entries()) form.set(`files[${i}]`, new Blob([text]), name);
+      const res = await api('/api/v1/jobs', { method: 'POST', body: form, token: o.token ?? adminToken });
+      if (res.status !== 200) throw new Error(`submit: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: number }).id;
+    };
+    const progress: FleetPlatform['progress'] = async (id, queue) => {
+      const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      const q = new Queue(runQueueName(queue), { connection, prefix });
+      try {
+        const j = await q.getJob(runJobId(id));
+        return (j?.progress as { host?: string; attempt?: number } | undefined) ?? null;
+      } finally {
+        await q.close();
+        connection.disconnect();
+      }
     };
     await waitForRedis(a, redisUrl);
     await start(a, 'server', { PORT: String(PORT), HOST: '0.0.0.0', ALLGO_PUBLIC_URL: url, ALLGO_ADMIN_TOKEN: adminToken }, 'allgo: listening on');
@@ -101,9 +141,14 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       fleet,
       url,
       redisUrl,
+      prefix,
       registry: registryAddress,
       adminToken,
       api,
+      runnerToken,
+      submit,
+      job: async (id) => (await (await api(`/api/v1/jobs/${id}`, { token: adminToken })).json()) as Record<string, unknown>,
+      progress,
       env,
       builder: (host, extra = {}) => start(fleet.host(host), 'builder', extra, 'allgo: builder ready'),
       runner: (host, extra = {}) => start(fleet.host(host), 'runner', extra, 'allgo: runner ready'),

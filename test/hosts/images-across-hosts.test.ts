@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleetPlatform, baseImage, type FleetPlatform } from '../../support/fleet-platform.js';
 import { exampleRepo, push, removeRepos } from '../../support/git.js';
+import { done, download } from '../helpers/fleet-jobs.js';
 
 let p: FleetPlatform;
 const app = `hello-${Date.now().toString(36)}`;
@@ -24,27 +25,7 @@ afterAll(async () => {
   removeRepos();
 });
 
-async function submit(param: string): Promise<number> {
-  const form = new FormData();
-  form.set('job[webapp_id]', app);
-  form.set('job[param]', param);
-  form.set('files[0]', new Blob(['across hosts\n']), 'data.txt');
-  const res = await p.api('/api/v1/jobs', { method: 'POST', body: form, token: p.adminToken });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: number }).id;
-}
-
-async function done(id: number, ms = 120_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const job = (await (await p.api(`/api/v1/jobs/${id}`, { token: p.adminToken })).json()) as Record<string, unknown>;
-    if (job.status === 'done') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} not done in ${ms} ms: ${JSON.stringify(job)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const download = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(30_000) })).text();
+const submit = (param: string) => p.submit(app, param, { files: { 'data.txt': 'across hosts\n' } });
 
 describe('images across hosts', () => {
   let digest: string;
@@ -66,11 +47,10 @@ describe('images across hosts', () => {
     expect((await c.docker(['image', 'inspect', image])).code).not.toBe(0);
 
     const id = await submit('Ada');
-    const job = await done(id);
+    const job = await done(p, id);
     expect(job).toMatchObject({ status: 'done', result: 'success', exit_code: 0 });
-    const urls = job[String(id)] as Record<string, string>;
-    expect(await download(urls['hello.txt'])).toBe('hello Ada\n');
-    const log = await download(urls['allgo.log']);
+    expect(await download(job, 'hello.txt')).toBe('hello Ada\n');
+    const log = await download(job, 'allgo.log');
     expect(log).toMatch(new RegExp(`^\\[allgo\\] pulling image ${image.replace(/[.]/g, '\\.')} \\(\\d+ MB\\)\\n`));
     expect(log).toContain('data.txt (13 bytes)');
     // The job ran in c's engine, from the image pulled by digest.
@@ -85,12 +65,11 @@ describe('images across hosts', () => {
   it('a second job on c uses the cached image: no pull line in its log', async () => {
     expect(digest).toBeDefined();
     const id = await submit('Grace');
-    const job = await done(id);
+    const job = await done(p, id);
     expect(job).toMatchObject({ status: 'done', result: 'success' });
-    const urls = job[String(id)] as Record<string, string>;
-    const log = await download(urls['allgo.log']);
+    const log = await download(job, 'allgo.log');
     expect(log).not.toContain('pulling image');
     expect(log).toMatch(/^Hello from allgo!\n/);
-    expect(await download(urls['hello.txt'])).toBe('hello Grace\n');
+    expect(await download(job, 'hello.txt')).toBe('hello Grace\n');
   });
 });
