@@ -2,6 +2,7 @@
 // `allgo builder` on one data dir (the server supervises its redis-server), and runner hosts
 // as `allgo runner` processes with data dirs of their own and runner tokens, which reach the
 // server over HTTP and share no folder with it. They share this machine's one Docker engine.
+import { INTERNAL_URL_FILE } from '../../server/internal-listener.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,8 @@ export async function startFleet(configYaml: string): Promise<Fleet> {
     throw err;
   }
   const redisUrl = readFileSync(join(dataDir, 'redis', 'url'), 'utf8').trim();
+  // Runner hosts reach the server's internal listener, whose address the server writes down.
+  const serverUrl = readFileSync(join(dataDir, INTERNAL_URL_FILE), 'utf8').trim();
   const api = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Token token=${token}`);
@@ -60,7 +63,7 @@ export async function startFleet(configYaml: string): Promise<Fleet> {
       const runner = spawnRole('runner', {
         ALLGO_DATA_DIR: own,
         REDIS_URL: redisUrl,
-        ALLGO_SERVER_URL: url,
+        ALLGO_SERVER_URL: serverUrl,
         ALLGO_RUNNER_TOKEN: ((await res.json()) as { token: string }).token,
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
