@@ -27,6 +27,7 @@ import { progressOf } from './takeover.js';
 import { runJob, runnerProcessId, type JobContext } from './run-job.js';
 import type { ServerClient } from '../common/server-client.js';
 import { WorkDirs } from './stage.js';
+import { engineAnswers } from './engine-health.js';
 
 const IDLE_POLL_MS = 250;
 /** A work folder with no container is left this long: another runner may be staging it. */
@@ -69,6 +70,8 @@ export class RunnerPool {
   private readonly workDirs: WorkDirs;
   private readonly startedAt = new Date().toISOString();
   private closing = false;
+  /** Set when a job found the engine away: no job is taken until it answers again. */
+  private engineAway = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   /** Set when a slot freed or a job was queued while the loop was busy: it looks again at once. */
@@ -126,6 +129,7 @@ export class RunnerPool {
       heartbeatMs: r.heartbeatMs,
       workDirs: this.workDirs,
       images: deps.images,
+      engineDown: () => void (this.engineAway = true),
       liveEngines: async (queue) => new Set((await readHeartbeats(deps.redis, deps.prefix, r.heartbeatMs)).filter((b) => b.live && b.queues.includes(queue)).map((b) => b.engine)),
       log: deps.log,
     };
@@ -197,6 +201,15 @@ export class RunnerPool {
     });
   }
 
+  /** True unless the engine was found away and still does not answer. */
+  private async engineBack(): Promise<boolean> {
+    if (!this.engineAway) return true;
+    if (!(await engineAnswers(this.deps.docker))) return false;
+    this.engineAway = false;
+    this.deps.log.info('the Docker engine answers again; taking jobs');
+    return true;
+  }
+
   private nudge(): void {
     this.nudged = true;
     this.wake?.();
@@ -206,7 +219,7 @@ export class RunnerPool {
     while (!this.closing) {
       this.nudged = false;
       let took = false;
-      if (this.running.size < this.slots) {
+      if (this.running.size < this.slots && (await this.engineBack())) {
         for (const { worker } of this.workers) {
           const token = `${this.id}:${randomUUID()}`;
           let job: Job<RunPayload, RunResult> | undefined;

@@ -17,6 +17,7 @@ import { dockerMessage } from '../common/docker-progress.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 import { PullCancelledError } from './image-cache.js';
+import { EngineDownError, engineAnswers } from './engine-health.js';
 
 const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -80,6 +81,8 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
       await hooks.prepareImage(async (line) => void (preamble += await sink.note(line)));
     } catch (err) {
       if (err instanceof PullCancelledError) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
+      // A pull cut off by the engine's going away is no fault of the job: it starts again later.
+      if (!(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while pulling the job's image: ${(err as Error).message}`);
       return end({ result: 'error', exitCode: null, message: (err as Error).message });
     }
     // Kept before the container exists, so whichever runner re-attaches knows it.

@@ -20,8 +20,11 @@ import { endedByEngineDeath } from './engine-death.js';
 import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
 import type { ImageCache } from './image-cache.js';
+import { EngineDownError, engineAnswers } from './engine-health.js';
 
 const VERDICT_TTL_S = 7 * 24 * 3600;
+/** How long a job put back for want of an engine waits before it is taken again. */
+const ENGINE_RETRY_MS = 5000;
 /** How long an upload keeps trying while the server is away (the claim is renewed meanwhile). */
 const UPLOAD_RETRY_MS = 60 * 60_000;
 
@@ -42,6 +45,8 @@ export interface JobContext {
   images: ImageCache;
   /** Engines where a live runner serves `queue`. */
   liveEngines(queue: string): Promise<ReadonlySet<string>>;
+  /** Says the engine stopped answering: the pool takes no job until it answers again. */
+  engineDown(): void;
   log: Logger;
 }
 
@@ -67,6 +72,9 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
   const image = ctx.images.lease(p.image, p.imageBytes);
   const opts = { signal: lost.signal, retryForMs: UPLOAD_RETRY_MS };
   let workdir: string | null = null;
+  // What the job's progress was when taken, and whether this run may have made a container.
+  const before = progressOf(job);
+  let containerMayExist = false;
   const complete = async (result: RunResult) => {
     await live.end();
     await job.moveToCompleted(result, token, false);
@@ -122,6 +130,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     const running = { state: 'running' as const, startedAt: new Date().toISOString(), runner: ctx.id, host: ctx.name, engine: ctx.engine, attempt };
     if (!resumed) await job.updateProgress(running);
     log.info({ resumed, attempt, stagingMs }, resumed ? 'job re-attached' : 'job started');
+    containerMayExist = true;
     const result = await runContainer(docker, p, workdir, attempt, ctx.options, {
       live,
       cancel: cancel.signal,
@@ -159,6 +168,16 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
   } catch (err) {
     if (err instanceof RefusedError && (err.code === RUNNER_CODES.staleAttempt || lost.signal.aborted)) {
       log.warn({ err: err.message }, 'another runner took the job over; stepped back');
+      return;
+    }
+    if (err instanceof EngineDownError || !(await engineAnswers(docker))) {
+      // Not the job's fault: back in line, as it was taken, for when an engine answers.
+      log.warn({ err: (err as Error).message }, 'the Docker engine does not answer; the job goes back in line');
+      ctx.engineDown();
+      await live.end();
+      if (workdir) await ctx.workDirs.remove(workdir).catch(() => undefined);
+      if (!containerMayExist || err instanceof EngineDownError) await job.updateProgress(before ?? 0).catch(() => undefined);
+      await job.moveToDelayed(Date.now() + ENGINE_RETRY_MS, token).catch((e) => log.warn({ err: e }, 'could not put the job back'));
       return;
     }
     log.error({ err }, 'job failed in the runner');
