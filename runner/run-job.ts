@@ -16,6 +16,7 @@ import { LogWriter, readWholeLog } from '../common/log-stream.js';
 import { RUNNER_CODES } from '../common/runner-protocol.js';
 import { runContainer, removeJobContainer, inspectJobContainer, jobMountOf, logFileOf, type RunOptions, type Verdict } from './run-container.js';
 import { decideTakeover, progressOf } from './takeover.js';
+import { endedByEngineDeath } from './engine-death.js';
 import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
 import type { ImageCache } from './image-cache.js';
@@ -88,7 +89,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       progress: progressOf(job),
       name: ctx.name,
       engine: ctx.engine,
-      container: found ? { workdir: jobMountOf(found) } : null,
+      container: found ? { workdir: jobMountOf(found), endedByEngine: await endedByEngineDeath(docker, found) } : null,
       liveEngines: await ctx.liveEngines(p.queue),
       retries: p.retries ?? 0,
     });
@@ -107,6 +108,13 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       log.info({ why: claim.wait }, 'job not started yet: its user is at their limit');
       await job.moveToDelayed(Date.now() + 2 * ctx.lockDurationMs, token);
       return;
+    }
+    if (found && (decision.kind === 'retry' || decision.kind === 'lost')) {
+      // An earlier attempt's container here (ended with its engine, or left when the job moved
+      // on): re-attaching to it would report how that attempt ended, so it goes first.
+      await removeJobContainer(docker, ctx.options.instance, p.jobId);
+      const old = jobMountOf(found);
+      if (old) await ctx.workDirs.remove(old);
     }
     if (decision.kind === 'lost') {
       log.warn({ message: decision.message }, 'job lost with its host');

@@ -2,7 +2,8 @@
 // `running`) was started by a runner that lost its claim. Its container lives on that
 // runner's Docker engine, so only a runner on the same engine can re-attach. One on another
 // engine leaves the job to that engine while a runner there is alive, and otherwise takes
-// the host for lost: it starts the job again if the queue allows, or ends it.
+// the host for lost: it starts the job again if the queue allows, or ends it. A container on
+// this engine that the engine's own death ended (engine-death.ts) is as lost as its host.
 import type { RunProgress } from '../schemas/index.js';
 
 export type Takeover =
@@ -17,8 +18,8 @@ export interface TakeoverFacts {
   /** This runner's name and Docker engine. */
   name: string;
   engine: string;
-  /** The job's container on this engine, and the folder it has as /job. */
-  container: { workdir: string | null } | null;
+  /** The job's container on this engine, the folder it has as /job, and whether its engine's death ended it. */
+  container: { workdir: string | null; endedByEngine?: boolean } | null;
   /** Engines on which a live runner serves the job's queue. */
   liveEngines: ReadonlySet<string>;
   retries: number;
@@ -31,9 +32,14 @@ export function decideTakeover(f: TakeoverFacts): Takeover {
   // Progress written before runners recorded their engine came from a single-host install.
   const sameEngine = !p.engine || p.engine === f.engine;
   const otherHost = p.host && p.host !== f.name ? p.host : null;
-  if (sameEngine && f.container?.workdir) return { kind: 'reattach', attempt, workdir: f.container.workdir };
+  const engineDied = sameEngine && !!f.container?.endedByEngine;
+  if (sameEngine && f.container?.workdir && !engineDied) return { kind: 'reattach', attempt, workdir: f.container.workdir };
   if (!sameEngine && f.liveEngines.has(p.engine!)) return { kind: 'defer' };
-  const lost = otherHost || !sameEngine ? `runner host ${otherHost ?? p.host ?? 'unknown'} lost` : 'runner lost: the runner that ran this job stopped, and its container is not on this host';
+  const lost = engineDied
+    ? `runner host ${p.host ?? f.name} lost: its Docker engine stopped during the job`
+    : otherHost || !sameEngine
+      ? `runner host ${otherHost ?? p.host ?? 'unknown'} lost`
+      : 'runner lost: the runner that ran this job stopped, and its container is not on this host';
   if (attempt <= f.retries) {
     return { kind: 'retry', attempt: attempt + 1, note: `${lost}; starting the job again on ${f.name} (attempt ${attempt + 1} of ${f.retries + 1})` };
   }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runJobId, runQueueName } from '../common/queues.js';
+import { waitAtMost } from '../common/close.js';
 import { spawnRole, type RoleProcess } from './processes.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { startFleet, type Fleet, type HostSpec, type TestHost } from './hosts.js';
@@ -44,6 +45,10 @@ export interface FleetPlatform {
   builder(host: string, env?: Record<string, string>): Promise<RoleProcess>;
   /** Starts `allgo runner` on a host. */
   runner(host: string, env?: Record<string, string>): Promise<RoleProcess>;
+  /** SIGKILLs the server and starts it again (same ports, same data dir). */
+  restartServer(): Promise<void>;
+  /** SIGKILLs Redis and starts it again (its data survives only with durableRedis). */
+  restartRedis(): Promise<void>;
   /** The settings every role of this installation shares. */
   env(host: TestHost): Record<string, string>;
   close(): Promise<void>;
@@ -53,6 +58,8 @@ export interface FleetPlatformOptions {
   /** The server's host is `a`; list the others (builders need `images: [base image]`, given by default). */
   hosts: HostSpec[];
   configYaml?: string;
+  /** Redis keeps its data on disk (append-only file), so it can be killed and started again (the soak). */
+  durableRedis?: boolean;
 }
 
 export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<FleetPlatform> {
@@ -77,7 +84,8 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
     const serverUrl = `http://${a.address}:${INTERNAL_PORT}`;
     const configFile = join(a.dir, 'config.yaml');
     writeFileSync(configFile, `${opts.configYaml ?? ''}\ninternal: {listen: "${a.address}:${INTERNAL_PORT}"}\n`);
-    redis = a.spawn('redis-server', ['--bind', a.address, '--port', String(REDIS_PORT), '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', join(a.dir, 'redis')], { stdio: 'ignore' });
+    const redisArgs = ['--bind', a.address, '--port', String(REDIS_PORT), '--protected-mode', 'no', '--save', '', '--appendonly', opts.durableRedis ? 'yes' : 'no', '--dir', join(a.dir, 'redis')];
+    redis = a.spawn('redis-server', redisArgs, { stdio: 'ignore' });
     registry = await startRegistry({ host: a.address, port: REGISTRY_PORT, wrap: a.wrap });
     const registryAddress = registry.address;
     const env = (h: TestHost): Record<string, string> => ({
@@ -136,7 +144,20 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       }
     };
     await waitForRedis(a, redisUrl);
-    await start(a, 'server', { PORT: String(PORT), HOST: '0.0.0.0', ALLGO_PUBLIC_URL: url, ALLGO_ADMIN_TOKEN: adminToken }, 'allgo: listening on');
+    const startServer = () => start(a, 'server', { PORT: String(PORT), HOST: '0.0.0.0', ALLGO_PUBLIC_URL: url, ALLGO_ADMIN_TOKEN: adminToken }, 'allgo: listening on');
+    let server = await startServer();
+    const restartServer = async () => {
+      await server.stop('SIGKILL');
+      server = await startServer();
+    };
+    const restartRedis = async () => {
+      const old = redis!;
+      const exited = new Promise((r) => old.once('exit', r));
+      old.kill('SIGKILL');
+      await waitAtMost(exited, 10_000);
+      redis = a.spawn('redis-server', redisArgs, { stdio: 'ignore' });
+      await waitForRedis(a, redisUrl);
+    };
     return {
       fleet,
       url,
@@ -149,6 +170,8 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       submit,
       job: async (id) => (await (await api(`/api/v1/jobs/${id}`, { token: adminToken })).json()) as Record<string, unknown>,
       progress,
+      restartServer,
+      restartRedis,
       env,
       builder: (host, extra = {}) => start(fleet.host(host), 'builder', extra, 'allgo: builder ready'),
       runner: (host, extra = {}) => start(fleet.host(host), 'runner', extra, 'allgo: runner ready'),

@@ -2,11 +2,11 @@
 // namespace, given images from the machine's engine, killed as a host's engine dies, and
 // stopped at teardown.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive as alive } from './processes.js';
 import { SUBNET_BASE, readNumber, run, sleep } from './host-shell.js';
-import { cgroupPids, killAll, pidsIn } from './host-processes.js';
+import { cgroupPids, forgetEnginePids, killAll, pidsIn } from './host-processes.js';
 
 const ENGINE_UP_MS = 60_000;
 const ENGINE_STOP_MS = 20_000;
@@ -89,7 +89,7 @@ export async function killEngineOf(netns: string, engineDir: string): Promise<vo
     killAll(left);
     await sleep(100);
   }
-  rmSync(join(engineDir, 'docker.pid'), { force: true });
+  forgetEnginePids(engineDir);
 }
 
 function isEngineProcess(pid: number): boolean {

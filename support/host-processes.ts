@@ -80,5 +80,16 @@ export async function killEverythingIn(netns: string, engineDir: string | null):
     killAll(left);
     await sleep(100);
   }
-  if (engineDir) rmSync(join(engineDir, 'docker.pid'), { force: true });
+  if (engineDir) forgetEnginePids(engineDir);
+}
+
+/**
+ * Removes a killed engine's pid files. Its containerd's matters most: orphaned by dockerd, a
+ * killed containerd is left a zombie where PID 1 does not reap (as on this machine), so the
+ * next dockerd finds its pid "alive", waits on its dead socket and fails with "timeout waiting
+ * for containerd to start".
+ */
+export function forgetEnginePids(engineDir: string): void {
+  rmSync(join(engineDir, 'docker.pid'), { force: true });
+  rmSync(join(engineDir, 'exec', 'containerd', 'containerd.pid'), { force: true });
 }

@@ -1,7 +1,7 @@
 // N jobs while runners and the server are SIGKILLed and Redis is restarted at random points;
 // then every job must reach its true final state. Prints "N jobs, K kills, 0 lost, 0 stuck".
 // SOAK_JOBS (default 60) and SOAK_SEED change the run.
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
+import { finalStates, seeded } from '../helpers/soak.js';
 import { removeImages, uniqueName } from '../helpers/platform.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
 import { freePort } from '../../common/net.js';
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 60);
-let seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
-/** A small deterministic generator, so a failing run can be replayed with its seed. */
-const random = (): number => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-  return seed / 2_147_483_648;
-};
+const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
+const random = seeded(SEED);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'allgo-soak-'));
 const app = uniqueName('probe');
@@ -30,7 +27,6 @@ afterAll(() => {
 
 describe('fault injection', () => {
   it(`runs ${JOBS} jobs through runner, server and Redis kills with none lost or stuck`, async () => {
-    const startSeed = seed;
     writeFileSync(join(dataDir, 'config.yaml'), 'runner: {lock_duration: 2s, concurrency: 2}\n');
     let redis = new RedisSupervisor(join(dataDir, 'redis'), pino({ level: 'silent' }));
     const redisUrl = await redis.start();
@@ -117,31 +113,14 @@ describe('fault injection', () => {
       })();
       await Promise.all([feeding, chaos()]);
 
-      const final = new Map<number, Record<string, unknown>>();
-      await vi
-        .waitFor(
-          async () => {
-            for (const id of expected.keys()) {
-              if (final.get(id)?.status === 'done') continue;
-              try {
-                const res = await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } });
-                final.set(id, (await res.json()) as Record<string, unknown>);
-              } catch {
-                /* server restarting */
-              }
-            }
-            if (![...expected.keys()].every((id) => final.get(id)?.status === 'done')) throw new Error('jobs still unfinished');
-          },
-          { timeout: 300_000, interval: 100 },
-        )
-        // Past the deadline the report below names the jobs that are stuck.
-        .catch(() => undefined);
+      // Past the deadline the report below names the jobs that are stuck.
+      const final = await finalStates(expected.keys(), async (id) => (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Token token=${token}` } })).json()) as Record<string, unknown>, 300_000);
       const stuck = [...expected.keys()].filter((id) => final.get(id)?.status !== 'done');
       const lost = [...expected.entries()].filter(([id, want]) => {
         const got = final.get(id);
         return got?.status === 'done' && (got.result !== want.result || got.exit_code !== want.exitCode);
       });
-      console.log(`${JOBS} jobs, ${kills} kills, ${lost.length} lost, ${stuck.length} stuck (seed ${startSeed}; runner ${byKind.runner}, server ${byKind.server}, redis ${byKind.redis})`);
+      console.log(`${JOBS} jobs, ${kills} kills, ${lost.length} lost, ${stuck.length} stuck (seed ${SEED}; runner ${byKind.runner}, server ${byKind.server}, redis ${byKind.redis})`);
       for (const [id] of lost) console.log(`  job ${id}: ${JSON.stringify(final.get(id))}`);
       expect(stuck).toEqual([]);
       expect(lost).toEqual([]);
