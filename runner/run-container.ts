@@ -90,6 +90,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     try {
       container = await createJobContainer(docker, p, workdir, attempt, opts);
     } catch (err) {
+      if (!(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while creating the job's container: ${dockerMessage(err)}`);
       return end({ result: 'error', exitCode: null, message: `could not create the job's container: ${dockerMessage(err)}` });
     }
   }
@@ -101,6 +102,8 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
       await container.start();
       startedAt = new Date().toISOString();
     } catch (err) {
+      // Never started: an engine that went away meanwhile is no failure of the job.
+      if (!found && !(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while starting the job's container: ${dockerMessage(err)}`);
       return end({ result: 'error', exitCode: null, message: `could not start ${p.argv[0]}: ${dockerMessage(err)}` });
     }
   }

@@ -109,9 +109,10 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       await job.moveToDelayed(Date.now() + 2 * ctx.lockDurationMs, token);
       return;
     }
-    if (found && (decision.kind === 'retry' || decision.kind === 'lost')) {
-      // An earlier attempt's container here (ended with its engine, or left when the job moved
-      // on): re-attaching to it would report how that attempt ended, so it goes first.
+    if (found && decision.kind !== 'reattach') {
+      // An earlier attempt's container here (ended with its engine, left when the job moved on,
+      // or created just before its engine went away and the job was put back): re-attaching to
+      // it would report how that attempt ended, so it goes first.
       await removeJobContainer(docker, ctx.options.instance, p.jobId);
       const old = jobMountOf(found);
       if (old) await ctx.workDirs.remove(old);
