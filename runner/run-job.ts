@@ -176,8 +176,12 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       log.warn({ err: (err as Error).message }, 'the Docker engine does not answer; the job goes back in line');
       ctx.engineDown();
       await live.end();
-      if (workdir) await ctx.workDirs.remove(workdir).catch(() => undefined);
-      if (!containerMayExist || err instanceof EngineDownError) await job.updateProgress(before ?? 0).catch(() => undefined);
+      // Only a job that never had a container starts afresh; one that may have keeps its folder
+      // (its outputs so far) and its progress, for whichever runner re-attaches or takes it over.
+      if (!containerMayExist || err instanceof EngineDownError) {
+        if (workdir) await ctx.workDirs.remove(workdir).catch(() => undefined);
+        await job.updateProgress(before ?? 0).catch(() => undefined);
+      }
       await job.moveToDelayed(Date.now() + ENGINE_RETRY_MS, token).catch((e) => log.warn({ err: e }, 'could not put the job back'));
       return;
     }
