@@ -1,17 +1,10 @@
 // Waiting on jobs of allgo on test hosts (support/fleet-platform.ts), bounded.
-import { expect, vi } from 'vitest';
+import { jobWhenDone } from './job-done.js';
 import type { FleetPlatform } from '../../support/fleet-platform.js';
 
 /** The job once `done`; fails after `ms` naming its last status. */
 export function done(p: FleetPlatform, id: number, ms = 120_000): Promise<Record<string, unknown>> {
-  return vi.waitFor(
-    async () => {
-      const job = await p.job(id);
-      expect(job.status, `job ${id} is not done: ${JSON.stringify(job)}`).toBe('done');
-      return job;
-    },
-    { timeout: ms, interval: 250 },
-  );
+  return jobWhenDone(id, () => p.job(id), ms);
 }
 
 /** A job's output, by name, as anyone with its URL downloads it. */

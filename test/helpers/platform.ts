@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { inject, vi } from 'vitest';
+import { jobWhenDone } from './job-done.js';
 import { loadConfig } from '../../common/config.js';
 import { startRoles, type StartedRoles } from '../../cli/roles.js';
 import { freePort } from '../../common/net.js';
@@ -151,14 +152,7 @@ export const removeImages = removeAppImages;
 
 /** Waits (bounded) until a job is done and returns it; on timeout, fails with its last state. */
 export function waitForJob(p: Platform, id: number, token: string, ms = 120_000): Promise<Job> {
-  return vi.waitFor(
-    async () => {
-      const job = await p.job(id, token);
-      if (job.status !== 'done') throw new Error(`job ${id} was not done within ${ms} ms; last seen: ${JSON.stringify(job)}`);
-      return job;
-    },
-    { timeout: ms, interval: 250 },
-  );
+  return jobWhenDone(id, () => p.job(id, token), ms);
 }
 
 /** Waits (bounded) until a page of the served site satisfies `ok`: the site is rebuilt after a debounce. */

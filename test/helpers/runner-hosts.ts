@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { inject, vi, expect } from 'vitest';
+import { inject } from 'vitest';
+import { jobWhenDone } from './job-done.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
@@ -109,16 +110,7 @@ export async function startFleet(configYaml = '', opts: { redisUrl?: string } = 
     async job(id) {
       return (await (await api(`/api/v1/jobs/${id}`)).json()) as Record<string, unknown>;
     },
-    async done(id, ms = 90_000) {
-      return vi.waitFor(
-        async () => {
-          const last = await fleet.job(id);
-          expect(last.status, `job ${id} is not done: ${JSON.stringify(last)}`).toBe('done');
-          return last;
-        },
-        { timeout: ms, interval: 200 },
-      );
-    },
+    done: (id, ms = 90_000) => jobWhenDone(id, () => fleet.job(id), ms, 200),
     async progress(id, queue = 'standard') {
       const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
       const q = new Queue(`run-${queue}`, { connection, prefix: config.redisPrefix });

@@ -1,6 +1,6 @@
 // Nothing lost, nothing stuck: runners killed or frozen mid-job, a server killed while jobs
 // run, Redis restarted with jobs queued. Each role here is a real process killed for real.
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { startRoles, type StartedRoles } from '../../cli/roles.js';
 import { RedisSupervisor } from '../../cli/redis-supervisor.js';
 import { fixtureRepo, push } from '../helpers/git.js';
 import { platformEnv, removeImages, uniqueName, type PlatformEnv } from '../helpers/platform.js';
+import { jobWhenDone } from '../helpers/job-done.js';
 import { spawnRole, type RoleProcess } from '../../support/processes.js';
 
 const CONFIG = 'runner: {lock_duration: 2s, concurrency: 2}\n';
@@ -88,16 +89,7 @@ const starts = (e: PlatformEnv, id: number): string => readFileSync(join(e.dataD
 const logShows = (e: PlatformEnv, id: number, text: string, timeout = 30_000) =>
   expect.poll(() => log(e, id), { timeout, message: `job ${id}'s log never showed "${text}"` }).toContain(text);
 
-async function done(e: PlatformEnv, id: number, timeout = 90_000): Promise<Record<string, unknown>> {
-  return vi.waitFor(
-    async () => {
-      const last = await job(e, id);
-      expect(last.status, `job ${id} is not done: ${JSON.stringify(last)}`).toBe('done');
-      return last;
-    },
-    { timeout, interval: 100 },
-  );
-}
+const done = (e: PlatformEnv, id: number, timeout = 90_000) => jobWhenDone(id, () => job(e, id), timeout, 100);
 
 describe('a runner killed mid-job', () => {
   it('is replaced by one that re-attaches to the container and finishes the job, log complete', async () => {
