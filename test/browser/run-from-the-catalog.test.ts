@@ -101,7 +101,8 @@ describe('the catalog and job pages in a browser', () => {
     // Inputs are listed apart from the results.
     await page.waitForFunction(() => document.querySelectorAll('[data-inputs] tr').length >= 2);
     const inputs = await page.locator('[data-inputs] tr').allInnerTexts();
-    expect(inputs.map((f) => f.split('\t')[0]).sort()).toEqual(['dropped.txt', 'input.txt']);
+    // The names from their links: a row's innerText has no tab between cells until it is laid out.
+    expect((await page.locator('[data-inputs] tr td:first-child a').allTextContents()).sort()).toEqual(['dropped.txt', 'input.txt']);
     expect(inputs.find((f) => f.startsWith('input.txt'))).toContain('28 B');
     // The results are listed once the done job's files are read, which may come after its inputs.
     await expect.poll(async () => (await page.locator('[data-files] tr').allInnerTexts()).map((f) => f.split(/\s/)[0])).toEqual(['allgo.log']);
