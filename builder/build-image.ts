@@ -17,6 +17,9 @@ export class BuildFailedError extends Error {
   override name = 'BuildFailedError';
 }
 
+/** How long a build waits for a server that is away (restarting) before it fails. */
+const SOURCE_RETRY_MS = 2 * 60_000;
+
 interface BuildEvent {
   stream?: string;
   status?: string;
@@ -28,10 +31,10 @@ interface BuildEvent {
 
 /** `auth`: for a FROM that names another app's image in the registry (a builder host may not have it). */
 export async function buildImage(docker: Docker, server: ServerClient, payload: BuildPayload, log: LogWriter, signal: AbortSignal, auth?: RegistryAuth): Promise<BuildResult> {
-  const res = await server.get(payload.contextUrl, signal, payload.contextSignature);
-  if (!res.ok || !res.body) {
-    throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-  }
+  const res = await server.get(payload.contextUrl, payload.contextSignature, { signal, retryForMs: SOURCE_RETRY_MS }).catch((err: Error) => {
+    throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: ${err.message}`);
+  });
+  if (!res.body) throw new Error(`could not fetch the source of commit ${payload.commit.slice(0, 12)}: an empty answer`);
   const context = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   const cgroup = await buildCgroup(docker, payload.pidsLimit);
   try {

@@ -85,12 +85,11 @@ export class ServerClient {
   }
 
   /**
-   * A plain GET with this worker's token, of a URL the server handed out: a path is taken
-   * relative to this worker's ALLGO_SERVER_URL (how builders fetch a commit's source).
+   * A GET of a path the server handed out (how builders fetch a commit's source), resolved
+   * against this worker's ALLGO_SERVER_URL: retried, and rediscovered, like every other call.
    */
-  async get(urlOrPath: string, signal?: AbortSignal, signature?: string): Promise<Response> {
-    const url = urlOrPath.startsWith('/') ? this.baseUrl + urlOrPath : urlOrPath;
-    return fetch(url, { headers: { authorization: `Bearer ${this.token}`, ...(signature ? { [SIGNATURE_HEADER]: signature } : {}) }, signal });
+  async get(path: string, signature?: string, opts?: CallOptions): Promise<Response> {
+    return this.call('GET', path, { signature }, opts);
   }
 
   async hello(req: RunnerHelloRequest, opts?: CallOptions): Promise<RunnerHello> {

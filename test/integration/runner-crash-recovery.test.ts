@@ -178,6 +178,20 @@ describe('a server killed while jobs run', () => {
       ['success', 0],
     ]);
   });
+
+  it('leaves a builder beside it able to fetch the next push’s source from its new internal address', async () => {
+    const e = await makeEnv();
+    let server = role('server', e);
+    await server.waitFor('listening on');
+    await inProcess(e, { server: false, builder: true, runner: false });
+    // The internal listener takes a free port at each start: the builder knew the old one.
+    const before = readFileSync(join(e.dataDir, 'internal-url'), 'utf8');
+    await server.stop('SIGKILL');
+    server = role('server', e);
+    await server.waitFor('listening on');
+    expect(readFileSync(join(e.dataDir, 'internal-url'), 'utf8')).not.toBe(before);
+    await publishProbe(e);
+  });
 });
 
 describe('Redis restarted while jobs are queued', () => {
