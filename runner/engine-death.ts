@@ -33,12 +33,15 @@ async function engineStartedAt(docker: Docker): Promise<number | null> {
 }
 
 /**
- * True for a stopped container with code 255 that started before its engine last started: its
- * program did not end it, its engine's death did. (One whose program itself exited 255 while no
+ * True for a stopped container with code 255 that started before its engine last started, and
+ * for a `dead` one: its program did not end it, its engine's death did. (One whose program itself exited 255 while no
  * runner watched, just before the engine died too, is taken for the same: nothing tells them apart.)
  */
 export async function endedByEngineDeath(docker: Docker, info: Docker.ContainerInspectInfo): Promise<boolean> {
   const s = info.State;
+  // Left `dead` by an engine that died while it started or removed the container: neither its
+  // logs nor its end can be read (the engine answers 409), so nobody can re-attach to it.
+  if (s.Status === 'dead') return true;
   if (s.Running || s.Status === 'created' || s.ExitCode !== RESTORED_EXIT_CODE) return false;
   const started = Date.parse(s.StartedAt);
   if (!Number.isFinite(started) || s.StartedAt.startsWith('0001')) return false;

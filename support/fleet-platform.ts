@@ -41,6 +41,10 @@ export interface FleetPlatform {
   job(id: number): Promise<Record<string, unknown>>;
   /** The job's progress in its run queue (which runner host, which attempt), or null. */
   progress(id: number, queue: string): Promise<{ host?: string; attempt?: number } | null>;
+  /** The job as BullMQ holds it (its state, progress and attempts), or null: what a stuck job's report shows. */
+  queued(id: number, queue: string): Promise<{ state: string; progress: unknown; attemptsMade: number; failedReason?: string } | null>;
+  /** Every role process started so far (killed ones too), with what it wrote. */
+  roleOutputs(): { name: string; output: string }[];
   /** Starts `allgo builder` on a host (which gets the base image). */
   builder(host: string, env?: Record<string, string>): Promise<RoleProcess>;
   /** Starts `allgo runner` on a host. */
@@ -60,12 +64,15 @@ export interface FleetPlatformOptions {
   configYaml?: string;
   /** Redis keeps its data on disk (append-only file), so it can be killed and started again (the soak). */
   durableRedis?: boolean;
+  /** Every role's LOG_LEVEL (default warn); the soak sets info so that its report can follow a job. */
+  logLevel?: string;
 }
 
 export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<FleetPlatform> {
   const specs: HostSpec[] = [{ name: 'a', docker: false }, ...opts.hosts];
   const fleet = await startFleet(specs);
   const roles: RoleProcess[] = [];
+  const roleNames: string[] = [];
   let registry: TestRegistry | null = null;
   let redis: ReturnType<TestHost['spawn']> | null = null;
   const close = async () => {
@@ -101,8 +108,9 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
     const start = async (host: TestHost, role: 'server' | 'builder' | 'runner', extra: Record<string, string>, ready: string) => {
       // Every host but the server's is a remote worker: it needs a token of its own.
       const token: Record<string, string> = role === 'server' ? {} : { ALLGO_RUNNER_TOKEN: await runnerToken(`${role}-${host.name}`) };
-      const p = spawnRole(role, { ...env(host), ...token, ...extra }, host.wrap);
+      const p = spawnRole(role, { ...env(host), ...token, ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}), ...extra }, host.wrap);
       roles.push(p);
+      roleNames.push(`${role}-${host.name}#${roles.length}`);
       await p.waitFor(ready, 60_000);
       return p;
     };
@@ -132,17 +140,18 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       if (res.status !== 200) throw new Error(`submit: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { id: number }).id;
     };
-    const progress: FleetPlatform['progress'] = async (id, queue) => {
+    const queued: FleetPlatform['queued'] = async (id, queue) => {
       const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
       const q = new Queue(runQueueName(queue), { connection, prefix });
       try {
         const j = await q.getJob(runJobId(id));
-        return (j?.progress as { host?: string; attempt?: number } | undefined) ?? null;
+        return j ? { state: await j.getState(), progress: j.progress, attemptsMade: j.attemptsMade, failedReason: j.failedReason } : null;
       } finally {
         await q.close();
         connection.disconnect();
       }
     };
+    const progress: FleetPlatform['progress'] = async (id, queue) => ((await queued(id, queue))?.progress as { host?: string; attempt?: number } | undefined) ?? null;
     await waitForRedis(a, redisUrl);
     const startServer = () => start(a, 'server', { PORT: String(PORT), HOST: '0.0.0.0', ALLGO_PUBLIC_URL: url, ALLGO_ADMIN_TOKEN: adminToken }, 'allgo: listening on');
     let server = await startServer();
@@ -170,6 +179,8 @@ export async function startFleetPlatform(opts: FleetPlatformOptions): Promise<Fl
       submit,
       job: async (id) => (await (await api(`/api/v1/jobs/${id}`, { token: adminToken })).json()) as Record<string, unknown>,
       progress,
+      queued,
+      roleOutputs: () => roles.map((r, i) => ({ name: roleNames[i], output: r.output() })),
       restartServer,
       restartRedis,
       env,

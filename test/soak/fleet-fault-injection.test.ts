@@ -5,6 +5,9 @@
 // (a host lost, an engine stopped): none lost, none stuck. Prints "N jobs, K kills (by kind),
 // 0 lost, 0 stuck". SOAK_FLEET_JOBS (default 1000), SOAK_SEED and SOAK_KINDS (a comma list of
 // the kinds below, default all) change the run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleetPlatform, baseImage, type FleetPlatform } from '../../support/fleet-platform.js';
 import type { RoleProcess } from '../../support/processes.js';
@@ -32,6 +35,7 @@ beforeAll(async () => {
     hosts: [{ name: 'b', images: [baseImage()] }, { name: 'c' }, { name: 'd' }],
     configYaml: 'queues:\n  standard: {time_limit: 20m, retries: 2}\nrunner: {lock_duration: 2s, heartbeat: 1s, concurrency: 2}\n',
     durableRedis: true,
+    logLevel: 'info',
   });
   await p.builder('b');
   for (const h of RUNNER_HOSTS) runners[h] = await p.runner(h);
@@ -42,6 +46,20 @@ afterAll(async () => {
   await p?.close();
   removeRepos();
 });
+
+/** Writes every role's output, and the lines naming each job, to a folder kept after the run; its path. */
+function keepLogs(jobs: number[]): string {
+  const dir = join(tmpdir(), `allgo-soak-${SEED}-${Date.now().toString(36)}`);
+  mkdirSync(dir, { recursive: true });
+  const outputs = p.roleOutputs();
+  for (const { name, output } of outputs) writeFileSync(join(dir, `${name}.log`), output);
+  for (const id of jobs) {
+    const mine = new RegExp(`"jobId":${id}[,}]`);
+    const lines = outputs.flatMap(({ name, output }) => output.split('\n').filter((l) => mine.test(l)).map((l) => `${name}: ${l}`));
+    writeFileSync(join(dir, `job-${id}.log`), lines.join('\n'));
+  }
+  return dir;
+}
 
 /** Kills one thing and starts it again; the host of a runner kind is picked at random. */
 async function kill(kind: Kind): Promise<void> {
@@ -115,7 +133,8 @@ describe('fault injection across hosts', () => {
     const kinds = ALL_KINDS.map((k) => `${k} ${byKind[k]}`).join(', ');
     console.log(`${JOBS} jobs, ${kills} kills (${kinds}), ${lost.length} lost, ${stuck.length} stuck (seed ${SEED}; ${endedByKill.length} ended as an error naming the kill)`);
     for (const [id] of lost) console.log(`  lost job ${id}: ${JSON.stringify(final.get(id))}`);
-    for (const id of stuck) console.log(`  stuck job ${id}: ${JSON.stringify(final.get(id))}`);
+    for (const id of stuck) console.log(`  stuck job ${id}: ${JSON.stringify(final.get(id))}\n    in its queue: ${JSON.stringify(await p.queued(id, 'standard'))}`);
+    if (stuck.length + lost.length > 0) console.log(`  every role's log, and each such job's lines: ${keepLogs([...stuck, ...lost.map(([id]) => id)])}`);
     expect(stuck).toEqual([]);
     expect(lost).toEqual([]);
   });
