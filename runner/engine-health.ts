@@ -22,3 +22,11 @@ export async function engineAnswers(docker: Docker, timeoutMs = 2000): Promise<b
     clearTimeout(timer);
   }
 }
+
+/**
+ * Throws EngineDownError ("the Docker engine went away while <doing>: <why>") when the engine no
+ * longer answers: what failed is then no fault of the job. Returns when it answers.
+ */
+export async function throwIfEngineAway(docker: Docker, doing: string, why: string): Promise<void> {
+  if (!(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while ${doing}: ${why}`);
+}

@@ -17,7 +17,7 @@ import { dockerMessage } from '../common/docker-progress.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 import { PullCancelledError } from './image-cache.js';
-import { EngineDownError, engineAnswers } from './engine-health.js';
+import { throwIfEngineAway } from './engine-health.js';
 
 const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -82,7 +82,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     } catch (err) {
       if (err instanceof PullCancelledError) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
       // A pull cut off by the engine's going away is no fault of the job: it starts again later.
-      if (!(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while pulling the job's image: ${(err as Error).message}`);
+      await throwIfEngineAway(docker, "pulling the job's image", (err as Error).message);
       return end({ result: 'error', exitCode: null, message: (err as Error).message });
     }
     // Kept before the container exists, so whichever runner re-attaches knows it.
@@ -90,7 +90,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     try {
       container = await createJobContainer(docker, p, workdir, attempt, opts);
     } catch (err) {
-      if (!(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while creating the job's container: ${dockerMessage(err)}`);
+      await throwIfEngineAway(docker, "creating the job's container", dockerMessage(err));
       return end({ result: 'error', exitCode: null, message: `could not create the job's container: ${dockerMessage(err)}` });
     }
   }
@@ -103,7 +103,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
       startedAt = new Date().toISOString();
     } catch (err) {
       // Never started: an engine that went away meanwhile is no failure of the job.
-      if (!found && !(await engineAnswers(docker))) throw new EngineDownError(`the Docker engine went away while starting the job's container: ${dockerMessage(err)}`);
+      if (!found) await throwIfEngineAway(docker, "starting the job's container", dockerMessage(err));
       return end({ result: 'error', exitCode: null, message: `could not start ${p.argv[0]}: ${dockerMessage(err)}` });
     }
   }
