@@ -622,7 +622,7 @@ export interface BuildPayload {
   version: string;
   commit: string;
   /**
-   * GET returns the commit as a tar archive (the Docker build context). A path is relative to the builder's ALLGO_SERVER_URL.
+   * GET returns the commit as a tar archive (the Docker build context). A path on the server's internal listener, resolved against the builder's ALLGO_SERVER_URL.
    */
   contextUrl: string;
   /**

@@ -41,8 +41,9 @@ export const git = fp<GitOptions>(
       // Derived from the secret: another installation on the same engine, or a push, cannot guess it.
       imageNamespace: derive('image-namespace').slice(0, 16),
       sourceFor: (versionId) => ({
-        // A path, unless configured: each builder resolves it against its own ALLGO_SERVER_URL.
-        url: `${config.serverUrl ?? ''}/internal/source/${versionId}`,
+        // A path: each builder resolves it against its own ALLGO_SERVER_URL (or the address
+        // the server wrote down beside it), retrying and rediscovering as for any call.
+        url: `/internal/source/${versionId}`,
         signature: signer.sign({ kind: 'build-source', id: versionId }, config.buildTimeLimitMs + SOURCE_QUEUE_ALLOWANCE_MS),
       }),
     });
