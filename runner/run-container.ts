@@ -18,6 +18,7 @@ import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 import { PullCancelledError } from './image-cache.js';
 import { throwIfEngineAway } from './engine-health.js';
+import { containerExit } from './container-exit.js';
 
 const JOB_MOUNT = '/job';
 const OUTPUT_CHECK_MS = 300;
@@ -52,6 +53,8 @@ export interface RunHooks {
   /** Bytes of allgo's own lines before the output in allgo.log, as the first delivery left them. */
   logPreamble: number;
   setLogPreamble(bytes: number): Promise<void>;
+  /** Told before each call to the engine: a debug log shows where a job that stops moving is. */
+  step?(name: string): void;
 }
 
 const MB = 1024 * 1024;
@@ -61,7 +64,10 @@ const MB = 1024 * 1024;
  * re-attaching). The log is written beside it (logFileOf), out of the job's reach.
  */
 export async function runContainer(docker: Docker, p: RunPayload, workdir: string, attempt: number, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
+  const step = hooks.step ?? (() => undefined);
+  step('inspect');
   const found = await inspectJobContainer(docker, opts.instance, p.jobId);
+  step('open-log');
   const sink = await LogSink.open(logFileOf(workdir), hooks.live, opts.logLimitBytes, !!found, hooks.fence, hooks.logPreamble);
   let startedAt = new Date().toISOString();
   // The container is left in place: the caller removes it once the outcome is recorded,
@@ -77,6 +83,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     if (found.State.StartedAt && !found.State.StartedAt.startsWith('0001')) startedAt = found.State.StartedAt;
   } else {
     let preamble = 0;
+    step('image');
     try {
       await hooks.prepareImage(async (line) => void (preamble += await sink.note(line)));
     } catch (err) {
@@ -87,6 +94,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     }
     // Kept before the container exists, so whichever runner re-attaches knows it.
     if (preamble > 0) await hooks.setLogPreamble(preamble);
+    step('create');
     try {
       container = await createJobContainer(docker, p, workdir, attempt, opts);
     } catch (err) {
@@ -98,6 +106,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
 
   const state = found?.State.Status;
   if (state !== 'running' && state !== 'exited' && state !== 'dead') {
+    step('start');
     try {
       await container.start();
       startedAt = new Date().toISOString();
@@ -110,6 +119,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
 
   // The engine's own log of the container is read from its start: on re-attach, what the
   // file already holds is skipped, so the log continues without a gap or a repeat.
+  step('logs');
   const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
   docker.modem.demuxStream(stream, sink, sink);
   const drained = new Promise<void>((resolve) => {
@@ -153,10 +163,11 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
     hooks.lost.addEventListener('abort', () => resolve('lost'), { once: true });
   });
   let engineTrouble: string | null = null;
+  step('wait');
   try {
     const exit = await Promise.race([
-      container.wait().catch((err) => {
-        engineTrouble = dockerMessage(err);
+      containerExit(container, hooks.lost).then((trouble) => {
+        engineTrouble = trouble;
         return null;
       }),
       lost,
@@ -168,6 +179,7 @@ export async function runContainer(docker: Docker, p: RunPayload, workdir: strin
       await sink.finish();
       return 'detached';
     }
+    step('ended');
     await waitAtMost(drained, 3000);
     stream.destroy();
     const info = await container.inspect().catch(() => null);

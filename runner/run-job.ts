@@ -142,6 +142,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       // Kept in the progress, so whichever runner re-attaches skips only the output already there.
       setLogPreamble: (bytes) => job.updateProgress({ ...(resumed && progress ? progress : running), logPreamble: bytes }),
       setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
+      step: (step) => log.debug({ step }, 'job step'),
       getVerdict: async () => {
         const text = await redis.get(verdictKey(prefix, p.jobId));
         return text ? (JSON.parse(text) as Verdict) : null;

@@ -5,7 +5,7 @@
 // (a host lost, an engine stopped): none lost, none stuck. Prints "N jobs, K kills (by kind),
 // 0 lost, 0 stuck". SOAK_FLEET_JOBS (default 1000), SOAK_SEED and SOAK_KINDS (a comma list of
 // the kinds below, default all) change the run.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ const RUNNER_HOSTS = ['c', 'd'] as const;
 const ENDED_BY_A_KILL = /^runner host runner-[cd] lost$|^the Docker engine stopped during the job/;
 
 let p: FleetPlatform;
+/** Runners log each step of a job (debug): a job that stops moving shows where. */
+const startRunner = (host: string) => p.runner(host, { LOG_LEVEL: 'debug' });
 const runners: Record<string, RoleProcess> = {};
 const app = `probe-${Date.now().toString(36)}`;
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
     logLevel: 'info',
   });
   await p.builder('b');
-  for (const h of RUNNER_HOSTS) runners[h] = await p.runner(h);
+  for (const h of RUNNER_HOSTS) runners[h] = await startRunner(h);
   const pushed = await push(fixtureRepo('probe'), p.url, app, 'admin', p.adminToken);
   expect(pushed.code, pushed.output).toBe(0);
 });
@@ -53,6 +55,10 @@ function keepLogs(jobs: number[]): string {
   mkdirSync(dir, { recursive: true });
   const outputs = p.roleOutputs();
   for (const { name, output } of outputs) writeFileSync(join(dir, `${name}.log`), output);
+  for (const h of RUNNER_HOSTS) {
+    const engineLog = join(p.fleet.host(h).dir, 'docker', 'dockerd.log');
+    if (existsSync(engineLog)) copyFileSync(engineLog, join(dir, `dockerd-${h}.log`));
+  }
   for (const id of jobs) {
     const mine = new RegExp(`"jobId":${id}[,}]`);
     const lines = outputs.flatMap(({ name, output }) => output.split('\n').filter((l) => mine.test(l)).map((l) => `${name}: ${l}`));
@@ -67,7 +73,7 @@ async function kill(kind: Kind): Promise<void> {
   const host = p.fleet.host(name);
   if (kind === 'runner') {
     await runners[name].stop('SIGKILL');
-    runners[name] = await p.runner(name);
+    runners[name] = await startRunner(name);
   } else if (kind === 'server') {
     await p.restartServer();
   } else if (kind === 'redis') {
@@ -79,7 +85,7 @@ async function kill(kind: Kind): Promise<void> {
   } else {
     await host.kill();
     await host.startEngine();
-    runners[name] = await p.runner(name);
+    runners[name] = await startRunner(name);
   }
 }
 
