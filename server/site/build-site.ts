@@ -1,37 +1,32 @@
-// One catalog rebuild: export the store → `astro build` in a child process into a fresh
-// folder → precompress → swap it in. <data dir>/site is a symlink to the build being served;
-// the swap renames a new symlink over it, which is atomic, so a reader sees the old site or
-// the new one, never a half-written one.
-import { spawn } from 'node:child_process';
+// One catalog rebuild: export the store, then either render only what changed (the pages of
+// the apps that changed and the catalog page: incremental.ts) or, when a template or what every
+// page shows changed, run `astro build` of every page in a child process (which also leaves the
+// renderer the incremental rebuilds use), into a fresh folder; precompress; swap it in.
+// <data dir>/site is a symlink to the build being served; the swap renames a new symlink over
+// it, which is atomic, so a reader sees the old site or the new one, never a half-written one.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
+import type { SiteExport } from '../../schemas/index.js';
 import { packageRoot } from '../../schemas/index.js';
 import { exportCatalog } from './export.js';
 import { precompress } from './precompress.js';
+import { runNode, SiteBuildError } from './run-node.js';
+import { BUILDS_CWD, sourceDigest } from './site-sources.js';
+import { DIGEST_FILE, planRebuild, readState, stateOf, writeState, type BuildState } from './build-state.js';
+import { rebuildIncrementally, RENDERER_DIR } from './incremental.js';
 
 const BUILD_TIME_LIMIT_MS = 10 * 60_000;
-const OUTPUT_TAIL = 16 * 1024;
-/** In each build: what it was built from. A dotfile, so it is never served. */
-const DIGEST_FILE = '.build-digest';
-/** Under site/: the folder each build runs in (see runAstro). */
-const BUILDS_CWD = '.builds';
-
-/**
- * A build that ran but made no site.
- * @public for callers' instanceof, as other error classes
- */
-export class SiteBuildError extends Error {
-  override name = 'SiteBuildError';
-}
 
 export interface SiteBuildDeps {
   store: Store;
   config: Readonly<Pick<Config, 'dataDir' | 'publicUrl' | 'queues' | 'defaultQueue'>>;
   log: Logger;
+  /** The digest of the site's sources (default: read from the package); a change means every page is rebuilt. */
+  sources?: () => Promise<string>;
 }
 
 export interface SiteBuildResult {
@@ -41,6 +36,10 @@ export interface SiteBuildResult {
   ms: number;
   /** True when the served site was already built from the same catalog and site sources. */
   unchanged: boolean;
+  /** How it was built: every page, or only the changed apps' pages and the catalog page. */
+  mode: 'unchanged' | 'full' | 'incremental';
+  /** The app pages and catalog page this build rendered (a full build: all of them). */
+  pages: number;
 }
 
 /** Where the served site is: a symlink to the current build. */
@@ -51,10 +50,14 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   const started = Date.now();
   const { dataDir } = deps.config;
   const doc = exportCatalog(deps.store, deps.config);
+  const sources = await (deps.sources ?? (() => sourceDigest(packageRoot())))();
   // A change that shows nowhere (a private app's build, a restart) costs no rebuild.
-  const digest = createHash('sha256').update(JSON.stringify({ ...doc, generated_at: null })).update(await sourceDigest()).digest('hex');
+  const digest = createHash('sha256').update(JSON.stringify({ ...doc, generated_at: null })).update(sources).digest('hex');
   const served = await readFile(join(siteDir(dataDir), DIGEST_FILE), 'utf8').catch(() => null);
-  if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps: doc.apps.length, ms: Date.now() - started, unchanged: true };
+  if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps: doc.apps.length, ms: Date.now() - started, unchanged: true, mode: 'unchanged', pages: 0 };
+  const state = stateOf(doc, sources);
+  const servedDir = await realpath(siteDir(dataDir)).catch(() => null);
+  const plan = opts.force ? ({ kind: 'full', why: 'asked for' } as const) : planRebuild(servedDir && (await hasRenderer(servedDir)) ? await readState(servedDir) : null, state);
   const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   const builds = buildsDir(dataDir);
   const out = join(builds, id);
@@ -63,16 +66,28 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   try {
     const data = join(work, 'catalog.json');
     await writeFile(data, JSON.stringify(doc));
-    await runAstro({ data, out, cache: join(work, 'cache') }, id, opts.signal);
-    // Astro's empty content-layer modules are build leftovers, not pages.
-    await Promise.all(['content-assets.mjs', 'content-modules.mjs'].map((f) => rm(join(out, f), { force: true })));
-    if (!(await stat(join(out, 'index.html')).catch(() => null))) throw new SiteBuildError('astro build finished without writing index.html');
-    await precompress(out);
-    await writeFile(join(out, DIGEST_FILE), digest);
+    let pages: number;
+    let mode: SiteBuildResult['mode'] = 'full';
+    if (plan.kind === 'incremental' && servedDir) {
+      try {
+        pages = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, plan, opts.signal);
+        mode = 'incremental';
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        // The renderer is an optimisation: when it fails, every page is built the usual way.
+        deps.log.warn({ err, build: id }, 'incremental site rebuild failed: rebuilding every page');
+        await rm(out, { recursive: true, force: true });
+        pages = await fullBuild({ data, out, work }, id, doc, opts.signal);
+      }
+    } else {
+      deps.log.debug({ build: id, why: plan.kind === 'full' ? plan.why : 'no served build' }, 'rebuilding every page of the site');
+      pages = await fullBuild({ data, out, work }, id, doc, opts.signal);
+    }
+    await finish(out, digest, state);
     await swapIn(dataDir, id);
     const ms = Date.now() - started;
-    deps.log.info({ build: id, apps: doc.apps.length, ms }, 'site rebuilt');
-    return { dir: out, apps: doc.apps.length, ms, unchanged: false };
+    deps.log.info({ build: id, apps: doc.apps.length, mode, pages, ms }, 'site rebuilt');
+    return { dir: out, apps: doc.apps.length, ms, unchanged: false, mode, pages };
   } catch (err) {
     await rm(out, { recursive: true, force: true });
     throw err;
@@ -82,51 +97,49 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   }
 }
 
+const hasRenderer = async (dir: string): Promise<boolean> => (await stat(join(dir, RENDERER_DIR, 'entry.mjs')).catch(() => null))?.isFile() ?? false;
+
+async function finish(out: string, digest: string, state: BuildState): Promise<void> {
+  if (!(await stat(join(out, 'index.html')).catch(() => null))) throw new SiteBuildError('the build finished without writing index.html');
+  await writeState(out, state);
+  await writeFile(join(out, DIGEST_FILE), digest);
+}
+
+/** Every page, by `astro build`; returns how many app pages and catalog pages it wrote. */
+async function fullBuild(paths: { data: string; out: string; work: string }, id: string, doc: SiteExport, signal?: AbortSignal): Promise<number> {
+  const renderer = join(paths.out, RENDERER_DIR);
+  await mkdir(renderer, { recursive: true });
+  // The renderer's modules import Astro's runtime, from this package's node_modules.
+  await symlink(join(packageRoot(), 'node_modules'), join(renderer, 'node_modules'), 'dir');
+  await runAstro({ ...paths, renderer, cache: join(paths.work, 'cache') }, id, signal);
+  await precompress(paths.out);
+  return 1 + doc.apps.length;
+}
+
 /**
- * `astro build` of site/ into `paths.out`. When the output is outside its current directory,
- * Astro writes the server half of the build to <cwd>/.astro/: each build runs in a folder of
- * its own under site/.builds/ (inside the package, so those modules find node_modules), where
- * builds run from site/ itself overwrote each other's.
+ * `astro build` of site/: the pages into `paths.out`, the renderer into `paths.renderer`, the rest
+ * into the work folder. When the output is outside its current directory, Astro writes the server
+ * half of the build to <cwd>/.astro/: each build runs in a folder of its own under site/.builds/
+ * (inside the package, so those modules find node_modules), where builds run from site/ itself
+ * overwrote each other's.
  */
-async function runAstro(paths: { data: string; out: string; cache: string }, id: string, signal?: AbortSignal): Promise<void> {
+async function runAstro(paths: { data: string; out: string; renderer: string; work: string; cache: string }, id: string, signal?: AbortSignal): Promise<void> {
   const root = packageRoot();
   const siteRoot = join(root, 'site');
   const cwd = join(siteRoot, BUILDS_CWD, id);
   await mkdir(cwd, { recursive: true });
   try {
-    await astroBuild(root, siteRoot, cwd, paths, signal);
+    await runNode({
+      what: 'astro build',
+      args: [join(root, 'node_modules', 'astro', 'astro.js'), 'build', '--root', siteRoot, '--silent'],
+      cwd,
+      env: { ALLGO_SITE_DATA: paths.data, ALLGO_SITE_OUT: paths.out, ALLGO_SITE_RENDERER: paths.renderer, ALLGO_SITE_WORK: join(paths.work, 'astro'), ALLGO_SITE_CACHE: paths.cache },
+      timeoutMs: BUILD_TIME_LIMIT_MS,
+      signal,
+    });
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }
-}
-
-function astroBuild(root: string, siteRoot: string, cwd: string, paths: { data: string; out: string; cache: string }, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'astro', 'astro.js'), 'build', '--root', siteRoot, '--silent'], {
-      cwd,
-      env: {
-        ...process.env,
-        ASTRO_TELEMETRY_DISABLED: '1',
-        NODE_ENV: 'production',
-        ALLGO_SITE_DATA: paths.data,
-        ALLGO_SITE_OUT: paths.out,
-        ALLGO_SITE_CACHE: paths.cache,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal,
-      timeout: BUILD_TIME_LIMIT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let tail = '';
-    const keep = (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL));
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (err) => reject(err.name === 'AbortError' ? err : new SiteBuildError(`could not run astro: ${err.message}`)));
-    child.on('close', (code, sig) => {
-      if (code === 0) resolve();
-      else reject(new SiteBuildError(`astro build ${sig ? `was killed (${sig})` : `exited with ${code}`}:\n${tail.trim()}`));
-    });
-  });
 }
 
 /** Points <data dir>/site at builds/<id> in one rename(2). */
@@ -155,33 +168,4 @@ async function pruneBuilds(dataDir: string): Promise<void> {
 async function readlinkSafe(path: string): Promise<string | null> {
   const target = await readlink(path).catch(() => null);
   return target ? target.split('/').pop() ?? null : null;
-}
-
-let sources: Promise<string> | null = null;
-
-/** The folders the site's pages are built from: site/ and what it may import. */
-const SITE_SOURCES = ['site', 'client/browser', 'common', 'schemas'];
-
-/** What the site's own code is: the files of SITE_SOURCES and the Astro version building them. */
-function sourceDigest(): Promise<string> {
-  sources ??= (async () => {
-    const root = packageRoot();
-    const hash = createHash('sha256');
-    hash.update(await readFile(join(root, 'node_modules', 'astro', 'package.json')));
-    const files = (await Promise.all(SITE_SOURCES.map((dir) => sourceFiles(join(root, dir))))).flat().sort();
-    for (const f of files) hash.update(f.slice(root.length)).update(await readFile(f));
-    return hash.digest('hex');
-  })();
-  return sources;
-}
-
-/** Folders of build output and caches, which change while builds run: never walked. */
-const NOT_SOURCES = new Set(['node_modules', 'dist', '.astro', BUILDS_CWD]);
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? (NOT_SOURCES.has(e.name) ? [] : sourceFiles(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : [])),
-  );
-  return nested.flat();
 }

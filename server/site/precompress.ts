@@ -13,8 +13,13 @@ const MIN_BYTES = 1024;
 /** Files compressed at once: zlib works on libuv's thread pool, which has four threads. */
 const PARALLEL = 4;
 
-export async function precompress(dir: string): Promise<void> {
-  const files = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile() && TEXT.test(e.name)).map((e) => join(e.parentPath, e.name));
+/** Compresses `only` (paths relative to `dir`), or every text file of `dir` outside its dot folders. */
+export async function precompress(dir: string, only?: readonly string[]): Promise<void> {
+  const files = only
+    ? only.filter((f) => TEXT.test(f)).map((f) => join(dir, f))
+    : (await readdir(dir, { withFileTypes: true, recursive: true }))
+        .filter((e) => e.isFile() && TEXT.test(e.name) && !e.parentPath.slice(dir.length).includes('/.'))
+        .map((e) => join(e.parentPath, e.name));
   let next = 0;
   const worker = async () => {
     while (next < files.length) await compressOne(files[next++]);
