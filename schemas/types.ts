@@ -568,6 +568,152 @@ export interface PruneResult {
   more: boolean;
 }
 /**
+ * What an admin watches, from one place (GET /api/v1/admin/overview): the numbers of /metrics, the last failures and the biggest users.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "AdminOverview".
+ */
+export interface AdminOverview {
+  generated_at: string;
+  /**
+   * Each run queue of the config, highest priority first: the numbers of allgo_queue_depth, allgo_queue_oldest_waiting_seconds and allgo_jobs{state="running"}.
+   */
+  queues: {
+    name: string;
+    /**
+     * Jobs waiting in BullMQ for a runner.
+     */
+    depth: number;
+    /**
+     * Jobs of the queue running now (from the store).
+     */
+    running: number;
+    /**
+     * When the oldest job waiting to start was submitted; null: none waits.
+     */
+    oldest_waiting_since: string | null;
+    /**
+     * Its age (0: none waits).
+     */
+    oldest_waiting_seconds: number;
+  }[];
+  builds: {
+    /**
+     * Builds waiting for a builder.
+     */
+    depth: number;
+    /**
+     * Versions building now.
+     */
+    in_progress: number;
+  };
+  /**
+   * The runner hosts heard from in the last day, by name: allgo_runner_slots, allgo_runner_slots_in_use, allgo_runners_live and allgo_runner_heartbeat_age_seconds.
+   */
+  runners: {
+    host: string;
+    /**
+     * Its runner processes whose heartbeat is recent.
+     */
+    live: number;
+    /**
+     * Job slots of its live runners.
+     */
+    slots: number;
+    /**
+     * Jobs its live runners run now.
+     */
+    slots_in_use: number;
+    /**
+     * The age of its newest heartbeat.
+     */
+    heartbeat_age_seconds: number;
+  }[];
+  /**
+   * The last jobs that ended in error or timeout, newest first.
+   */
+  failed_jobs: {
+    id: number;
+    app: string;
+    version: string;
+    user: string;
+    queue: string;
+    result: JobResult;
+    message: string | null;
+    finished_at: string | null;
+  }[];
+  /**
+   * The last builds that failed, newest first, with their error.
+   */
+  failed_builds: {
+    app: string;
+    version: string;
+    error: string | null;
+    pusher: string | null;
+    finished_at: string | null;
+  }[];
+  /**
+   * The users whose job files take the most room, biggest first (as GET /api/v1/storage).
+   */
+  users_by_storage: {
+    name: string;
+    storage_bytes: number;
+    /**
+     * Jobs whose folder is still on disk.
+     */
+    jobs: number;
+    running: number;
+  }[];
+  /**
+   * The users with the most jobs running now.
+   */
+  users_by_running: {
+    name: string;
+    running: number;
+    waiting: number;
+  }[];
+  disk: {
+    data_dir: {
+      path: string;
+      /**
+       * Its file system's size (allgo_data_dir_size_bytes).
+       */
+      size_bytes: number;
+      /**
+       * Free for allgo there (allgo_data_dir_free_bytes).
+       */
+      free_bytes: number;
+      /**
+       * What the job folders still on disk take.
+       */
+      jobs_bytes: number;
+    };
+    /**
+     * null: no registry is configured.
+     */
+    registry: null | {
+      url: string;
+      /**
+       * Ready versions whose image is there.
+       */
+      images: number;
+      /**
+       * Their images' unpacked size (the registry keeps them compressed, with shared layers once).
+       */
+      bytes: number;
+    };
+    /**
+     * The server's Docker engine; null: it did not answer.
+     */
+    docker: null | {
+      images_bytes: number;
+      containers_bytes: number;
+      volumes_bytes: number;
+      build_cache_bytes: number;
+    };
+  };
+}
+/**
  * The users whose jobs take the most room, biggest first (admins).
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema

@@ -1,6 +1,7 @@
 // The client commands of `allgo`: one file each; this file lists them, prints the shared
 // help, and turns what a command throws into one line on stderr and an exit code.
 import { parseArgs } from 'node:util';
+import { admin } from './admin.js';
 import { app } from './app.js';
 import { apps } from './apps.js';
 import { buildLog } from './build-log.js';
@@ -25,7 +26,7 @@ import { resolveCredentials, type Credentials } from '../../client/index.js';
 
 const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
-const ADMIN_COMMANDS = [runners, userSet, userPrune, storage];
+const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));
 
 const list = (cmds: Command[]) => cmds.map((c) => `  ${c.name.padEnd(27)}${c.summary}`).join('\n');

@@ -4,7 +4,7 @@
 // status, code and sentence.
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
-import type { AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
+import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -68,6 +68,11 @@ export class ApiClient {
   /** Deletes the files of a user's jobs finished longer ago than `olderThan` (30m, 7d), a batch per call (admins only). */
   pruneUserJobs(name: string, olderThan: string): Promise<PruneResult> {
     return this.json(`/api/v1/users/${encodeURIComponent(name)}/prune`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: olderThan }) });
+  }
+
+  /** Queues, runner hosts, the last failures, the biggest users and disk use, read now (admins only). */
+  adminOverview(): Promise<AdminOverview> {
+    return this.json('/api/v1/admin/overview');
   }
 
   /** The runner hosts heard from (admins only). */

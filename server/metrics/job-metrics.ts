@@ -8,6 +8,7 @@ import type { Datastore } from '../datastore.js';
 import { UNFINISHED_JOB_STATES } from '../../common/states.js';
 import { FinishedJobs, Tally } from './job-tally.js';
 import { StoreHistogram } from './store-histogram.js';
+import { oldestWaiting } from '../admin/platform-numbers.js';
 
 export interface JobMetricsDeps {
   store: Store;
@@ -70,8 +71,7 @@ export class JobMetrics {
     for (const queue of queueNames) for (const state of UNFINISHED_JOB_STATES) this.unfinished.set({ queue, state }, 0);
     for (const r of store.jobStats.unfinishedByQueue()) this.unfinished.set({ queue: r.queue, state: r.state }, r.count);
     this.oldest.reset();
-    for (const queue of queueNames) this.oldest.set({ queue }, 0);
-    for (const r of store.jobStats.oldestQueued()) this.oldest.set({ queue: r.queue }, Math.max(0, (now - Date.parse(r.since)) / 1000));
+    for (const [queue, o] of oldestWaiting(store, queueNames, now)) this.oldest.set({ queue }, o.seconds);
   }
 
   private async measure(id: number): Promise<void> {

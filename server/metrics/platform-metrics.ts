@@ -1,10 +1,10 @@
 // What the platform has in hand at each scrape: the run queues' depth in BullMQ, the runner
-// hosts' slots and heartbeats (as GET /api/v1/runners reads them), and the data dir's disk.
-import { statfs } from 'node:fs/promises';
+// hosts' slots and heartbeats (as GET /api/v1/runners reads them), and the data dir's disk,
+// read as the admin overview reads them (admin/platform-numbers.ts).
 import { Gauge, type Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { Queues } from '../queues.js';
-import { readHeartbeats } from '../../common/heartbeats.js';
+import { dataDirDisk, queueDepths, runnerHosts } from '../admin/platform-numbers.js';
 
 export interface PlatformMetricsDeps {
   queues: Queues;
@@ -41,43 +41,18 @@ export class PlatformMetrics {
   }
 
   async refresh(now = Date.now()): Promise<void> {
-    const { queues, queueNames } = this.deps;
-    const [depths, builds] = await Promise.all([
-      Promise.all(queueNames.map((q) => queues.run(q).getJobCounts('waiting', 'prioritized', 'delayed'))),
-      queues.build.getJobCounts('waiting', 'prioritized', 'delayed'),
-      this.refreshRunners(now),
-      this.refreshDisk(),
-    ]);
-    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-    queueNames.forEach((queue, i) => this.depth.set({ queue }, total(depths[i])));
-    this.buildsQueued.set(total(builds));
-  }
-
-  private async refreshRunners(now: number): Promise<void> {
-    const seen = await readHeartbeats(this.deps.redis, this.deps.redisPrefix, this.deps.heartbeatMs, now);
+    const { queues, queueNames, redis, redisPrefix, heartbeatMs, dataDir } = this.deps;
+    const [depths, hosts, disk] = await Promise.all([queueDepths(queues, queueNames), runnerHosts(redis, redisPrefix, heartbeatMs, now), dataDirDisk(dataDir)]);
+    for (const [queue, n] of depths.runs) this.depth.set({ queue }, n);
+    this.buildsQueued.set(depths.builds);
     for (const g of [this.slots, this.inUse, this.live, this.beatAge]) g.reset();
-    const hosts = new Map<string, { slots: number; inUse: number; live: number; age: number }>();
-    for (const r of seen) {
-      const h = hosts.get(r.name) ?? { slots: 0, inUse: 0, live: 0, age: Infinity };
-      if (r.live) {
-        h.slots += r.slots;
-        h.inUse += r.running.length;
-        h.live++;
-      }
-      h.age = Math.min(h.age, Math.max(0, (now - Date.parse(r.seenAt)) / 1000));
-      hosts.set(r.name, h);
+    for (const h of hosts) {
+      this.slots.set({ host: h.host }, h.slots);
+      this.inUse.set({ host: h.host }, h.slotsInUse);
+      this.live.set({ host: h.host }, h.live);
+      this.beatAge.set({ host: h.host }, h.heartbeatAgeSeconds);
     }
-    for (const [host, h] of hosts) {
-      this.slots.set({ host }, h.slots);
-      this.inUse.set({ host }, h.inUse);
-      this.live.set({ host }, h.live);
-      this.beatAge.set({ host }, h.age);
-    }
-  }
-
-  private async refreshDisk(): Promise<void> {
-    const s = await statfs(this.deps.dataDir);
-    this.diskFree.set(s.bavail * s.bsize);
-    this.diskSize.set(s.blocks * s.bsize);
+    this.diskFree.set(disk.freeBytes);
+    this.diskSize.set(disk.sizeBytes);
   }
 }

@@ -11,6 +11,7 @@ import { healthRoutes } from './health.js';
 import { datastoreRoutes } from './datastore.js';
 import { runnerRoutes } from './runners.js';
 import { storageRoutes } from './storage.js';
+import { adminRoutes } from './admin.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -23,6 +24,7 @@ export const api = fp<ApiDeps>(
     await datastoreRoutes(app, deps);
     await runnerRoutes(app, deps);
     await storageRoutes(app, deps);
+    await adminRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -6,6 +6,7 @@ import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
 import { UserUsage } from './user-usage.js';
+import { AdminStats } from './admin-stats.js';
 
 export interface Store {
   db: Db;
@@ -18,6 +19,8 @@ export interface Store {
   jobStats: JobStats;
   /** Per-user counts for fair shares and limits. */
   usage: UserUsage;
+  /** Failures and rankings for the admin overview. */
+  adminStats: AdminStats;
   close(): void;
 }
 
@@ -32,6 +35,7 @@ export function openStore(file: string): Store {
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
     usage: new UserUsage(db),
+    adminStats: new AdminStats(db),
     close: () => db.close(),
   };
 }

@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 
 const QUEUED = [...QUEUED_JOB_STATES].map((s) => `'${s}'`).join(', ');
 /** Jobs whose folder is still on disk (archived and deleted ones have none). */
-const STORED = "state NOT IN ('archived', 'deleted')";
+export const STORED = "state NOT IN ('archived', 'deleted')";
 
 export interface StorageUse {
   name: string;

@@ -95,6 +95,8 @@ describe('the API reference', () => {
     await call('PATCH', '/api/v1/users/no-such-user', { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_waiting: 1 }) });
     await call('GET', '/api/v1/storage', { token });
     await call('GET', '/api/v1/storage', { token: other });
+    await call('GET', '/api/v1/admin/overview', { token });
+    await call('GET', '/api/v1/admin/overview', { token: other });
     await call('POST', `/api/v1/users/${otherName}/prune`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: '7d' }) });
     await call('POST', `/api/v1/users/${otherName}/prune`, { token: other, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ older_than: '7d' }) });
     const runnerName = uniqueName('r');

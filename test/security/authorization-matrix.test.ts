@@ -113,10 +113,11 @@ describe('the authorization matrix (held)', () => {
     expect((await p.api(`/api/v1/jobs/${priv.job}/cancel`, { method: 'POST', token: callers.alice.token })).status).toBeLessThan(300);
   });
 
-  test('users and runners: only admins create users or runner tokens, or list runners', async ({ platform: p, callers }) => {
+  test('users and runners: only admins create users or runner tokens, list runners, or see the admin overview', async ({ platform: p, callers }) => {
     const adminOnly = (created: number) => ({ alice: 403, bob: 403, carol: 403, anon: 401, admin: created });
     expect(await statuses(p, callers, '/api/v1/users', json({ name: uniqueName('mallory'), email: 'm@lab.example', provider: true }))).toEqual(adminOnly(201));
     expect(await statuses(p, callers, '/api/v1/runners')).toEqual(adminOnly(200));
+    expect(await statuses(p, callers, '/api/v1/admin/overview')).toEqual(adminOnly(200));
     expect(await statuses(p, callers, '/api/v1/runner-tokens')).toEqual(adminOnly(200));
     expect(await statuses(p, callers, '/api/v1/runner-tokens', json({ name: uniqueName('rogue') }))).toEqual(adminOnly(201));
     // Each token says who it is, and nothing about anyone else.
