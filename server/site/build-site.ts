@@ -68,9 +68,10 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
     await writeFile(data, JSON.stringify(doc));
     let pages: number;
     let mode: SiteBuildResult['mode'] = 'full';
+    let afterSwap = async (): Promise<void> => undefined;
     if (plan.kind === 'incremental' && servedDir) {
       try {
-        pages = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, plan, opts.signal);
+        ({ pages, afterSwap } = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, plan, opts.signal));
         mode = 'incremental';
       } catch (err) {
         if (opts.signal?.aborted) throw err;
@@ -85,6 +86,7 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
     }
     await finish(out, digest, state);
     await swapIn(dataDir, id);
+    await afterSwap();
     const ms = Date.now() - started;
     deps.log.info({ build: id, apps: doc.apps.length, mode, pages, ms }, 'site rebuilt');
     return { dir: out, apps: doc.apps.length, ms, unchanged: false, mode, pages };
@@ -153,13 +155,21 @@ async function swapIn(dataDir: string, id: string): Promise<void> {
   await rename(next, link);
 }
 
-/** Keeps the served build and the one before it (pages already open may still load its assets). */
+/**
+ * Keeps the served build and the one before it (pages already open may still load its assets),
+ * and the full builds whose app pages they share (incremental.ts).
+ */
 async function pruneBuilds(dataDir: string): Promise<void> {
   const builds = buildsDir(dataDir);
   const names = (await readdir(builds).catch(() => [] as string[])).filter((n) => !n.endsWith('.work')).sort();
   const served = await readlinkSafe(siteDir(dataDir));
   const servedIndex = served ? names.indexOf(served) : -1;
-  const keep = new Set(servedIndex >= 0 ? [names[servedIndex], names[servedIndex - 1]] : []);
+  const keep = new Set(servedIndex >= 0 ? [names[servedIndex], names[servedIndex - 1]].filter(Boolean) : []);
+  // An incremental build's `apps` is a symlink `../<full build>/apps`.
+  for (const n of [...keep]) {
+    const owner = (await readlink(join(builds, n, 'apps')).catch(() => null))?.split('/').at(-2);
+    if (owner) keep.add(owner);
+  }
   // Builds newer than the served one are in progress elsewhere: leave them.
   const old = names.filter((n, i) => !keep.has(n) && (servedIndex < 0 || i < servedIndex));
   await Promise.all(old.map((n) => rm(join(builds, n), { recursive: true, force: true })));

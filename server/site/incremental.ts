@@ -1,12 +1,19 @@
-// An incremental rebuild, when only apps changed (build-state.ts): the renderer the last full
-// build left (site/render/) renders the changed apps' pages and the catalog page, which are
-// compressed; meanwhile the new build is made of hard links to every file of the served one.
-// The stale pages are unlinked from it (so the served build keeps its own) and the new ones
-// moved in. Other apps' pages are the served build's files, untouched. The caller swaps the
-// new build in, as it does a full one.
+// An incremental rebuild, when only apps changed (build-state.ts). The app pages live in the
+// `apps/` folder of the last full build, which the incremental builds after it share (their
+// `apps` is a symlink to it), so a rebuild touches only what changed:
+//   1. the renderer that full build left (site/render/) renders the changed apps' pages and the
+//      catalog page into a staging folder, and they are compressed;
+//   2. the new build is hard links to the served build's few other files (the scripts and
+//      styles, the pages that show no app), its own catalog page, and the `apps` symlink;
+//   3. each changed app's files are renamed over the old ones (a rename replaces a file
+//      atomically: a reader gets the old page or the new one);
+//   4. the caller swaps the new build in (the catalog page changes then), and afterSwap()
+//      removes the pages of apps that left the catalog.
+// A changed page may so show a few milliseconds before the catalog lists it; nothing the
+// catalog lists is ever missing. Other apps' pages are not touched.
 import { spawn } from 'node:child_process';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
 import { runNode, SiteBuildError } from './run-node.js';
 import { precompress } from './precompress.js';
@@ -17,8 +24,9 @@ const RENDER_TIME_LIMIT_MS = 5 * 60_000;
 /** In each build: the renderer of its pages (a dot folder, never served nor compressed). */
 export const RENDERER_DIR = '.renderer';
 
-/** Files of a build that describe the build itself, rewritten by each: never shared by links. */
-const BUILD_FILES = [DIGEST_FILE, STATE_FILE];
+/** Files of a build that describe the build itself, written by each: never linked from another. */
+const BUILD_FILES = new Set([DIGEST_FILE, STATE_FILE]);
+const COPIES = ['', '.br', '.gz'];
 
 export interface IncrementalPaths {
   /** The served build (a real folder, not the symlink). */
@@ -36,44 +44,70 @@ export interface IncrementalPages {
   removed: readonly string[];
 }
 
-/** Returns how many pages it rendered: the catalog page and the changed apps' pages. */
-export async function rebuildIncrementally(paths: IncrementalPaths, pages: IncrementalPages, signal?: AbortSignal): Promise<number> {
+export interface IncrementalBuild {
+  /** The catalog page and the changed apps' pages. */
+  pages: number;
+  /** To call once the new build is served: removes the pages of the apps that left the catalog. */
+  afterSwap(): Promise<void>;
+}
+
+export async function rebuildIncrementally(paths: IncrementalPaths, pages: IncrementalPages, signal?: AbortSignal): Promise<IncrementalBuild> {
   const staged = paths.staging;
   const wanted = [{ route: '/rerender/', file: 'index.html' }, ...pages.changed.map((name) => ({ route: `/rerender/app?name=${encodeURIComponent(name)}`, file: `apps/${name}/index.html` }))];
   try {
-    // Linking is the kernel's work, rendering the CPU's: on two cores they overlap.
-    const [, stdout] = await Promise.all([
-      linkTree(paths.served, paths.out, signal),
-      runNode({
-        what: 'the page renderer',
-        args: [join(packageRoot(), 'site', 'render', 'render-pages.mjs'), join(paths.served, RENDERER_DIR), staged],
-        cwd: paths.served,
-        env: { ALLGO_SITE_DATA: paths.data },
-        input: JSON.stringify({ pages: wanted }),
-        timeoutMs: RENDER_TIME_LIMIT_MS,
-        signal,
-      }),
-    ]);
+    const stdout = await runNode({
+      what: 'the page renderer',
+      args: [join(packageRoot(), 'site', 'render', 'render-pages.mjs'), join(paths.served, RENDERER_DIR), staged],
+      cwd: paths.served,
+      env: { ALLGO_SITE_DATA: paths.data },
+      input: JSON.stringify({ pages: wanted }),
+      timeoutMs: RENDER_TIME_LIMIT_MS,
+      signal,
+    });
     const { written } = JSON.parse(stdout) as { written: string[] };
     if (written.length !== wanted.length) throw new SiteBuildError(`the page renderer wrote ${written.length} of ${wanted.length} pages`);
     await precompress(staged, written);
-    // Unlinked, not written over: the served build keeps its own copies.
-    const stale = [...pages.changed, ...pages.removed].map((name) => join(paths.out, 'apps', name));
-    stale.push(...['', '.br', '.gz'].map((ext) => join(paths.out, `index.html${ext}`)), ...BUILD_FILES.map((f) => join(paths.out, f)));
-    await Promise.all(stale.map((p) => rm(p, { recursive: true, force: true })));
-    await Promise.all(pages.changed.map((name) => mkdir(join(paths.out, 'apps', name), { recursive: true })));
-    const moved = written.flatMap((f) => ['', '.br', '.gz'].map((ext) => f + ext));
-    await Promise.all(moved.map((f) => rename(join(staged, f), join(paths.out, f)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' && !f.endsWith('.html') ? undefined : Promise.reject(err)))));
-    return written.length;
+
+    // The app pages' folder: the full build's own, or the one the served build links to.
+    const apps = join(paths.served, 'apps');
+    await mkdir(apps, { recursive: true });
+    const shared = await realpath(apps);
+    const others = (await readdir(paths.served)).filter((e) => e !== 'apps' && !BUILD_FILES.has(e) && !e.startsWith('index.html'));
+    await mkdir(paths.out, { recursive: true });
+    await linkInto(others.map((e) => join(paths.served, e)), paths.out, signal);
+    await rename(join(staged, 'index.html'), join(paths.out, 'index.html'));
+    for (const ext of COPIES.slice(1)) await rename(join(staged, `index.html${ext}`), join(paths.out, `index.html${ext}`)).catch(ignoreMissing);
+    await symlinkApps(shared, paths.out);
+
+    for (const name of pages.changed) {
+      await mkdir(join(shared, name), { recursive: true });
+      // The compressed copies first: the served .html is then never older than a copy it would be served as.
+      for (const ext of [...COPIES.slice(1), '']) {
+        const to = join(shared, name, `index.html${ext}`);
+        await rename(join(staged, 'apps', name, `index.html${ext}`), to).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT' || ext === '') throw err;
+          await rm(to, { force: true });
+        });
+      }
+    }
+    return { pages: written.length, afterSwap: () => Promise.all(pages.removed.map((name) => rm(join(shared, name), { recursive: true, force: true }))).then(() => undefined) };
   } finally {
     await rm(staged, { recursive: true, force: true });
   }
 }
 
-/** `cp -al`: the whole tree as hard links, in one process (far quicker than a link(2) per file from here). */
-function linkTree(from: string, to: string, signal?: AbortSignal): Promise<void> {
+const ignoreMissing = (err: NodeJS.ErrnoException): void => {
+  if (err.code !== 'ENOENT') throw err;
+};
+
+/** The new build's `apps`: a relative symlink to the shared folder, so a moved data dir keeps it. */
+const symlinkApps = (shared: string, out: string): Promise<void> => symlink(relative(out, shared), join(out, 'apps'), 'dir');
+
+/** `cp -al`: the files and folders as hard links, in one process (quicker than a link(2) per file from here). */
+function linkInto(from: string[], to: string, signal?: AbortSignal): Promise<void> {
+  if (from.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const child = spawn('cp', ['-al', `${from}/.`, to], { stdio: ['ignore', 'ignore', 'pipe'], signal });
+    const child = spawn('cp', ['-al', ...from, `${to}/`], { stdio: ['ignore', 'ignore', 'pipe'], signal });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4096)));
     child.on('error', reject);

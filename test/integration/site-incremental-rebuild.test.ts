@@ -6,11 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
+import Fastify from 'fastify';
 import { pino } from 'pino';
 import { openStore, type Store, type User } from '../../server/store/index.js';
 import { loadConfig } from '../../common/config.js';
 import { buildSite, siteDir, type SiteBuildDeps } from '../../server/site/build-site.js';
 import { sourceDigest } from '../../server/site/site-sources.js';
+import { siteRoutes } from '../../server/site/serve.js';
 import { packageRoot } from '../../schemas/index.js';
 import { publishApp } from '../../support/seed-store.js';
 
@@ -44,6 +47,7 @@ describe('incremental catalog rebuilds', () => {
     const first = await buildSite(deps);
     expect(first).toMatchObject({ mode: 'full', apps: 3, pages: 4 });
     const beta = { text: page('apps/beta/index.html'), ino: inode('apps/beta/index.html'), br: inode('apps/beta/index.html.br') };
+    const alpha = inode('apps/alpha/index.html');
     expect(beta.text).toContain('The beta app');
 
     publishApp(store, { name: 'alpha', owner, manifest: { title: 'The alpha app, revised', tags: ['alpha', 'new'] }, description: '# alpha\n\nNow it also sorts them.\n', versions: ['2.0'] });
@@ -52,13 +56,14 @@ describe('incremental catalog rebuilds', () => {
     expect(page('apps/alpha/index.html')).toContain('The alpha app, revised');
     expect(page('apps/alpha/index.html')).toContain('Now it also sorts them.');
     expect(page('apps/alpha/index.html')).toContain('2.0');
+    expect(inode('apps/alpha/index.html')).not.toBe(alpha);
     expect(page('index.html')).toContain('The alpha app, revised');
     expect(page('index.html')).toMatch(/data-tag="new"/);
-    // The other apps' pages are the same files (hard links to the last build's), with the same text.
+    // The other apps' pages are the same files, with the same text.
     expect(inode('apps/beta/index.html')).toBe(beta.ino);
     expect(inode('apps/beta/index.html.br')).toBe(beta.br);
     expect(page('apps/beta/index.html')).toBe(beta.text);
-    // The build before keeps its own catalog page: links never let a rebuild write into the served site.
+    // The build before keeps its own catalog page: the new one is a file of the new build.
     expect(readFileSync(join(first.dir, 'index.html'), 'utf8')).not.toContain('revised');
     expect(existsSync(join(siteDir(dataDir), 'apps/alpha/index.html.br'))).toBe(true);
   });
@@ -73,6 +78,26 @@ describe('incremental catalog rebuilds', () => {
     expect(page('index.html')).toContain('/apps/delta/');
     expect(page('index.html')).not.toContain('/apps/gamma/');
     expect(await buildSite(deps)).toMatchObject({ mode: 'unchanged', pages: 0 });
+
+    // Two rebuilds later the full build whose app pages they share is neither served nor the
+    // one before: it is kept, and the site serves every page, compressed copies included.
+    const beta = page('apps/beta/index.html');
+    publishApp(store, { name: 'delta', owner, manifest: { title: 'The delta app, again' }, description: 'Delta again.', versions: ['1.1'] });
+    expect(await buildSite(deps)).toMatchObject({ mode: 'incremental', pages: 2 });
+    const app = Fastify();
+    await app.register(async (scope) => siteRoutes(scope, { dataDir, enabled: true }));
+    try {
+      for (const [path, text] of [['/apps/beta/', 'The beta app'], ['/apps/delta/', 'The delta app, again'], ['/', 'The delta app, again']]) {
+        const res = await app.inject({ url: path, headers: { 'accept-encoding': 'br' } });
+        expect(res.statusCode, path).toBe(200);
+        expect(res.headers['content-encoding'], path).toBe('br');
+        expect(brotliDecompressSync(res.rawPayload).toString(), path).toContain(text);
+      }
+      expect((await app.inject({ url: '/apps/gamma/' })).statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
+    expect(page('apps/beta/index.html')).toBe(beta);
   });
 
   it('rebuilds every page when the site\'s sources change, and writes what the incremental rebuilds wrote', async () => {
