@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { pino } from 'pino';
@@ -82,7 +82,7 @@ describe('buildSite', () => {
   it('swaps each build in whole while readers keep reading, and skips a build that would change nothing', async () => {
     const config = loadConfig({ ALLGO_DATA_DIR: dataDir, ALLGO_PUBLIC_URL: 'http://127.0.0.1:1' });
     // A new instance: the catalog tells a provider how to publish.
-    await buildSite({ store, config, log });
+    const initial = await buildSite({ store, config, log });
     const empty = readFileSync(join(siteDir(dataDir), 'index.html'), 'utf8');
     expect(empty).toContain('No apps published yet');
     expect(empty).toContain('git remote add allgo http://127.0.0.1:1/git/myapp.git');
@@ -123,8 +123,10 @@ describe('buildSite', () => {
     publishApp(store, { name: 'hidden-app', owner, manifest: { private: true } });
     const third = await buildSite({ store, config, log });
     expect(third.unchanged).toBe(true);
-    // The served build and the one before it are kept; no work folders are left behind.
-    expect(readdirSync(join(dataDir, 'site-builds')).sort()).toHaveLength(2);
+    // The served build and the one before it are kept, and the full build (the first) whose app
+    // pages those two incremental ones share; no work folders are left behind.
+    expect([first.mode, second.mode]).toEqual(['incremental', 'incremental']);
+    expect(readdirSync(join(dataDir, 'site-builds')).sort()).toEqual([initial.dir, first.dir, second.dir].map((d) => basename(d)).sort());
     expect(readdirSync(dataDir).filter((n) => n.startsWith('site.next-'))).toEqual([]);
   });
 });
