@@ -81,7 +81,7 @@ export async function rebuildIncrementally(paths: IncrementalPaths, pages: Incre
 
     for (const name of pages.changed) {
       await mkdir(join(shared, name), { recursive: true });
-      // The compressed copies first: the served .html is then never older than a copy it would be served as.
+      // Each file is replaced whole; for a moment a reader may get the new page in one encoding and the old in another.
       for (const ext of [...COPIES.slice(1), '']) {
         const to = join(shared, name, `index.html${ext}`);
         await rename(join(staged, 'apps', name, `index.html${ext}`), to).catch(async (err: NodeJS.ErrnoException) => {
