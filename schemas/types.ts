@@ -1355,6 +1355,14 @@ export interface SiteExport {
       commit: string;
       created_at: string;
       finished_at: string | null;
+      /**
+       * The version's typed parameters: the run form's fields.
+       */
+      parameters: ManifestParameter[];
+      /**
+       * Whether the run form offers the free-text parameters.
+       */
+      free_params: boolean;
     }[];
   })[];
 }

@@ -7,7 +7,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForJob, type Platform } from '../helpers/platform.js';
 import { platformTest } from '../helpers/platform-test.js';
-import { fixtureRepo, push } from '../helpers/git.js';
+import { exampleRepo, fixtureRepo, push } from '../helpers/git.js';
 
 const TYPED = `command: [args]
 parameters:
@@ -143,5 +143,21 @@ describe('typed parameters: refusals name the parameter', () => {
 
   test('typed values for an app without parameters', async ({ platform: p, probe }) => {
     expect(await post(p, { app: probe, params: { n: 1 } })).toMatchObject({ status: 400, body: { code: 'bad_param', param: 'n' } });
+  });
+});
+
+describe('typed parameters: the examples', () => {
+  test('examples/sample-lines runs with a file, a bounded number, a choice and a flag, and refuses a fraction over 1', async ({ platform: p }) => {
+    const app = p.appName('sample-lines');
+    expect((await push(exampleRepo('sample-lines'), p.url, app, 'admin', p.adminToken)).code).toBe(0);
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+    const fields: [string, string][] = [['job[webapp_id]', app], ['job[params][fraction]', '0.25'], ['job[params][from]', 'spread'], ['job[params][number]', 'true']];
+    const { status, body } = await post(p, form(fields, [['files[text]', 'notes.txt', lines]]));
+    expect(status, JSON.stringify(body)).toBe(200);
+    const job = await waitForJob(p, body.id as number, p.adminToken);
+    expect(job).toMatchObject({ result: 'success', params: { text: 'notes.txt', fraction: 0.25, from: 'spread', number: true } });
+    const sample = (job.files as { name: string; url: string }[]).find((f) => f.name === 'sample.txt')!;
+    expect(await (await fetch(sample.url)).text()).toBe('1\tline 1\n2\tline 5\n3\tline 9\n4\tline 13\n5\tline 17\n');
+    expect(await post(p, form([['job[webapp_id]', app], ['job[params][fraction]', '1.5']], [['files[text]', 'notes.txt', lines]]))).toMatchObject({ status: 400, body: { param: 'fraction', error: 'fraction: must be at most 1' } });
   });
 });
