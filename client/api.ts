@@ -13,13 +13,22 @@ import { ApiError } from './browser/errors.js';
 import { requireToken, resolveCredentials, type Credentials, type ResolveOptions } from './credentials.js';
 import { postForm } from './upload.js';
 import type { JobCreated, JobFile, JobStatus } from './browser/types.js';
+import type { TypedParam } from './browser/typed-params.js';
 
 export type ClientOptions = ResolveOptions;
 
 /** A path on disk (sent under its base name), or named bytes. */
 export type InputFile = string | NamedFile;
 
-export type SubmitOptions = Omit<JobRequest, 'files'> & { files?: InputFile[] };
+/** A file on disk for a file parameter (a plain string would be a string value). */
+export interface PathFile {
+  path: string;
+}
+
+/** Typed values by parameter id; a file parameter's value may also be a file on disk. */
+export type NodeTypedParams = Record<string, TypedParam | PathFile | (string | number | boolean | NamedFile | PathFile)[]>;
+
+export type SubmitOptions = Omit<JobRequest, 'files' | 'params'> & { files?: InputFile[]; params?: string | NodeTypedParams };
 
 /** A result file saved on disk. */
 export interface Output {
@@ -38,7 +47,8 @@ export class AllgoClient extends ApiClient {
   }
 
   override async submit(opts: SubmitOptions): Promise<JobCreated> {
-    return super.submit({ ...opts, files: await Promise.all((opts.files ?? []).map(fromDisk)) });
+    const params = typeof opts.params === 'object' ? await typedFromDisk(opts.params) : opts.params;
+    return super.submit({ ...opts, params, files: await Promise.all((opts.files ?? []).map(fromDisk)) });
   }
 
   /**
@@ -86,6 +96,19 @@ export class AllgoClient extends ApiClient {
 
 /** The name an input file is sent under. */
 export const inputName = (f: InputFile): string => (typeof f === 'string' ? basename(f) : f.name);
+
+const isPath = (v: unknown): v is PathFile => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as PathFile).path === 'string' && !('data' in v);
+
+/** The typed values with each file on disk opened as a Blob read as it is sent. */
+async function typedFromDisk(params: NodeTypedParams): Promise<Record<string, TypedParam>> {
+  const out: Record<string, TypedParam> = {};
+  for (const [id, v] of Object.entries(params)) {
+    if (isPath(v)) out[id] = await fromDisk(v.path);
+    else if (Array.isArray(v)) out[id] = await Promise.all(v.map((item) => (isPath(item) ? fromDisk(item.path) : item)));
+    else out[id] = v as TypedParam;
+  }
+  return out;
+}
 
 async function fromDisk(f: InputFile): Promise<NamedFile> {
   if (typeof f !== 'string') return f;

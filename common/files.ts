@@ -3,3 +3,6 @@
 
 /** stdout and stderr of the job, as they came; a job may not upload a file of this name. */
 export const LOG_FILE = 'allgo.log';
+
+/** Where a job's folder is mounted in its container (and its working directory): a file parameter's value is a path under it. */
+export const JOB_DIR_IN_CONTAINER = '/job';

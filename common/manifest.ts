@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node, 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
 import { splitParams, ParamsError } from './split-params.js';
+import { checkParameters } from './parameters/check-parameters.js';
 import manifestSchema from '../schemas/allgo.schema.json' with { type: 'json' };
 
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -56,6 +57,7 @@ export function parseManifest(source: Buffer | string, validate: ValidateFunctio
   }
   // A preset is split like a job's parameter string: one that the API would refuse is refused now.
   const presetProblems = (value.presets ?? []).flatMap((preset, i) => {
+    if (preset.params === undefined) return [];
     try {
       splitParams(preset.params);
       return [];
@@ -65,6 +67,8 @@ export function parseManifest(source: Buffer | string, validate: ValidateFunctio
     }
   });
   if (presetProblems.length) throw new ManifestError(presetProblems);
+  const parameterProblems = checkParameters(value).map((p) => `${file}${lineOf(nodeAt(doc.contents, p.path.map(String)).offset)}: ${p.message}`);
+  if (parameterProblems.length) throw new ManifestError(parameterProblems);
   return { manifest: value, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 

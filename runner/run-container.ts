@@ -10,7 +10,7 @@ import type { RunPayload, RunResult } from '../schemas/index.js';
 import type { LogWriter } from '../common/log-stream.js';
 import { containerName } from '../common/queues.js';
 import { CONTAINER_LABELS } from '../common/labels.js';
-import { LOG_FILE } from '../common/files.js';
+import { JOB_DIR_IN_CONTAINER, LOG_FILE } from '../common/files.js';
 import { waitAtMost } from '../common/close.js';
 import { formatDuration } from '../common/duration.js';
 import { dockerMessage } from '../common/docker-progress.js';
@@ -20,7 +20,7 @@ import { PullCancelledError } from './image-cache.js';
 import { throwIfEngineAway } from './engine-health.js';
 import { containerExit } from './container-exit.js';
 
-const JOB_MOUNT = '/job';
+const JOB_MOUNT = JOB_DIR_IN_CONTAINER;
 const OUTPUT_CHECK_MS = 300;
 
 export interface RunOptions {

@@ -2,6 +2,14 @@
 
 // allgo.schema.json
 /**
+ * A typed value: a string, number or boolean, or a list of them for a `list: true` parameter.
+ *
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "ParameterValue".
+ */
+export type ParameterValue = string | number | boolean | (string | number | boolean)[];
+
+/**
  * allgo.yaml: what a push publishes. Lives at the root of the pushed commit.
  */
 export interface AllgoManifest {
@@ -13,6 +21,20 @@ export interface AllgoManifest {
    * The command run for each job: a string split like a shell would (no shell runs it), or a list of arguments.
    */
   entrypoint: string | string[];
+  /**
+   * Arguments put after the entrypoint and before the parameters, when the entrypoint alone is not the whole command (e.g. entrypoint `python3`, command `[tool.py, run]`). A string is split like the entrypoint.
+   */
+  command?: string | string[];
+  /**
+   * Typed parameters: they become the run form, the API's validation, the CLI's --set flags and the CWL and Boutiques descriptions. The argv is built from them in order of position, then id. An app without them takes A||GO's free-text job[param].
+   *
+   * @maxItems 200
+   */
+  parameters?: ManifestParameter[];
+  /**
+   * With `parameters`: also take the free-text job[param], split as for an app without parameters and appended after the typed ones. Default false: refused.
+   */
+  free_params?: boolean;
   title?: string;
   /**
    * Markdown. Default: the README.md of the pushed commit.
@@ -41,11 +63,22 @@ export interface AllgoManifest {
    */
   tags?: string[];
   /**
+   * A named set of values: `params` (free text) for an app without `parameters`, `values` (typed) for one with them; at least one of the two.
+   *
    * @maxItems 50
    */
   presets?: {
     name: string;
-    params: string;
+    /**
+     * Free-text parameters, split like a shell would (apps without `parameters`, or with `free_params`).
+     */
+    params?: string;
+    /**
+     * Typed values by parameter id (apps with `parameters`).
+     */
+    values?: {
+      [k: string]: ParameterValue;
+    };
   }[];
   /**
    * How the image is built.
@@ -60,6 +93,99 @@ export interface AllgoManifest {
    * MB of input files a job may upload.
    */
   input_limit?: number;
+}
+/**
+ * One typed parameter of allgo.yaml's `parameters`.
+ *
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "Parameter".
+ */
+export interface ManifestParameter {
+  /**
+   * [A-Za-z0-9_]+: also a valid CWL input id, Boutiques id and JSON property.
+   */
+  id: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'file';
+  /**
+   * Several values: the flag is repeated for each, or the values joined with item_separator.
+   */
+  list?: boolean;
+  label?: string;
+  help?: string;
+  required?: boolean;
+  default?: ParameterValue;
+  /**
+   * integer and number: the smallest value allowed.
+   */
+  minimum?: number;
+  /**
+   * integer and number: the largest value allowed.
+   */
+  maximum?: number;
+  /**
+   * string: fewest characters.
+   */
+  min_length?: number;
+  /**
+   * string: most characters.
+   */
+  max_length?: number;
+  /**
+   * string: a regular expression (JavaScript syntax, unanchored) the value must match.
+   */
+  pattern?: string;
+  /**
+   * enum: the values offered, each a string or {value, label}.
+   *
+   * @minItems 1
+   * @maxItems 500
+   */
+  choices?: (
+    | string
+    | {
+        value: string;
+        label?: string;
+      }
+  )[];
+  /**
+   * file: the extensions accepted, e.g. [.nii, .nii.gz] (case-insensitive).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  accept?: string[];
+  /**
+   * list: fewest values.
+   */
+  min_items?: number;
+  /**
+   * list: most values.
+   */
+  max_items?: number;
+  /**
+   * The option written before the value, e.g. -q or --mode; a boolean gives it alone when true. Without a flag the value is positional.
+   */
+  flag?: string;
+  /**
+   * Default true: the flag and its value are two arguments (--iters 3); false gives one (--iters=3).
+   */
+  separate?: boolean;
+  /**
+   * Order on the command line: by position (default 0), then by id, as CWL does.
+   */
+  position?: number;
+  /**
+   * list: join the values into one argument with this separator (e.g. ",") instead of repeating the flag.
+   */
+  item_separator?: string;
+  /**
+   * A password field; the value is masked in the job's answer and page and never written to a log.
+   */
+  secret?: boolean;
+  /**
+   * A heading the run form folds this parameter under (advanced options).
+   */
+  group?: string;
 }
 
 // api.schema.json
@@ -108,6 +234,20 @@ export type AppDetail = AppFacts & {
      * Owner only.
      */
     error?: string | null;
+    /**
+     * The version's typed parameters as its allgo.yaml declares them; empty for an app that takes free text (job[param]).
+     */
+    parameters: ManifestParameter[];
+    /**
+     * Whether the free-text job[param] is taken (always, by a version without parameters).
+     */
+    free_params: boolean;
+    /**
+     * JSON Schema (draft-07) of the version's typed values, as POST /api/v1/jobs checks them. A file's value is its file's name, sent as files[ID].
+     */
+    input_schema: {
+      [k: string]: unknown;
+    };
   }[];
   queues: QueueInfo[];
   /**
@@ -154,9 +294,13 @@ export interface ErrorBody {
    * Stable machine-readable code, e.g. not_found, bad_file_name.
    */
   code: string;
+  /**
+   * With code bad_param: the id of the parameter whose value was refused (the run form shows the error beside its field).
+   */
+  param?: string;
 }
 /**
- * multipart/form-data, as A||GO's API. Input files go in files[0], files[1], …
+ * multipart/form-data, as A||GO's API: input files in files[0], files[1], … and a file parameter's in files[ID]; typed values as job[params][ID] (repeated for a list). Or, for a job without files, a JSON body {app, version, queue, params, param}.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "JobSubmission".
@@ -178,7 +322,15 @@ export interface JobSubmission {
    * Default: the app's queue.
    */
   'job[queue]'?: string;
+  /**
+   * The value of typed parameter ID (GET /api/v1/apps/NAME lists the parameters and their input_schema).
+   */
+  'job[params][ID]'?: string;
   'files[0]'?: string;
+  /**
+   * The file of file parameter ID.
+   */
+  'files[ID]'?: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -201,6 +353,12 @@ export interface JobSummary {
   app: string;
   version: string;
   param: string;
+  /**
+   * The typed values the job ran with (defaults filled in, a secret's value as "********"); null for a job of an app without parameters.
+   */
+  params: {
+    [k: string]: ParameterValue;
+  } | null;
   queue: string;
   state: JobState;
   /**
@@ -229,6 +387,12 @@ export interface JobStatus {
   app: string;
   version: string;
   param: string;
+  /**
+   * The typed values the job ran with (defaults filled in, a secret's value as "********"); null for a job of an app without parameters.
+   */
+  params: {
+    [k: string]: ParameterValue;
+  } | null;
   queue: string;
   state: JobState;
   /**
@@ -342,7 +506,16 @@ export interface AppFacts {
   queue: string;
   presets: {
     name: string;
+    /**
+     * Free text; empty for a preset of typed values only.
+     */
     params: string;
+    /**
+     * Typed values by parameter id.
+     */
+    values?: {
+      [k: string]: ParameterValue;
+    };
   }[];
   /**
    * MB of input files per job.
@@ -1328,6 +1501,14 @@ export interface SiteExport {
       commit: string;
       created_at: string;
       finished_at: string | null;
+      /**
+       * The version's typed parameters: the run form's fields.
+       */
+      parameters: ManifestParameter[];
+      /**
+       * Whether the run form offers the free-text parameters.
+       */
+      free_params: boolean;
     }[];
   })[];
 }

@@ -91,6 +91,9 @@ step_packages() {
     # promtool (the package ships both; its service stays stopped, as above).
     need_bin prometheus prometheus
     need_bin promtool prometheus
+    # The typed-parameters test validates the CWL export with Debian's cwltool and runs it on
+    # the local engine beside an allgo job of the same inputs.
+    need_bin cwltool cwltool
   fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"

@@ -3,6 +3,7 @@
 // whoever asks. Each adds its own part (the viewer's versions, the owner's git URL, …).
 // The shapes are schemas/api.schema.json's AppFacts, AppSummary and QueueInfo.
 import type { QueueConfig } from '../common/config.js';
+import { inputSchema } from '../common/parameters/input-schema.js';
 import { formatDuration } from '../common/duration.js';
 import type { AppFacts, AppSummary, QueueInfo } from '../schemas/index.js';
 import type { App, Store, Version } from './store/index.js';
@@ -22,7 +23,7 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
     memory: m?.memory ?? null,
     cpus: m?.cpus ?? null,
     queue: m?.queue ?? defaultQueue,
-    presets: (m?.presets ?? []).map((p) => ({ name: p.name, params: p.params })),
+    presets: (m?.presets ?? []).map((p) => ({ name: p.name, params: p.params ?? '', ...(p.values ? { values: p.values } : {}) })),
     input_limit: m?.input_limit ?? null,
     created_at: app.createdAt,
     updated_at: app.updatedAt,
@@ -61,6 +62,12 @@ function summaryOf(description: string): string {
 
 /** What anyone may know of a ready version; the API adds its state, and its error for the owner. */
 export const versionFacts = (v: Version) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt });
+
+/** What a version takes: its typed parameters, whether free text too, and its values' JSON Schema. */
+export const versionInputs = (v: Version) => {
+  const parameters = v.manifest.parameters ?? [];
+  return { parameters, free_params: !v.manifest.parameters || v.manifest.free_params === true, input_schema: inputSchema(parameters) };
+};
 
 /** The server's queues, highest priority first (the config keeps them in that order). */
 export function queueInfo(queues: readonly QueueConfig[]): QueueInfo[] {

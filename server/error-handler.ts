@@ -1,15 +1,16 @@
 // The one place errors become HTTP answers: `{error, code}` with a real status.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AllgoError, RateLimitError } from './errors.js';
+import { AllgoError, BadParamError, RateLimitError } from './errors.js';
 import { UploadNameError } from './datastore.js';
 
 export interface ErrorAnswer {
   status: number;
-  body: { error: string; code: string };
+  body: { error: string; code: string; param?: string };
 }
 
 /** The answer to an error the server knows; null for an unexpected one (a logged 500). */
 export function answerOf(err: FastifyError | Error): ErrorAnswer | null {
+  if (err instanceof BadParamError && err.param !== null) return { status: 400, body: { error: err.message, code: err.code, param: err.param } };
   if (err instanceof AllgoError) return { status: err.status, body: { error: err.message, code: err.code } };
   // Errors of the layers below the routes, which know nothing of HTTP.
   if (err instanceof UploadNameError) return { status: 400, body: { error: err.message, code: err.code } };

@@ -18,6 +18,16 @@ export class BadRequestError extends AllgoError {
   }
 }
 
+/** A typed parameter's value refused: the answer names the parameter, so a form shows it beside its field. */
+export class BadParamError extends AllgoError {
+  constructor(
+    readonly param: string | null,
+    message: string,
+  ) {
+    super('bad_param', 400, message);
+  }
+}
+
 export class UnauthorizedError extends AllgoError {
   constructor(message = 'missing or invalid token: send "Authorization: Token token=<your token>"') {
     super('unauthorized', 401, message);

@@ -1,10 +1,11 @@
 import { parse, client, CONNECTION_HELP, CONNECTION_OPTIONS, type Command } from '../lib/command.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { fields, shortTime, table } from '../lib/table.js';
+import { parametersTable } from '../lib/params-help.js';
 
 export const app: Command = {
   name: 'app',
-  summary: 'show one app: versions, presets, queues',
+  summary: 'show one app: versions, typed parameters, presets, queues',
   help: `usage: allgo app NAME [--json]
 
   --json           the app as JSON, for scripts
@@ -38,7 +39,10 @@ ${CONNECTION_HELP}`,
       ]),
     ];
     if (a.versions.length) out.push(table(['VERSION', 'STATE', 'COMMIT', 'PUBLISHED'], a.versions.map((v) => [v.version, v.state, v.commit.slice(0, 10), shortTime(v.finished_at ?? v.created_at)])));
-    if (a.presets.length) out.push(table(['PRESET', 'PARAMS'], a.presets.map((p) => [p.name, p.params]), { max: 100 }));
+    // The parameters of the version a job gets by default (`allgo run APP --help-params --version V` for another).
+    const latest = a.versions.find((v) => v.version === a.latest_version);
+    if (latest?.parameters.length) out.push(`parameters of ${latest.version} (* required; "allgo run ${a.name} --help-params" for their help):\n` + parametersTable(latest));
+    if (a.presets.length) out.push(table(['PRESET', 'PARAMS'], a.presets.map((p) => [p.name, p.values ? Object.entries(p.values).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ') : p.params]), { max: 100 }));
     out.push(table(['QUEUE', 'TIME LIMIT'], a.queues.map((q) => [q.name, q.time_limit])));
     process.stdout.write(out.join('\n'));
     return EXIT.ok;

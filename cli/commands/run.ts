@@ -1,18 +1,24 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { App, inputName, type AllgoClient, type FinishedJob, type JobCreated } from '../../client/index.js';
+import { App, inputName, type AllgoClient, type FinishedJob, type JobCreated, type Preset } from '../../client/index.js';
 import { parse, client, CliError, UsageError, CONNECTION_HELP, CONNECTION_OPTIONS, type Command } from '../lib/command.js';
 import { EXIT, exitCodeOf } from '../lib/exit-codes.js';
 import { progressBar } from '../lib/progress.js';
+import { parseSets } from '../lib/set-values.js';
+import { parametersHelp } from '../lib/params-help.js';
 
 export const run: Command = {
   name: 'run',
   summary: 'submit a job (--wait: stream its log, then download its results)',
-  help: `usage: allgo run APP [FILE…] [--param "…" | --preset NAME] [--version V] [--queue Q]
-                 [--wait [--out DIR]]
+  help: `usage: allgo run APP [FILE…] [--set ID=VALUE … | --param "…" | --preset NAME] [--version V]
+                 [--queue Q] [--wait [--out DIR]]
+       allgo run APP --help-params [--version V]
 
 Uploads the files as the job's inputs. Without --wait, prints the job's id and returns.
 
+  --set ID=VALUE   a typed parameter's value (repeat it: once per parameter, or per item of a
+                   list); ID=@PATH uploads a file for a file parameter (@@ for a leading @)
+  --help-params    the app's typed parameters (of --version, default the latest), as a --help
   --param "…"      the parameter string, split like a shell would on the server
   --preset NAME    use one of the app's presets (see "allgo app APP")
   --version V      default: the latest ready version
@@ -30,6 +36,8 @@ ${CONNECTION_HELP}`,
       {
         ...CONNECTION_OPTIONS,
         param: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        'help-params': { type: 'boolean' },
         preset: { type: 'string' },
         version: { type: 'string' },
         queue: { type: 'string' },
@@ -41,14 +49,18 @@ ${CONNECTION_HELP}`,
     if (!parsed) return EXIT.ok;
     const { values, positionals } = parsed;
     const [name, ...files] = positionals;
+    if (values['help-params']) return helpParams(client(values), name, values.version);
     if (values.param !== undefined && values.preset !== undefined) throw new UsageError('give --param or --preset, not both');
+    if (values.set && values.preset !== undefined) throw new UsageError('give --set or --preset, not both');
     if (values.out !== undefined && !values.wait) throw new UsageError('--out is for --wait (or use "allgo get ID --out DIR" later)');
     const total = await inputSize(files);
     const api = client(values);
-    const params = values.preset !== undefined ? await presetParams(api, name, values.preset) : values.param;
+    const sets = values.set ? parseSets(values.set) : null;
+    const params = sets ?? (values.preset !== undefined ? await presetParams(api, name, values.preset) : values.param);
+    const freeParams = sets ? values.param : undefined;
 
-    const bar = progressBar(process.stderr, total);
-    const common = { files, params, version: values.version, queue: values.queue, onUploadProgress: bar ? bar.update : undefined };
+    const bar = progressBar(process.stderr, total + (sets ? await inputSize(Object.values(sets).flat().flatMap((v) => (typeof v === 'string' ? [] : [v.path]))) : 0));
+    const common = { files, params, freeParams, version: values.version, queue: values.queue, onUploadProgress: bar ? bar.update : undefined };
     if (!values.wait) {
       const submitted = await api.submit({ app: name, ...common }).finally(() => bar?.done());
       process.stdout.write(`${submitted.id}\n`);
@@ -100,9 +112,19 @@ async function inputSize(files: string[]): Promise<number> {
   return total;
 }
 
-async function presetParams(api: AllgoClient, app: string, preset: string): Promise<string> {
+/** A preset's values: typed ones when it has them, else its free text. */
+async function presetParams(api: AllgoClient, app: string, preset: string): Promise<string | NonNullable<Preset['values']>> {
   const found = (await api.app(app)).presets;
   const p = found.find((x) => x.name === preset);
   if (!p) throw new CliError(`${app} has no preset "${preset}"${found.length ? `: use one of ${found.map((x) => x.name).join(', ')}` : ' (it has none)'}`, EXIT.usage);
-  return p.params;
+  return p.values ?? p.params;
+}
+
+async function helpParams(api: AllgoClient, app: string, version: string | undefined): Promise<number> {
+  const detail = await api.app(app);
+  const label = version ?? detail.latest_version;
+  const v = detail.versions.find((x) => x.version === label);
+  if (!v) throw new CliError(label ? `${app} has no version "${label}"` : `${app} has no ready version yet`, EXIT.usage);
+  process.stdout.write(parametersHelp(detail.name, v));
+  return EXIT.ok;
 }

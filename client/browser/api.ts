@@ -4,6 +4,7 @@
 // status, code and sentence.
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
+import { appendTypedParams, type NamedFile, type TypedParams } from './typed-params.js';
 import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
@@ -12,17 +13,19 @@ export interface ApiClientOptions {
   token: string | null;
 }
 
-/** An input file's name and bytes. */
-export interface NamedFile {
-  name: string;
-  data: Blob | Uint8Array | string;
-}
+export type { NamedFile } from './typed-params.js';
 
 export interface JobRequest {
   /** The app's name or id. */
   app: string | number;
   files?: NamedFile[];
-  params?: string;
+  /**
+   * A string: A||GO's free-text parameters, split like a shell would on the server. An object:
+   * typed values by parameter id (a list for a list parameter; a NamedFile for a file parameter).
+   */
+  params?: string | TypedParams;
+  /** With typed `params`, for a version with free_params: the free text appended after them. */
+  freeParams?: string;
   version?: string;
   queue?: string;
   /** Called as the upload goes, with bytes sent and the input files' total size (where the transport can tell). */
@@ -104,10 +107,11 @@ export class ApiClient {
   async submit(req: JobRequest): Promise<JobCreated> {
     const form = new FormData();
     form.append('job[webapp_id]', String(req.app));
-    if (req.params !== undefined) form.append('job[param]', req.params);
+    if (typeof req.params === 'string') form.append('job[param]', req.params);
+    else if (req.freeParams !== undefined) form.append('job[param]', req.freeParams);
     if (req.version) form.append('job[version]', req.version);
     if (req.queue) form.append('job[queue]', req.queue);
-    let total = 0;
+    let total = typeof req.params === 'object' ? appendTypedParams(form, req.params) : 0;
     (req.files ?? []).forEach((f, i) => {
       const blob = f.data instanceof Blob ? f.data : new Blob([f.data as BlobPart]);
       total += blob.size;

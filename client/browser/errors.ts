@@ -14,6 +14,8 @@ export type ClientErrorCode =
 
 export class ApiError extends Error {
   override name = 'ApiError';
+  /** With code bad_param: the id of the parameter whose value the server refused. */
+  readonly param?: string;
 
   constructor(
     /** The HTTP status, or 0 when no HTTP answer came (see `code`). */
@@ -22,17 +24,20 @@ export class ApiError extends Error {
     readonly code: string,
     /** The server's `error` sentence, or ours. */
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; param?: string },
   ) {
     super(message, options);
+    if (options?.param !== undefined) this.param = options.param;
   }
 
   /** Builds the error from a non-2xx response, reading its `{error, code}` body when there is one. */
   static async from(res: Response): Promise<ApiError> {
     const text = await res.text().catch(() => '');
     try {
-      const body = JSON.parse(text) as { error?: unknown; code?: unknown };
-      if (typeof body.error === 'string') return new ApiError(res.status, typeof body.code === 'string' ? body.code : `http_${res.status}`, body.error);
+      const body = JSON.parse(text) as { error?: unknown; code?: unknown; param?: unknown };
+      if (typeof body.error === 'string') {
+        return new ApiError(res.status, typeof body.code === 'string' ? body.code : `http_${res.status}`, body.error, typeof body.param === 'string' ? { param: body.param } : undefined);
+      }
     } catch {
       // Not the API's JSON: a proxy's page or git's plain text. Fall through.
     }

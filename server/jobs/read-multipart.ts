@@ -1,5 +1,6 @@
 // The first step of a submission: A||GO's multipart body (job[webapp_id], job[param],
-// job[version], job[queue], files[N]) read as a stream, each input file written into the
+// job[version], job[queue], files[N]), with allgo's typed values (job[params][ID], repeated for
+// a list) and file parameters (files[ID]), read as a stream, each input file written into the
 // staging folder as it arrives, never buffered. Names are checked before anything is written,
 // and the bytes are counted as they come: past the limit the upload stops, it is not stored
 // first and weighed after. A field is never cut short: one too long refuses the submission.
@@ -12,7 +13,10 @@ import { AllgoError, BadRequestError, PayloadTooLargeError } from '../errors.js'
 import { checkUploadName } from '../datastore.js';
 import type { InputLimit, JobRequest, RequestReader } from './submit-job.js';
 
-const FILE_FIELD = /^files(\[\d*\])?$/;
+/** files, files[], files[N]: A||GO's plain inputs; files[ID]: the file of parameter ID. */
+const FILE_FIELD = /^files(?:\[(\d*|[A-Za-z0-9_]+)\])?$/;
+/** job[params][ID], or job[params][ID][] as some form libraries write a list. */
+const PARAM_FIELD = /^job\[params\]\[([A-Za-z0-9_]+)\](?:\[\])?$/;
 const MB = 1024 * 1024;
 /** Longest a field may be: job[param] becomes arguments, and Linux takes at most 128 KiB per argument. */
 const FIELD_MAX_BYTES = 64 * 1024;
@@ -32,23 +36,29 @@ export function readMultipart(
 ): RequestReader {
   return async (staging) => {
     const fields: Record<string, string> = {};
-    const { bytes: inputBytes, names: inputs } = await stageFiles(parts, config, inputLimit, staging, fields);
+    // Without a prototype: an id is the sender's text, and `__proto__` must stay a plain (refused) key.
+    const typed: Typed = { params: Object.create(null), fileParams: Object.create(null) };
+    const { bytes: inputBytes, names: inputs } = await stageFiles(parts, config, inputLimit, staging, fields, typed);
     const app = fields['job[webapp_id]'] ?? fields['job[webapp_name]'];
     if (!app) throw new BadRequestError('missing job[webapp_id]: the id or name of the app to run');
-    const request: JobRequest = { app, param: fields['job[param]'] ?? '', inputBytes, inputs };
+    const request: JobRequest = { app, param: fields['job[param]'] ?? '', ...typed, inputBytes, inputs };
     if (fields['job[version]']) request.version = fields['job[version]'];
     if (fields['job[queue]']) request.queue = fields['job[queue]'];
     return request;
   };
 }
 
-/** Writes each file part into `staging` and each field into `fields`; returns the bytes and the names written. */
+/** Typed values (a list when a field came more than once) and file parameters' staged names, by id. */
+type Typed = { params: Record<string, string | string[]>; fileParams: Record<string, string[]> };
+
+/** Writes each file part into `staging` and each field into `fields` (or `typed`); returns the bytes and the names written. */
 async function stageFiles(
   parts: (limits: PartLimits) => AsyncIterableIterator<Multipart>,
   config: Pick<Config, 'uploadLimitBytes' | 'uploadMaxFiles'>,
   inputLimit: InputLimit,
   staging: string,
   fields: Record<string, string>,
+  typed: Typed,
 ): Promise<{ bytes: number; names: string[] }> {
   const names = new Set<string>();
   let total = 0;
@@ -59,16 +69,21 @@ async function stageFiles(
     for await (const part of parts({ fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 100, fieldSize: FIELD_MAX_BYTES })) {
       if (part.type === 'field') {
         if (part.valueTruncated || part.fieldnameTruncated) throw fieldTooLong(part.fieldname);
-        fields[part.fieldname] = String(part.value);
+        const param = PARAM_FIELD.exec(part.fieldname)?.[1];
+        if (param === undefined) fields[part.fieldname] = String(part.value);
+        else addValue(typed.params, param, String(part.value));
         continue;
       }
-      if (!FILE_FIELD.test(part.fieldname)) {
+      const field = FILE_FIELD.exec(part.fieldname);
+      if (!field) {
         part.file.resume();
-        throw new BadRequestError(`unexpected file field "${part.fieldname}": send input files as files[0], files[1], …`);
+        throw new BadRequestError(`unexpected file field "${part.fieldname}": send input files as files[0], files[1], … and a file parameter's as files[ID]`);
       }
       const name = checkUploadName(part.filename);
       if (names.has(name)) throw new BadRequestError(`two input files are named ${JSON.stringify(name)}`, 'bad_file_name');
       names.add(name);
+      const param = field[1];
+      if (param && !/^\d+$/.test(param)) (typed.fileParams[param] ??= []).push(name);
       limit ??= uploadLimit(config.uploadLimitBytes, inputLimit(fields));
       const { bytes, tooLarge } = limit;
       await pipeline(
@@ -87,6 +102,11 @@ async function stageFiles(
     throw asRefusal(err, config);
   }
   return { bytes: total, names: [...names] };
+}
+
+function addValue(into: Record<string, string | string[]>, id: string, value: string): void {
+  const had = into[id];
+  into[id] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
 }
 
 function uploadLimit(server: number, app: { app: string; bytes: number } | null): { bytes: number; tooLarge: () => AllgoError } {

@@ -4,13 +4,13 @@
 //   run → waiting.
 // Everything refused before the record leaves nothing behind; a run that cannot be queued
 // removes the job and its folder again, so a submission is accepted whole or not at all.
-// A request comes from a reader (multipart today, see read-multipart.ts), so another form of
-// request only needs another reader; what the argv is built from is in `buildArgv`.
+// A request comes from a reader (multipart, read-multipart.ts, or JSON, read-json.ts), so
+// another form of request only needs another reader; the argv is typed-params.ts's.
 import type { LogFn } from 'pino';
 import type { Config, QueueConfig } from '../../common/config.js';
-import { splitParams, entrypointArgv, ParamsError } from '../../common/split-params.js';
 import { DEFAULT_JOB_MEMORY_MB } from '../../common/manifest.js';
 import { runLogKey } from '../../common/queues.js';
+import type { TypedValues } from '../../common/parameters/check-values.js';
 import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
 import { maySee } from '../auth.js';
 import type { App, Job, Store, User, Version } from '../store/index.js';
@@ -18,6 +18,7 @@ import { runnableImage } from '../store/versions.js';
 import type { Datastore } from '../datastore.js';
 import type { Queues } from '../queues.js';
 import { checkUserLimits } from './user-limits.js';
+import type { ParamsRequest, VersionInputs } from './typed-params.js';
 
 const MB = 1024 * 1024;
 
@@ -26,18 +27,17 @@ export interface SubmitDeps {
   store: Store;
   datastore: Datastore;
   queues: Queues;
+  inputs: VersionInputs;
 }
 
 /** What the user asked for. Its input files are already in the staging folder. */
-export interface JobRequest {
+export interface JobRequest extends ParamsRequest {
   /** The app's id or name. */
   app: string;
   /** Default: the latest ready version. */
   version?: string;
   /** Default: the app's queue, else the server's. */
   queue?: string;
-  /** A||GO's free-text parameters, split like a shell would. */
-  param: string;
   /** Bytes of input files staged. */
   inputBytes: number;
   /** Names of the input files staged: the job's answer tells them from its results. */
@@ -70,6 +70,8 @@ interface RunPlan {
   version: Version;
   queue: QueueConfig;
   param: string;
+  /** Recorded and shown: defaults in, secrets masked. */
+  params: TypedValues | null;
   argv: string[];
 }
 
@@ -82,7 +84,7 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
   try {
     const request = await read(staging);
     const plan = planRun(deps, user, request);
-    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes });
+    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, params: plan.params, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes });
     try {
       await enqueue(deps, job, plan, staging);
     } catch (err) {
@@ -104,7 +106,8 @@ function planRun(deps: SubmitDeps, user: User, request: JobRequest): RunPlan {
   const version = resolveVersion(deps.store, app, request.version);
   checkInputSize(app, version, request.inputBytes);
   const queue = resolveQueue(deps.config, version, request.queue);
-  return { app, version, queue, param: request.param, argv: buildArgv(version, request) };
+  const { argv, shown } = deps.inputs.plan(version, app.name, request);
+  return { app, version, queue, param: request.param, params: shown, argv };
 }
 
 function resolveApp(store: Store, user: User, ref: string): App {
@@ -138,16 +141,6 @@ function resolveQueue(config: Readonly<Config>, version: Version, asked: string 
   const queue = config.queues.find((q) => q.name === name);
   if (!queue) throw new BadRequestError(`unknown queue "${name}": use one of ${config.queues.map((q) => q.name).join(', ')}`, 'unknown_queue');
   return queue;
-}
-
-/** The entrypoint, then the parameters; no shell ever sees them. */
-function buildArgv(version: Version, request: JobRequest): string[] {
-  try {
-    return [...entrypointArgv(version.manifest.entrypoint), ...splitParams(request.param)];
-  } catch (err) {
-    if (err instanceof ParamsError) throw new BadRequestError(`job[param]: ${err.message}`, 'bad_param');
-    throw err;
-  }
 }
 
 /** Moves the staged files into the job's folder and queues the run. */

@@ -8,6 +8,9 @@ import type {} from '@fastify/swagger';
 type Json = Record<string, unknown>;
 
 const defs = (loadSchema('api') as { $defs: Record<string, Json> }).$defs;
+/** The manifest's definitions (a parameter, a typed value), which the API's bodies show as they are. */
+const manifestDefs = (loadSchema('allgo') as { $defs: Record<string, Json> }).$defs;
+const MANIFEST_REF = 'allgo.schema.json#/$defs/';
 
 /** A definition with its local $refs inlined, ready to sit inside a route's schema. */
 export function def(name: string): Json {
@@ -21,7 +24,19 @@ function inline(node: unknown): unknown {
   if (node && typeof node === 'object') {
     const ref = (node as Json).$ref;
     if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return def(ref.slice('#/$defs/'.length));
+    if (typeof ref === 'string' && ref.startsWith(MANIFEST_REF)) return inlineManifest(manifestDefs[ref.slice(MANIFEST_REF.length)]);
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v)]));
+  }
+  return node;
+}
+
+/** A manifest definition, its own local $refs (to its $defs) inlined. */
+function inlineManifest(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(inlineManifest);
+  if (node && typeof node === 'object') {
+    const ref = (node as Json).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return inlineManifest(manifestDefs[ref.slice('#/$defs/'.length)]);
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inlineManifest(v)]));
   }
   return node;
 }

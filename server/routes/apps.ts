@@ -1,14 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { mayManage, maySee } from '../auth.js';
 import { notFound } from '../errors.js';
-import { appFacts, appSummary, appUrl, queueInfo, versionFacts } from '../app-facts.js';
+import { appFacts, appSummary, appUrl, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
 import { readHeartbeats } from '../../common/heartbeats.js';
 import type { AppDetail, AppList, Queues } from '../../schemas/index.js';
-import type { App, User } from '../store/index.js';
+import type { App, User, Version } from '../store/index.js';
+import { cwlTool, type ToolFacts } from '../descriptions/cwl.js';
+import { boutiquesDescriptor } from '../descriptions/boutiques.js';
+import { pinnedImage } from '../../common/registry.js';
 import type { ApiDeps } from './context.js';
 import { def, errors, textResponse } from './api-schemas.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The app\'s name or id' } } };
+
+/** A registry's pinned name when the image was pushed (anyone can pull it), else its local tag. */
+const toolFacts = (a: App, v: Version): ToolFacts => ({
+  app: a.name,
+  version: v.label,
+  image: v.imageRepository && v.imageDigest ? pinnedImage(v.imageRepository, v.imageDigest) : v.image,
+  manifest: v.manifest,
+});
 
 export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
@@ -35,7 +46,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         ...appFacts(store, a, config.defaultQueue),
         private: a.private,
         url: appUrl(req, a.name),
-        versions: versions.map((v) => ({ ...versionFacts(v), state: v.state, image_digest: v.imageDigest, ...(owner ? { error: v.error } : {}) })),
+        versions: versions.map((v) => ({ ...versionFacts(v), ...versionInputs(v), state: v.state, image_digest: v.imageDigest, ...(owner ? { error: v.error } : {}) })),
         queues: queueInfo(config.queues),
         ...(owner ? { git_url: `${req.publicUrl}/git/${a.name}.git` } : {}),
       };
@@ -60,6 +71,30 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       return reply.type('text/plain; charset=utf-8').send(store.versions.buildLog(v.id) ?? (v.state === 'building' ? 'the build is in progress\n' : ''));
     },
   );
+
+  const readyVersion = (name: string, label: string, user: User | null): { a: App; v: Version } => {
+    const a = find(name, user);
+    const v = store.versions.byLabel(a.id, label);
+    if (!v || v.state !== 'ready') throw notFound.version(a.name, label);
+    return { a, v };
+  };
+  const versionParams = { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string', description: 'The app\'s name or id' }, version: { type: 'string' } } };
+
+  // The standard descriptions of a ready version, each built from its manifest and image.
+  const descriptions = [
+    { path: 'cwl', build: cwlTool, summary: 'A ready version as a CWL v1.2 CommandLineTool (JSON, which is YAML): cwltool runs it with the version\'s image' },
+    { path: 'boutiques', build: boutiquesDescriptor, summary: 'A ready version as a Boutiques descriptor (schema-version 0.5)' },
+  ];
+  for (const d of descriptions) {
+    app.get<{ Params: { name: string; version: string } }>(
+      `/api/v1/apps/:name/versions/:version/${d.path}`,
+      { schema: { tags: ['apps'], summary: d.summary, params: versionParams, response: { 200: { description: d.summary, type: 'object', additionalProperties: true }, ...errors(401, 404) } } },
+      async (req) => {
+        const { a, v } = readyVersion(req.params.name, req.params.version, req.user);
+        return d.build(toolFacts(a, v));
+      },
+    );
+  }
 
   app.get<{ Reply: Queues }>(
     '/api/v1/queues',

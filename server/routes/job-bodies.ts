@@ -23,6 +23,7 @@ export function jobSummary(config: Urls, j: Job): JobSummary {
     app: j.appName,
     version: j.versionLabel,
     param: j.param,
+    params: j.params,
     queue: j.queue,
     state: j.state,
     result: j.result,

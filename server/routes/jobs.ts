@@ -1,5 +1,5 @@
 // The jobs API, compatible with A||GO's: POST /api/v1/jobs (multipart, job[webapp_id],
-// job[param], files[N]) and GET /api/v1/jobs/N with the file → URL map and the status.
+// job[param], files[N], and typed job[params][ID] and files[ID]; or JSON without files) and GET /api/v1/jobs/N with the file → URL map and the status.
 // The work is the jobs service's (server/jobs/): these routes check who asks and answer.
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, notFound } from '../errors.js';
@@ -14,6 +14,8 @@ import type { Job, User } from '../store/index.js';
 import { inputLimitOf, submitJob } from '../jobs/submit-job.js';
 import { UploadSlots } from '../jobs/upload-slots.js';
 import { readMultipart } from '../jobs/read-multipart.js';
+import { readJson } from '../jobs/read-json.js';
+import { VersionInputs } from '../jobs/typed-params.js';
 import { cancelJob, deleteJob } from '../jobs/cancel-job.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
 import { jobStatus, jobSummary } from './job-bodies.js';
@@ -25,6 +27,7 @@ type ById = { Params: { id: string } };
 export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { config, store, datastore, queues } = deps;
   const uploads = new UploadSlots(config.uploadsPerUser);
+  const submitDeps = { ...deps, inputs: new VersionInputs() };
 
   const visibleJob = (id: string, user: User): Job => {
     const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
@@ -38,7 +41,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       schema: {
         tags: ['jobs'],
         summary: 'Submit a job (A||GO compatible)',
-        consumes: ['multipart/form-data'],
+        consumes: ['multipart/form-data', 'application/json'],
         body: def('JobSubmission'),
         response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 429, 503) },
       },
@@ -47,12 +50,16 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
     async (req) => {
       const user = requireUser(req);
-      if (!req.isMultipart()) throw new BadRequestError('send the job as multipart/form-data: job[webapp_id], job[param], files[0], …');
+      if (!req.isMultipart()) {
+        if (!req.headers['content-type']?.startsWith('application/json')) throw new BadRequestError('send the job as multipart/form-data (job[webapp_id], job[param], job[params][ID], files[0], …) or, without files, as JSON ({"app", "params"})');
+        const job = await submitJob(submitDeps, user, readJson(req.body), req.log);
+        return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
+      }
       const release = uploads.take(user.id);
       // Given back once the body is read or the client is gone, whichever the handler sees last.
       req.raw.once('close', release);
       try {
-        const job = await submitJob(deps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req.log);
+        const job = await submitJob(submitDeps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req.log);
         return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
       } finally {
         release();

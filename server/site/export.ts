@@ -5,7 +5,7 @@
 import type { Config } from '../../common/config.js';
 import type { Store, App } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
-import { appFacts, queueInfo, versionFacts } from '../app-facts.js';
+import { appFacts, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
 
 type ExportedApp = SiteExport['apps'][number];
 
@@ -31,5 +31,8 @@ function exportApp(store: Store, app: App, defaultQueue: string): ExportedApp | 
   const facts = appFacts(store, app, defaultQueue);
   if (!facts.latest_version) return null;
   const versions = store.versions.listForApp(app.id).filter((v) => v.state === 'ready');
-  return { ...facts, latest_version: facts.latest_version, versions: versions.map(versionFacts) };
+  return { ...facts, latest_version: facts.latest_version, versions: versions.map((v) => {
+    const { parameters, free_params } = versionInputs(v);
+    return { ...versionFacts(v), parameters, free_params };
+  }) };
 }

@@ -104,6 +104,9 @@ const MIGRATIONS: Migration[] = [
    ALTER TABLE users ADD COLUMN max_waiting INTEGER;
    ALTER TABLE users ADD COLUMN per_minute INTEGER;
    ALTER TABLE users ADD COLUMN storage_gb REAL;`,
+  // The typed values of a job of an app with parameters (a JSON object, defaults filled in);
+  // NULL for an app that takes free text only.
+  `ALTER TABLE jobs ADD COLUMN params TEXT;`,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JobResult, JobState } from '../../schemas/index.js';
+import type { JobResult, JobState, ParameterValue } from '../../schemas/index.js';
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
 
@@ -19,6 +19,8 @@ export interface Job {
   versionId: number;
   versionLabel: string;
   param: string;
+  /** The typed values it ran with, defaults in and secrets masked (the run payload alone carries them); null for an app without parameters. */
+  params: Record<string, ParameterValue> | null;
   queue: string;
   state: JobState;
   result: JobResult | null;
@@ -49,6 +51,7 @@ interface Row {
   version_id: number;
   version_label: string;
   param: string;
+  params: string | null;
   queue: string;
   state: JobState;
   result: JobResult | null;
@@ -73,6 +76,7 @@ const toJob = (r: Row): Job => ({
   versionId: r.version_id,
   versionLabel: r.version_label,
   param: r.param,
+  params: r.params === null ? null : (JSON.parse(r.params) as Record<string, ParameterValue>),
   queue: r.queue,
   state: r.state,
   result: r.result,
@@ -94,7 +98,7 @@ const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
-  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, queue, state, key_salt, inputs, bytes, created_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)`),
+  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, params, queue, state, key_salt, inputs, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)`),
   setBytes: db.prepare('UPDATE jobs SET bytes = ? WHERE id = ?'),
   byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
   listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
@@ -122,8 +126,8 @@ export class JobStore {
   }
 
   /** `bytes`: of its input files, counted in the user's storage from the start. */
-  create(input: { userId: number; appId: number; versionId: number; param: string; queue: string; inputs?: string[]; bytes?: number }): Job {
-    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now());
+  create(input: { userId: number; appId: number; versionId: number; param: string; params?: Record<string, ParameterValue> | null; queue: string; inputs?: string[]; bytes?: number }): Job {
+    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.params ? JSON.stringify(input.params) : null, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now());
     return this.byId(Number(info.lastInsertRowid))!;
   }
 

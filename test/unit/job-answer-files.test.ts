@@ -8,7 +8,7 @@ import { def } from '../../server/routes/api-schemas.js';
 import type { JobStatus } from '../../schemas/index.js';
 import type { Job } from '../../server/store/index.js';
 
-const job = { id: 7, appName: 'probe', versionLabel: '1.0', param: '', queue: 'standard', state: 'done', result: 'success', exitCode: 0, message: 'ok', createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, inputs: ['z-input.csv'] } as unknown as Job;
+const job = { id: 7, appName: 'probe', versionLabel: '1.0', param: '', params: null, queue: 'standard', state: 'done', result: 'success', exitCode: 0, message: 'ok', createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, inputs: ['z-input.csv'] } as unknown as Job;
 const base = { publicUrl: 'http://x' };
 const serialize = jobStatusSerializers({ schema: def('JobStatus'), method: 'GET', url: '/api/v1/jobs/:id', httpStatus: '200' }) as (b: JobStatus) => string;
 const outputs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `f${String(i).padStart(6, '0')}`, size: 1 }));

@@ -13,6 +13,7 @@ const job: JobStatus = {
   app: 'probe',
   version: '1.0',
   param: '',
+  params: null,
   queue: 'standard',
   state: 'done',
   result: 'success',

@@ -1,9 +1,19 @@
 // Shapes the browser-side elements pass each other.
 
+import type { Parameter } from './param-fields';
+
+/** What a version takes: its typed parameters, and whether free text too. */
+export interface VersionInputs {
+  parameters: Parameter[];
+  free_params: boolean;
+}
+
 /** What the run form needs to know of an app, from the catalog or from the API. */
 export interface RunFormApp {
   name: string;
-  presets: { name: string; params: string }[];
+  presets: { name: string; params: string; values?: Record<string, unknown> }[];
+  /** By version label. */
+  inputs: Record<string, VersionInputs>;
   versions: string[];
   latest: string | null;
   queue: string;
