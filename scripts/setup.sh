@@ -91,6 +91,13 @@ step_packages() {
     # promtool (the package ships both; its service stays stopped, as above).
     need_bin prometheus prometheus
     need_bin promtool prometheus
+    # The Slurm backend's tests start a real cluster on this machine (munge, slurmctld, one
+    # slurmd; their services stay stopped, as above) whose jobs run images with podman.
+    need_bin sbatch slurm-client
+    need_bin slurmctld slurmctld
+    need_bin slurmd slurmd
+    need_bin munged munge
+    need_bin podman podman
   fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"
