@@ -10,9 +10,10 @@ Running the platform:
   up                         server + builder + runner in one process (the embedded default)
   server                     the API, git server and store only
   builder                    build images only (needs REDIS_URL on another host)
-  runner [--labels L,M] [--slots N]
+  runner [--labels L,M] [--slots N] [--backend docker|slurm]
                              run jobs only; on another host it needs REDIS_URL,
-                             ALLGO_SERVER_URL and ALLGO_RUNNER_TOKEN (README, "Scale out")
+                             ALLGO_SERVER_URL and ALLGO_RUNNER_TOKEN (README, "Scale out");
+                             --backend slurm submits them to a Slurm cluster (README)
   runner-token add <name>    make the token of a runner or builder host (admins)
   user add <name> --email <e> [--provider] [--admin] [--url URL] [--token T]
                              create a user and print their API token: in the store of
@@ -57,9 +58,10 @@ async function serve(roles: RoleSet, args: string[]): Promise<number> {
   const [{ loadConfig }, { startRoles }, { createLogger }] = modules;
   const env = { ...process.env };
   // A runner's own flags are its environment's settings, said on the command line.
-  const { values } = parseArgs({ args, options: roles.runner ? { labels: { type: 'string' }, slots: { type: 'string' } } : {}, strict: true });
+  const { values } = parseArgs({ args, options: roles.runner ? { labels: { type: 'string' }, slots: { type: 'string' }, backend: { type: 'string' } } : {}, strict: true });
   if (values.labels !== undefined) env.ALLGO_RUNNER_LABELS = String(values.labels);
   if (values.slots !== undefined) env.ALLGO_RUNNER_SLOTS = String(values.slots);
+  if (values.backend !== undefined) env.ALLGO_RUNNER_BACKEND = String(values.backend);
   const config = loadConfig(env);
   const log = createLogger(process.env);
   const running = await startRoles(config, roles, log);

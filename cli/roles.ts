@@ -23,6 +23,8 @@ import { ServerClient, RefusedError } from '../common/server-client.js';
 import { createValidators, packageRoot, type RunnerHello } from '../schemas/index.js';
 import { internalBase, INTERNAL_URL_FILE } from '../server/internal-listener.js';
 import { ImageCache } from '../runner/image-cache.js';
+import { DockerBackend } from '../runner/backends/docker.js';
+import { SlurmBackend } from '../runner/backends/slurm/index.js';
 import { checkRegistryLogin, registryAuth } from '../common/registry.js';
 import { startSiteRebuilds } from '../server/site/index.js';
 import { RedisSupervisor } from './redis-supervisor.js';
@@ -127,8 +129,10 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         closers.push(() => closeWorker(w));
       }
       if (roles.runner) {
+        const slurm = config.runnerBackend === 'slurm';
         const pool = new RunnerPool({
-          docker,
+          // Slurm's jobs run on the cluster; this host's engine only hands their images over.
+          backend: (instance) => (slurm ? new SlurmBackend(config.slurm, instance, hello.queues, docker) : new DockerBackend(docker, instance)),
           connection: redis(),
           redis: redis(),
           subscriber: redis(),
@@ -138,7 +142,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
           hello,
           labels: config.runnerLabels,
           slots: config.runnerSlots ?? undefined,
-          workDir: join(config.dataDir, 'runner', 'work'),
+          workDir: slurm ? config.slurm.workDir : join(config.dataDir, 'runner', 'work'),
           images: new ImageCache(docker, { budgetBytes: config.imageCacheBytes, auth: registryAuth(config.registry), log: log.child({ role: 'images' }) }),
           log: log.child({ role: 'runner', runner: hello.name }),
         });

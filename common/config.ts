@@ -20,6 +20,22 @@ export interface QueueConfig {
   labels: readonly string[];
   /** Starts again on another host allowed when the host running a job is lost. */
   retries: number;
+  /** What its jobs get from Slurm (queues.NAME.slurm), when given. */
+  slurm?: Readonly<{ partition?: string; options?: readonly string[] }>;
+}
+
+/** The Slurm backend's settings (runner.slurm), paths resolved. */
+export interface SlurmConfig {
+  /** SLURM_CONF for the Slurm commands; null: theirs. */
+  conf: string | null;
+  /** The job folders, on the cluster's shared file system. */
+  workDir: string;
+  /** The versions' exported images, on the shared file system. */
+  imageDir: string;
+  runtime: 'podman';
+  /** podman --root on the nodes (--runroot beside it); null: podman's own. */
+  podmanRoot: string | null;
+  pollMs: number;
 }
 
 /** A user's share (limits.user, or an admin's for the user); null: unlimited. */
@@ -82,6 +98,9 @@ export interface Config {
   stagingTtlMs: number;
   /** Most bytes of registry images a runner host keeps; null: no limit. */
   imageCacheBytes: number | null;
+  /** Where this runner runs jobs (runner.backend, ALLGO_RUNNER_BACKEND, --backend). */
+  runnerBackend: 'docker' | 'slurm';
+  slurm: Readonly<SlurmConfig>;
   /** Where versions' images go, so runners on other hosts can pull them; null: one host. */
   registry: RegistryConfig | null;
   retentionMs: number;
@@ -152,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
       concurrency: q.concurrency ?? null,
       labels: Object.freeze([...(q.labels ?? [])].sort()),
       retries: q.retries ?? 0,
+      ...(q.slurm ? { slurm: Object.freeze({ ...q.slurm, options: Object.freeze([...(q.slurm.options ?? [])]) }) } : {}),
       configured: q.priority,
     }))
     .sort((a, b) => a.timeLimitMs - b.timeLimitMs)
@@ -206,6 +226,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     heartbeatMs: parseDuration(merged.runner?.heartbeat ?? '5s'),
     stagingTtlMs: parseDuration(merged.runner?.staging_ttl ?? '15m'),
     imageCacheBytes: merged.runner?.image_cache_mb ? Math.round(merged.runner.image_cache_mb * 1024 * 1024) : null,
+    runnerBackend: runnerBackend(env.ALLGO_RUNNER_BACKEND ?? merged.runner?.backend),
+    slurm: Object.freeze({
+      conf: merged.runner?.slurm?.conf ? resolve(merged.runner.slurm.conf) : null,
+      workDir: resolve(merged.runner?.slurm?.work_dir ?? join(dataDir, 'runner', 'work')),
+      imageDir: resolve(merged.runner?.slurm?.image_dir ?? join(dataDir, 'runner', 'images')),
+      runtime: merged.runner?.slurm?.runtime ?? 'podman',
+      podmanRoot: merged.runner?.slurm?.podman_root ? resolve(merged.runner.slurm.podman_root) : null,
+      pollMs: parseDuration(merged.runner?.slurm?.poll ?? '250ms'),
+    }),
     registry: readRegistry(env, merged, file),
     retentionMs: parseDuration(merged.jobs?.retention ?? '30d'),
     builderConcurrency: merged.builder?.concurrency ?? 1,
@@ -240,6 +269,12 @@ function runnerLabels(text: string | undefined): readonly string[] {
   const bad = labels.find((l) => !isValidLabel(l));
   if (bad) throw new ConfigError(`runner label "${bad}": ${LABEL_RULE}`);
   return Object.freeze(labels);
+}
+
+function runnerBackend(text: string | undefined): 'docker' | 'slurm' {
+  if (!text) return 'docker';
+  if (text === 'docker' || text === 'slurm') return text;
+  throw new ConfigError(`runner backend must be docker or slurm, got "${text}"`);
 }
 
 function runnerSlots(text: string | undefined): number | null {

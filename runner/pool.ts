@@ -9,32 +9,30 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Worker, Job } from 'bullmq';
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createValidators, type RunPayload, type RunResult, type RunnerHello } from '../schemas/index.js';
 import { runQueueName, runJobId, runsChannel } from '../common/queues.js';
 import { onCancelRequests } from '../common/cancel-requests.js';
 import type { ImageCache } from './image-cache.js';
-import { CONTAINER_LABELS } from '../common/labels.js';
 import { instanceId } from '../common/instance.js';
 import { waitAtMost } from '../common/close.js';
 import { readHeartbeats, removeHeartbeat, satisfies, writeHeartbeat } from '../common/heartbeats.js';
 import { packageVersion } from '../common/version.js';
 import type { RunOptions } from './run-container.js';
-import { jobMountOf } from './run-container.js';
 import { progressOf } from './takeover.js';
 import { runJob, runnerProcessId, type JobContext } from './run-job.js';
 import type { ServerClient } from '../common/server-client.js';
 import { WorkDirs } from './stage.js';
-import { engineAnswers } from './engine-health.js';
+import type { RunnerBackend } from './backends/backend.js';
 
 const IDLE_POLL_MS = 250;
 /** A work folder with no container is left this long: another runner may be staging it. */
 const WORK_DIR_GRACE_MS = 60 * 60_000;
 
 export interface RunnerDeps {
-  docker: Docker;
+  /** Where jobs run (backends/): made once the installation's id is known. */
+  backend(instance: string): RunnerBackend;
   /** Fetches jobs (BullMQ). */
   connection: Redis;
   /** Logs, verdicts, cancellations, heartbeats. */
@@ -77,6 +75,7 @@ export class RunnerPool {
   /** Set when a slot freed or a job was queued while the loop was busy: it looks again at once. */
   private nudged = false;
   private ctx: JobContext | null = null;
+  private backend: RunnerBackend | null = null;
   private beat: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -115,9 +114,10 @@ export class RunnerPool {
     const { deps } = this;
     const r = deps.hello.runner;
     const options: RunOptions = { instance: await instanceId(deps.redis, deps.prefix), user: r.user, pidsLimit: r.pidsLimit, outputLimitBytes: r.outputLimitBytes, maxFiles: r.maxFiles, logLimitBytes: r.logLimitBytes, tmpMb: r.tmpMb };
-    const engine = (await deps.docker.info()).ID as string;
+    const backend = (this.backend = deps.backend(options.instance));
+    const engine = await backend.engine();
     this.ctx = {
-      docker: deps.docker,
+      backend,
       redis: deps.redis,
       prefix: deps.prefix,
       client: deps.client,
@@ -167,31 +167,27 @@ export class RunnerPool {
   }
 
   /**
-   * Job containers whose job has ended (reported by another runner, or the engine restarted
-   * before removal), or whose job started again elsewhere, are removed; those of unfinished
-   * jobs are left for re-attaching. Then work folders no container uses.
+   * Job runs (containers, Slurm jobs) whose job has ended (reported by another runner, or the
+   * engine restarted before removal), or whose job started again elsewhere, are removed; those
+   * of unfinished jobs are left for re-attaching. Then work folders no run uses.
    */
   private async removeOrphans(): Promise<void> {
-    const { docker, log } = this.deps;
+    const { log } = this.deps;
     const ctx = this.ctx!;
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.instance}=${ctx.options.instance}`] } });
+    const backend = this.backend!;
     const inUse = new Set<string>();
-    for (const c of containers) {
-      const worker = this.workers.find((w) => w.queue === c.Labels[CONTAINER_LABELS.queue]);
+    for (const run of await backend.list()) {
+      const worker = this.workers.find((w) => w.queue === run.queue);
       if (!worker) continue;
-      const job = await Job.fromId(worker.worker, runJobId(Number(c.Labels[CONTAINER_LABELS.job])));
+      const job = await Job.fromId(worker.worker, runJobId(run.jobId));
       const state = job ? await job.getState() : 'missing';
       const progress = job ? progressOf(job) : null;
-      const movedOn = !!progress?.engine && (progress.engine !== ctx.engine || (progress.attempt ?? 1) > Number(c.Labels[CONTAINER_LABELS.attempt] ?? 1));
+      const movedOn = !!progress?.engine && (progress.engine !== ctx.engine || (progress.attempt ?? 1) > run.attempt);
       // Only a job known to have ended or moved on: anything uncertain is left for re-attaching.
       if (state === 'completed' || state === 'failed' || movedOn) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-        log.info({ container: c.Names[0], state, movedOn }, 'removed orphaned job container');
-      } else {
-        const info = await docker.getContainer(c.Id).inspect().catch(() => null);
-        const mount = info && jobMountOf(info);
-        if (mount) inUse.add(mount);
-      }
+        await backend.remove(run.jobId).catch(() => undefined);
+        log.info({ jobId: run.jobId, state, movedOn }, 'removed orphaned job run');
+      } else if (run.workdir) inUse.add(run.workdir);
     }
     await this.workDirs.sweep(async (jobId, attempt) => {
       const dir = this.workDirs.jobDir(jobId, attempt);
@@ -204,9 +200,9 @@ export class RunnerPool {
   /** True unless the engine was found away and still does not answer. */
   private async engineBack(): Promise<boolean> {
     if (!this.engineAway) return true;
-    if (!(await engineAnswers(this.deps.docker))) return false;
+    if (!(await this.backend!.answers())) return false;
     this.engineAway = false;
-    this.deps.log.info('the Docker engine answers again; taking jobs');
+    this.deps.log.info('the engine answers again; taking jobs');
     return true;
   }
 

@@ -6,7 +6,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Job } from 'bullmq';
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { RunPayload, RunResult, ClaimAnswer } from '../schemas/index.js';
@@ -14,13 +13,13 @@ import { verdictKey } from '../common/queues.js';
 import { clearCancelRequest, isCancelRequested } from '../common/cancel-requests.js';
 import { LogWriter, readWholeLog } from '../common/log-stream.js';
 import { RUNNER_CODES } from '../common/runner-protocol.js';
-import { runContainer, removeJobContainer, inspectJobContainer, jobMountOf, logFileOf, type RunOptions, type Verdict } from './run-container.js';
+import { logFileOf, type RunOptions, type Verdict } from './run-container.js';
 import { decideTakeover, progressOf } from './takeover.js';
-import { endedByEngineDeath } from './engine-death.js';
 import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
 import type { ImageCache } from './image-cache.js';
-import { EngineDownError, engineAnswers } from './engine-health.js';
+import { EngineDownError } from './engine-health.js';
+import type { RunnerBackend } from './backends/backend.js';
 
 const VERDICT_TTL_S = 7 * 24 * 3600;
 /** How long a job put back for want of an engine waits before it is taken again. */
@@ -29,11 +28,12 @@ const ENGINE_RETRY_MS = 5000;
 const UPLOAD_RETRY_MS = 60 * 60_000;
 
 export interface JobContext {
-  docker: Docker;
+  /** Where its container runs: this host's Docker engine, or a Slurm cluster. */
+  backend: RunnerBackend;
   redis: Redis;
   prefix: string;
   client: ServerClient;
-  /** This runner's name (its token's), process id and Docker engine. */
+  /** This runner's name (its token's), process id and engine (its backend's). */
   name: string;
   id: string;
   engine: string;
@@ -52,7 +52,7 @@ export interface JobContext {
 
 /** `reload` reads the job again from BullMQ (its progress as the runner that took it over left it). */
 export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, token: string, cancel: AbortController, reload: () => Promise<Job | undefined>): Promise<void> {
-  const { redis, prefix, docker } = ctx;
+  const { redis, prefix, backend } = ctx;
   const p = job.data;
   const log = ctx.log.child({ jobId: p.jobId, queue: p.queue });
   const lost = new AbortController();
@@ -78,18 +78,18 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
   const complete = async (result: RunResult) => {
     await live.end();
     await job.moveToCompleted(result, token, false);
-    await removeJobContainer(docker, ctx.options.instance, p.jobId);
+    await backend.remove(p.jobId);
     await Promise.all([redis.del(verdictKey(prefix, p.jobId)), clearCancelRequest(redis, prefix, p.jobId)]).catch(() => undefined);
     if (workdir) await ctx.workDirs.remove(workdir);
     log.info({ result: result.result, exitCode: result.exitCode }, 'job finished');
   };
   try {
-    const found = await inspectJobContainer(docker, ctx.options.instance, p.jobId);
+    const found = await backend.find(p.jobId);
     const decision = decideTakeover({
       progress: progressOf(job),
       name: ctx.name,
       engine: ctx.engine,
-      container: found ? { workdir: jobMountOf(found), endedByEngine: await endedByEngineDeath(docker, found) } : null,
+      container: found,
       liveEngines: await ctx.liveEngines(p.queue),
       retries: p.retries ?? 0,
     });
@@ -113,8 +113,8 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       // An earlier attempt's container here (ended with its engine, left when the job moved on,
       // or created just before its engine went away and the job was put back): re-attaching to
       // it would report how that attempt ended, so it goes first.
-      await removeJobContainer(docker, ctx.options.instance, p.jobId);
-      const old = jobMountOf(found);
+      await backend.remove(p.jobId);
+      const old = found.workdir;
       if (old) await ctx.workDirs.remove(old);
     }
     if (decision.kind === 'lost') {
@@ -132,7 +132,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     if (!resumed) await job.updateProgress(running);
     log.info({ resumed, attempt, stagingMs }, resumed ? 'job re-attached' : 'job started');
     containerMayExist = true;
-    const result = await runContainer(docker, p, workdir, attempt, ctx.options, {
+    const result = await backend.run(p, workdir, attempt, ctx.options, {
       live,
       cancel: cancel.signal,
       lost: lost.signal,
@@ -154,7 +154,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       const now = await reload().catch(() => null);
       const elsewhere = now ? progressOf(now)?.engine : undefined;
       if (elsewhere && elsewhere !== ctx.engine) {
-        await removeJobContainer(docker, ctx.options.instance, p.jobId);
+        await backend.remove(p.jobId);
         await ctx.workDirs.remove(workdir);
         log.warn('the job was started again on another host; removed its container here');
       } else log.warn('lost the claim on the job; left it to the runner that took it over');
@@ -165,16 +165,16 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     log.info({ uploadMs: Math.round(performance.now() - t0) }, 'outputs committed');
     // Committed, the job is done: a runner taking it over now learns so from its claim and
     // needs no container, so it goes before anything else can stop this runner.
-    await removeJobContainer(docker, ctx.options.instance, p.jobId);
+    await backend.remove(p.jobId);
     await complete(result);
   } catch (err) {
     if (err instanceof RefusedError && (err.code === RUNNER_CODES.staleAttempt || lost.signal.aborted)) {
       log.warn({ err: err.message }, 'another runner took the job over; stepped back');
       return;
     }
-    if (err instanceof EngineDownError || !(await engineAnswers(docker))) {
+    if (err instanceof EngineDownError || !(await backend.answers())) {
       // Not the job's fault: back in line, as it was taken, for when an engine answers.
-      log.warn({ err: (err as Error).message }, 'the Docker engine does not answer; the job goes back in line');
+      log.warn({ err: (err as Error).message }, 'its engine (Docker, or the Slurm cluster) does not answer; the job goes back in line');
       ctx.engineDown();
       await live.end();
       // Only a job that never had a container starts afresh; one that may have keeps its folder
@@ -189,7 +189,7 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     log.error({ err }, 'job failed in the runner');
     // Left alone, its container would run on with no time or output limit.
     if (!lost.signal.aborted) {
-      await removeJobContainer(docker, ctx.options.instance, p.jobId);
+      await backend.remove(p.jobId);
       if (workdir) await ctx.workDirs.remove(workdir);
     }
     await live.end();

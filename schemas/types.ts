@@ -1067,6 +1067,19 @@ export interface AllgoConfigFile {
        * How many times a job may start again on another runner host when the host running it is lost (default 0: it ends `error`, "runner host NAME lost").
        */
       retries?: number;
+      /**
+       * What this queue's jobs get from Slurm when the runner's backend is slurm.
+       */
+      slurm?: {
+        /**
+         * sbatch --partition. Default: the cluster's default partition.
+         */
+        partition?: string;
+        /**
+         * More sbatch options, each one argument as sbatch takes it (e.g. --account=lab, --qos=short).
+         */
+        options?: string[];
+      };
     };
   };
   providers?: {
@@ -1170,6 +1183,39 @@ export interface AllgoConfigFile {
      * Most MB of images pulled from the registry a runner host keeps; past it the least recently used go (never one a job uses). Default: no limit.
      */
     image_cache_mb?: number;
+    /**
+     * Where jobs run: docker (the runner host's Docker engine, the default) or slurm (submitted with sbatch to the cluster this host reaches; README, Running on a Slurm cluster). ALLGO_RUNNER_BACKEND or allgo runner --backend overrides it.
+     */
+    backend?: 'docker' | 'slurm';
+    /**
+     * The Slurm backend's settings (runner.backend: slurm).
+     */
+    slurm?: {
+      /**
+       * The cluster's slurm.conf, given to sbatch, sacct, squeue, scontrol and scancel as SLURM_CONF. Default: theirs.
+       */
+      conf?: string;
+      /**
+       * Where the job folders go: a folder of the cluster's shared file system, at the same path here and on the nodes. Default: <data dir>/runner/work (one machine).
+       */
+      work_dir?: string;
+      /**
+       * Where each version's image is exported once (docker-archive) for the nodes to load, on the shared file system. Default: <data dir>/runner/images. Images named by digest in a registry are pulled by the nodes instead.
+       */
+      image_dir?: string;
+      /**
+       * The container runtime on the nodes: podman (the only one so far).
+       */
+      runtime?: 'podman';
+      /**
+       * podman's storage folder on the nodes (--root; its run folder goes beside it, --runroot). Default: podman's own.
+       */
+      podman_root?: string;
+      /**
+       * How often the runner asks Slurm about its jobs and reads their output (default 250ms).
+       */
+      poll?: string;
+    };
   };
   /**
    * The registry that moves images from builder hosts to runner hosts. Without it, jobs run the image in the builder's own engine (one host).
@@ -1380,6 +1426,13 @@ export interface RunnerHello {
   queues: {
     name: string;
     labels: string[];
+    /**
+     * The queue's Slurm settings (config queues.NAME.slurm), for runners whose backend is slurm.
+     */
+    slurm?: {
+      partition?: string;
+      options?: string[];
+    };
   }[];
   runner: {
     concurrency: number;

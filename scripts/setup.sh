@@ -94,6 +94,13 @@ step_packages() {
     # The typed-parameters test validates the CWL export with Debian's cwltool and runs it on
     # the local engine beside an allgo job of the same inputs.
     need_bin cwltool cwltool
+    # The Slurm backend's tests start a real cluster on this machine (munge, slurmctld, one
+    # slurmd; their services stay stopped, as above) whose jobs run images with podman.
+    need_bin sbatch slurm-client
+    need_bin slurmctld slurmctld
+    need_bin slurmd slurmd
+    need_bin munged munge
+    need_bin podman podman
   fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"

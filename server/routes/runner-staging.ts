@@ -80,7 +80,7 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
       name: runnerOf(req),
       version: deps.version,
       redisPrefix: config.redisPrefix,
-      queues: config.queues.map((q) => ({ name: q.name, labels: [...q.labels] })),
+      queues: config.queues.map((q) => ({ name: q.name, labels: [...q.labels], ...(q.slurm ? { slurm: { ...q.slurm, options: [...(q.slurm.options ?? [])] } } : {}) })),
       runner: {
         concurrency: config.runnerConcurrency,
         user: config.runnerUser,

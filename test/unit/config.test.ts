@@ -256,3 +256,26 @@ describe('loadConfig: what pushes and builds may use', () => {
     expect(refusal(() => load(), ConfigError).message).toContain('internal.listen');
   });
 });
+
+describe('loadConfig: the runner backend', () => {
+  it('runs jobs on Docker unless told otherwise, the Slurm folders in the data dir', () => {
+    const c = load();
+    expect(c.runnerBackend).toBe('docker');
+    expect(c.slurm).toEqual({ conf: null, workDir: join(dataDir, 'runner', 'work'), imageDir: join(dataDir, 'runner', 'images'), runtime: 'podman', podmanRoot: null, pollMs: 250 });
+  });
+
+  it('takes runner.backend and runner.slurm from the file, each queue\'s slurm settings, and ALLGO_RUNNER_BACKEND over the file', async () => {
+    await writeConfig('queues:\n  quick: {time_limit: 5s, slurm: {partition: short, options: [--qos=fast]}}\nrunner:\n  backend: slurm\n  slurm: {conf: /etc/slurm/other.conf, work_dir: /shared/allgo, poll: 1s}\n');
+    const c = load();
+    expect(c.runnerBackend).toBe('slurm');
+    expect(c.slurm).toMatchObject({ conf: '/etc/slurm/other.conf', workDir: '/shared/allgo', pollMs: 1000 });
+    expect(c.queues[0].slurm).toEqual({ partition: 'short', options: ['--qos=fast'] });
+    expect(load({ ALLGO_RUNNER_BACKEND: 'docker' }).runnerBackend).toBe('docker');
+  });
+
+  it('refuses an unknown backend and an sbatch option that is not one', async () => {
+    expect(() => load({ ALLGO_RUNNER_BACKEND: 'kubernetes' })).toThrow('runner backend must be docker or slurm, got "kubernetes"');
+    await writeConfig('queues:\n  quick: {time_limit: 5s, slurm: {options: ["; rm -rf /"]}}\n');
+    expect(() => load()).toThrow(ConfigError);
+  });
+});
