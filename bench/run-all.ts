@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../schemas/index.js';
 import { round, sampler } from './lib/measure.js';
 
-const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site', 'scaling', 'staging', 'first-pull'] as const;
+const BENCHES = ['overhead', 'throughput', 'api', 'publish', 'site', 'scaling', 'staging', 'first-pull', 'waiting', 'finished', 'fair'] as const;
 type Bench = (typeof BENCHES)[number];
-const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts', scaling: 'scaling.ts', staging: 'staging.ts', 'first-pull': 'first-pull.ts' };
+const FILES: Record<Bench, string> = { overhead: 'overhead.ts', throughput: 'throughput.ts', api: 'api.ts', publish: 'publish.ts', site: 'site-catalog.ts', scaling: 'scaling.ts', staging: 'staging.ts', 'first-pull': 'first-pull.ts', waiting: 'waiting-jobs.ts', finished: 'finished-jobs.ts', fair: 'fair-shares.ts' };
 const TIME_LIMIT_MS = 45 * 60_000;
 const NOTES_MARKER = '<!-- notes: kept across runs -->';
 
@@ -94,6 +94,7 @@ function rows(o: Outcome): Row[] {
       return [
         { what: `GET /api/v1/jobs/N, ${r.connections} connections`, allgo: `${r.allgo.req_per_s} req/s`, plain: `${r.plain.req_per_s} req/s (bare node:http)`, ratio: `${r.ratio}×`, target: '≥ 5,000 req/s', met: yes(r.allgo.req_per_s >= 5000 && r.allgo.errors === 0 && r.allgo.non2xx === 0) },
         { what: 'GET /api/v1/jobs/N, p99 latency', allgo: ms(r.allgo.latency_p99_ms), plain: ms(r.plain.latency_p99_ms), ratio: '', target: '< 25 ms', met: yes(r.allgo.latency_p99_ms < 25) },
+        { what: `GET /api/v1/jobs/N against a bare Fastify route (median of ${r.rounds} turns)`, allgo: `${r.allgo.req_per_s} req/s, ${r.allgo.cpu_us_per_req} µs CPU/req`, plain: `${r.fastify.req_per_s} req/s, ${r.fastify.cpu_us_per_req} µs CPU/req`, ratio: `${r.ratio_fastify}× (by CPU ${r.cpu_ratio_fastify}×)`, target: '≥ 0.5×', met: yes(r.ratio_fastify >= 0.5) },
       ];
     case 'publish':
       return [
@@ -121,6 +122,22 @@ function rows(o: Outcome): Row[] {
           target: '≤ 2×, < 3 s',
           met: yes(r.republish.ratio <= 2 && r.republish.large.republish_ms < 3000),
         },
+      ];
+    case 'waiting':
+      return [
+        { what: `${r.large.waiting} waiting jobs against ${r.small.waiting}: server idle CPU`, allgo: `${r.large.idle_cpu_pct}% of a core`, plain: `${r.small.idle_cpu_pct}%`, ratio: `${r.ratios.idle_cpu}×`, target: '≤ 1.5×', met: yes(r.ratios.idle_cpu <= 1.5) },
+        { what: '… GET /api/v1/jobs/N of a waiting job, p99', allgo: ms(r.large.get_p99_ms), plain: ms(r.small.get_p99_ms), ratio: `${r.ratios.get_p99}×`, target: '≤ 1.5×', met: yes(r.ratios.get_p99 <= 1.5) },
+        { what: '… a submission, p99', allgo: ms(r.large.submit_p99_ms), plain: ms(r.small.submit_p99_ms), ratio: `${r.ratios.submit_p99}×`, target: '≤ 1.5×', met: yes(r.ratios.submit_p99 <= 1.5) },
+      ];
+    case 'finished':
+      return [
+        { what: `${r.large.jobs} finished jobs in the store against ${r.small.jobs}: GET /api/v1/jobs/N, p99`, allgo: ms(r.large.get_p99_ms), plain: ms(r.small.get_p99_ms), ratio: `${r.ratios.get_p99}×`, target: '≤ 1.5×', met: yes(r.ratios.get_p99 <= 1.5) },
+        { what: '… the job list\'s first page, p99', allgo: ms(r.large.list_p99_ms), plain: ms(r.small.list_p99_ms), ratio: `${r.ratios.list_p99}×`, target: '≤ 1.5×', met: yes(r.ratios.list_p99 <= 1.5) },
+      ];
+    case 'fair':
+      return [
+        { what: `first-job wait beyond its turn, ${r.many.users} users × 20 at once (${r.slots} slots)`, allgo: `max ${r.many.beyond_turn_slots.max} slots' worth`, plain: `raw max ${r.many.raw_slots.max}`, ratio: '', target: '≤ 2', met: yes(r.many.beyond_turn_slots.max <= 2) },
+        { what: `… one user's 1,000 first, then ${r.one.users - 1} users × 20`, allgo: `max ${r.one.beyond_turn_slots.max} slots' worth`, plain: `raw max ${r.one.raw_slots.max}`, ratio: '', target: '≤ 2', met: yes(r.one.beyond_turn_slots.max <= 2) },
       ];
     case 'first-pull':
       return [

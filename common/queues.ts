@@ -9,6 +9,8 @@ export const runQueueName = (queue: string): string => `run-${queue}`;
 
 export const buildJobId = (versionId: number): string => `build-${versionId}`;
 export const runJobId = (jobId: number): string => `job-${jobId}`;
+/** The allgo job a run's BullMQ id names; null for any other id. */
+export const runJobNumber = (id: string): number | null => (/^job-\d+$/.test(id) ? Number(id.slice(4)) : null);
 
 export const buildLogKey = (prefix: string, versionId: number): string => `${prefix}:log:build:${versionId}`;
 export const runLogKey = (prefix: string, jobId: number): string => `${prefix}:log:job:${jobId}`;

@@ -21,8 +21,26 @@ export class UploadNameError extends Error {
   }
 }
 
+/** A file of a job's folder, as its answer lists it. */
+export interface JobFile {
+  name: string;
+  size: number;
+}
+
+/** Most file names the listings of finished jobs keep in memory, all jobs together. */
+const CACHED_FILES = 100_000;
+
 export class Datastore {
   readonly root: string;
+  /**
+   * Finished jobs' listings, oldest used first. A finished job's folder changes only when it
+   * goes (retention, deletion, pruning: discardJob), which forgets its listing.
+   */
+  private readonly finished = new Map<number, JobFile[]>();
+  private cachedFiles = 0;
+  /** Counts every forgetting: a listing read across one is not kept, as it may predate it. */
+  private forgets = 0;
+
   constructor(
     dataDir: string,
     /** uid:gid jobs run as: the folder must be theirs to write. */
@@ -54,12 +72,61 @@ export class Datastore {
     await rm(dir, { recursive: true, force: true });
   }
 
+  /** Removes a job's folder (its files, for good), and the listing kept of it. */
+  async discardJob(jobId: number): Promise<void> {
+    this.forget(jobId);
+    try {
+      await this.discard(this.jobDir(jobId));
+    } finally {
+      this.forget(jobId);
+    }
+  }
+
+  /** Drops the listing kept of a job's folder: call it whenever the folder changes. */
+  forget(jobId: number): void {
+    this.forgets++;
+    const files = this.finished.get(jobId);
+    if (!files) return;
+    this.finished.delete(jobId);
+    this.cachedFiles -= files.length;
+  }
+
+  /**
+   * The job's files, as list() gives them. A done job's folder no longer changes until it
+   * goes, so its listing is read from disk once and kept (bounded by CACHED_FILES): polling
+   * a finished job costs no file system call.
+   */
+  async filesOf(job: { id: number; state: string }): Promise<JobFile[]> {
+    if (job.state !== 'done') return this.list(job.id);
+    const kept = this.finished.get(job.id);
+    if (kept) {
+      // Used again: to the young end of the map's order.
+      this.finished.delete(job.id);
+      this.finished.set(job.id, kept);
+      return kept;
+    }
+    const forgets = this.forgets;
+    const files = await this.list(job.id);
+    if (forgets === this.forgets && files.length <= CACHED_FILES) this.keep(job.id, files);
+    return files;
+  }
+
+  private keep(jobId: number, files: JobFile[]): void {
+    this.cachedFiles += files.length - (this.finished.get(jobId)?.length ?? 0);
+    this.finished.set(jobId, files);
+    for (const [id, old] of this.finished) {
+      if (this.cachedFiles <= CACHED_FILES) break;
+      this.finished.delete(id);
+      this.cachedFiles -= old.length;
+    }
+  }
+
   /**
    * Regular files of the job folder with their sizes, by name. Symbolic links are not
    * files here: a job writes its folder, and a link it leaves must never lead the server
    * to a file of the host.
    */
-  async list(jobId: number): Promise<{ name: string; size: number }[]> {
+  async list(jobId: number): Promise<JobFile[]> {
     const dir = this.jobDir(jobId);
     let names: string[];
     try {
@@ -67,7 +134,7 @@ export class Datastore {
     } catch {
       return [];
     }
-    const out: { name: string; size: number }[] = [];
+    const out: JobFile[] = [];
     for (const name of names.sort()) {
       const s = await lstat(join(dir, name)).catch(() => null);
       if (s?.isFile()) out.push({ name, size: s.size });

@@ -1,10 +1,13 @@
 // Applies what workers report (through BullMQ) to the store: the server is its only writer.
-// Events trigger a sync, and a sweep at start and every few seconds syncs whatever is still
-// unfinished, so a report that arrived while the server was down is not lost.
+// Events trigger a sync. A full sweep at start (and every few minutes) syncs every unfinished
+// job, so a report that arrived while the server was down is not lost. In between, a short
+// sweep every few seconds catches an event missed while up: it syncs the jobs a runner holds
+// or that ended lately, and those the store has under way, never the jobs still waiting, so
+// its cost stays the same with 10 or 10,000 of them in line.
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey } from '../common/queues.js';
+import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey, runJobNumber } from '../common/queues.js';
 import { readWholeLog } from '../common/log-stream.js';
 import { isFinishedJob, isFinishedVersion } from '../common/states.js';
 import type { BuildResult, RunResult } from '../schemas/index.js';
@@ -14,6 +17,13 @@ import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
 
 const SWEEP_MS = 5000;
+/** Each full sweep reads every waiting job from BullMQ: the safety net for one lost meanwhile (a Redis reset). */
+const FULL_SWEEP_MS = 10 * 60_000;
+/**
+ * How far back a short sweep looks past the previous one for runs that ended: runners on
+ * other hosts stamp the end with their own clocks.
+ */
+const CLOCK_SLACK_MS = 60_000;
 const BUILD_LOG_MAX = 2 * 1024 * 1024;
 const NEW_JOB_GRACE_MS = 60_000;
 
@@ -34,6 +44,9 @@ export class OutcomeRecorder {
   private readonly runEvents: QueueEvents[];
   private sweepTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** When the last sweep started (ms), and the last full one. */
+  private lastSweep = 0;
+  private lastFullSweep = 0;
 
   constructor(private readonly deps: OutcomeDeps) {
     this.buildEvents = new QueueEvents(BUILD_QUEUE, { connection: deps.connect(), prefix: deps.prefix });
@@ -44,7 +57,7 @@ export class OutcomeRecorder {
       if (id !== null) this.guard(this.syncVersion(id));
     };
     const onRun = ({ jobId }: { jobId: string }) => {
-      const id = idOf(jobId, 'job-');
+      const id = runJobNumber(jobId);
       if (id !== null) this.guard(this.syncJob(id));
     };
     this.buildEvents.on('completed', onBuild);
@@ -63,7 +76,7 @@ export class OutcomeRecorder {
     await this.sweep();
     const loop = () => {
       this.sweepTimer = setTimeout(() => {
-        this.sweep()
+        (Date.now() - this.lastFullSweep >= FULL_SWEEP_MS ? this.sweep() : this.sweepRecent())
           .catch((err) => this.deps.log.warn({ err }, 'sweep failed'))
           .finally(() => !this.closed && loop());
       }, SWEEP_MS);
@@ -81,10 +94,23 @@ export class OutcomeRecorder {
     p.catch((err) => this.deps.log.warn({ err }, 'could not record an outcome; the next sweep will retry'));
   }
 
+  /** Every building version and unfinished job, each read from BullMQ. */
   async sweep(): Promise<void> {
     const { store } = this.deps;
+    this.lastSweep = this.lastFullSweep = Date.now();
     for (const v of store.versions.listBuilding()) await this.syncVersion(v.id, true);
     for (const j of store.jobs.listUnfinished()) await this.syncJob(j.id, true);
+  }
+
+  /** What can have changed since the last sweep: see the top of this file. */
+  async sweepRecent(): Promise<void> {
+    const { store, queues, queueNames } = this.deps;
+    const since = this.lastSweep - CLOCK_SLACK_MS;
+    this.lastSweep = Date.now();
+    for (const v of store.versions.listBuilding()) await this.syncVersion(v.id, true);
+    const ids = new Set(store.jobs.listUnderWay().map((j) => j.id));
+    for (const q of queueNames) for (const id of await queues.recentlyMoved(q, since)) ids.add(id);
+    for (const id of ids) await this.syncJob(id, true);
   }
 
   /** Reads a build's state from BullMQ and records it if it has ended. */

@@ -4,7 +4,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BuildPayload, BuildResult, RunPayload, RunResult } from '../schemas/index.js';
 import type { QueueConfig } from '../common/config.js';
-import { BUILD_QUEUE, runQueueName, runsChannel, buildJobId, runJobId } from '../common/queues.js';
+import { BUILD_QUEUE, runQueueName, runsChannel, buildJobId, runJobId, runJobNumber } from '../common/queues.js';
 
 const KEEP = { age: 30 * 24 * 3600, count: 100_000 };
 /** BullMQ's highest priority number (its lowest priority). */
@@ -85,6 +85,23 @@ export class Queues {
     const [[, plain], [, rank], [, at]] = (await this.connection.multi().llen(q.keys.wait).zrank(q.keys.prioritized, id).lpos(q.keys.wait, id).exec()) as [unknown, number | null][];
     if (rank !== null) return (plain ?? 0) + rank + 1;
     return at !== null ? (plain ?? 0) - at : null;
+  }
+
+  /**
+   * Runs of `queue` a runner holds now, or that ended since `sinceMs` (BullMQ scores its
+   * finished sets by the time they ended): what can have changed lately, found without
+   * reading the jobs still waiting, however many there are.
+   */
+  async recentlyMoved(queue: string, sinceMs: number): Promise<number[]> {
+    const q = this.runs.get(queue);
+    if (!q) return [];
+    const replies = (await this.connection.multi().lrange(q.keys.active, 0, -1).zrangebyscore(q.keys.completed, sinceMs, '+inf').zrangebyscore(q.keys.failed, sinceMs, '+inf').exec()) as [Error | null, string[]][];
+    const ids = new Set<number>();
+    for (const [err, list] of replies) {
+      if (err) throw err;
+      for (const id of list.map(runJobNumber)) if (id !== null) ids.add(id);
+    }
+    return [...ids];
   }
 
   async close(): Promise<void> {

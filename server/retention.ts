@@ -30,7 +30,7 @@ export class RetentionSweeper {
     const before = new Date(Date.now() - this.retentionMs).toISOString();
     let archived = 0;
     for (const job of this.store.jobs.listExpired(before, BATCH)) {
-      await this.datastore.discard(this.datastore.jobDir(job.id));
+      await this.datastore.discardJob(job.id);
       if (this.store.jobs.markArchived(job.id)) archived++;
     }
     if (archived) this.log.info({ archived }, 'archived expired jobs');

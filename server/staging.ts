@@ -108,13 +108,18 @@ export class Staging {
     const count = new Set([...req.keep, ...[...names].filter((n) => n !== LOG_FILE)]).size;
     if (count > this.limits.maxFiles) throw new PayloadTooLargeError(`the job left ${count} files, over the limit of ${this.limits.maxFiles}`);
     const keep = new Set(req.keep);
-    for (const name of inputs.keys()) {
-      if (!keep.has(name) && !names.has(name)) await rm(join(jobDir, name), { force: true });
-    }
-    for (const name of names) {
-      await rename(join(dir, name), join(jobDir, name)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+    try {
+      for (const name of inputs.keys()) {
+        if (!keep.has(name) && !names.has(name)) await rm(join(jobDir, name), { force: true });
+      }
+      for (const name of names) {
+        await rename(join(dir, name), join(jobDir, name)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      }
+    } finally {
+      // The folder changed: no listing read before may be kept.
+      this.datastore.forget(jobId);
     }
   }
 

@@ -41,18 +41,30 @@ export function childProcesses(pid: number): { pid: number; comm: string }[] {
   return out;
 }
 
-/** CPU time (user + system, in clock ticks) of a process and all its descendants. */
-function treeCpuTicks(pid: number): number {
-  let ticks = 0;
+/** CPU time (user + system, in clock ticks of 10 ms) of one process; null when it is gone. */
+export function cpuTicks(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks = Number(fields[11]) + Number(fields[12]);
+    return Number(fields[11]) + Number(fields[12]);
   } catch {
-    return 0;
+    return null;
   }
-  for (const c of childProcesses(pid)) ticks += treeCpuTicks(c.pid);
-  return ticks;
+}
+
+/** CPU time (user + system, in clock ticks) of a process and all its descendants. */
+function treeCpuTicks(pid: number): number {
+  const own = cpuTicks(pid);
+  if (own === null) return 0;
+  return childProcesses(pid).reduce((n, c) => n + treeCpuTicks(c.pid), own);
+}
+
+/** The share of one core a process used over `ms` (0.2: 20% of a core). */
+export async function cpuShare(pid: number, ms: number): Promise<number> {
+  const t0 = cpuTicks(pid) ?? 0;
+  const started = performance.now();
+  await sleep(ms);
+  return ((cpuTicks(pid) ?? 0) - t0) / 100 / ((performance.now() - started) / 1000);
 }
 
 /** Machine-wide busy CPU ticks (all but idle and iowait), from /proc/stat. */

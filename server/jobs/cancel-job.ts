@@ -42,7 +42,7 @@ export async function cancelJob(deps: CancelDeps, job: Job): Promise<JobCancelle
 export async function deleteJob(deps: CancelDeps, job: Job): Promise<JobCancelled> {
   if (!isFinishedJob(job.state)) return cancelJob(deps, job);
   deps.store.jobs.markDeleted(job.id);
-  await deps.datastore.discard(deps.datastore.jobDir(job.id));
+  await deps.datastore.discardJob(job.id);
   deps.events.emit('job', job.id);
   return { id: job.id, status: 'deleted' };
 }

@@ -164,5 +164,5 @@ async function enqueue(deps: SubmitDeps, job: Job, plan: RunPlan, staging: strin
 /** Not queued means not accepted: leave no half-made job behind. */
 async function rollBack(deps: SubmitDeps, job: Job): Promise<void> {
   deps.store.jobs.discard(job.id);
-  await deps.datastore.discard(deps.datastore.jobDir(job.id));
+  await deps.datastore.discardJob(job.id);
 }

@@ -18,16 +18,21 @@ import { readJson } from '../jobs/read-json.js';
 import { VersionInputs } from '../jobs/typed-params.js';
 import { cancelJob, deleteJob } from '../jobs/cancel-job.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
+import type { JobFile } from '../datastore.js';
 import { jobStatus, jobSummary } from './job-bodies.js';
 import { jobStatusSerializers } from './job-status-serializer.js';
 import { def, errors, jobIdParams, textResponse } from './api-schemas.js';
 
 type ById = { Params: { id: string } };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { config, store, datastore, queues } = deps;
   const uploads = new UploadSlots(config.uploadsPerUser);
   const submitDeps = { ...deps, inputs: new VersionInputs() };
+  /** The answer of a done job, by its kept file listing (see below): it goes with the listing. */
+  const doneAnswers = new WeakMap<readonly JobFile[], { jobId: number; base: string; body: string }>();
 
   const visibleJob = (id: string, user: User): Job => {
     const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
@@ -89,17 +94,27 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
   );
 
-  app.get<ById & { Reply: JobStatus }>(
+  // A string is an answer already serialized (a done job's, kept).
+  app.get<ById & { Reply: JobStatus | string }>(
     '/api/v1/jobs/:id',
     {
       schema: { tags: ['jobs'], summary: 'A job: A||GO\'s {"<id>": {file: url}, "status"} and more', params: jobIdParams, response: { 200: def('JobStatus'), ...errors(401, 404) } },
       serializerCompiler: jobStatusSerializers,
     },
-    async (req) => {
+    async (req, reply) => {
       const job = visibleJob(req.params.id, requireUser(req));
-      const files = await datastore.list(job.id);
-      const waiting = job.state === 'waiting' ? { position: await queues.position(job.queue, job.id).catch(() => null) } : null;
-      return jobStatus(req, job, deps.keys.keyFor(job), files, waiting);
+      const files = await datastore.filesOf(job);
+      if (job.state !== 'done') {
+        const waiting = job.state === 'waiting' ? { position: await queues.position(job.queue, job.id).catch(() => null) } : null;
+        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting);
+      }
+      // A done job's record no longer changes but to leave `done`, and its kept listing is
+      // replaced when its files change: its answer is made once per link base, then reused.
+      const kept = doneAnswers.get(files);
+      if (kept?.jobId === job.id && kept.base === req.publicUrl) return reply.type(JSON_TYPE).send(kept.body);
+      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null)) as string;
+      doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
+      return reply.type(JSON_TYPE).send(body);
     },
   );
 

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { JobResult, JobState, ParameterValue } from '../../schemas/index.js';
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
+import { ReadCache } from './read-cache.js';
 
 /** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
 const sqlIn = (states: Iterable<JobState>): string => [...states].map((s) => `'${s}'`).join(', ');
 const UNFINISHED = sqlIn(UNFINISHED_JOB_STATES);
 const QUEUED = sqlIn(QUEUED_JOB_STATES);
 const CANCELLABLE = sqlIn(CANCELLABLE_JOB_STATES);
+/** Unfinished and not waiting in line: as many as runners hold, whatever the backlog. */
+const UNDER_WAY = sqlIn([...UNFINISHED_JOB_STATES].filter((s) => s !== 'waiting'));
 /** Finished jobs whose record is still shown. */
 const KEPT = sqlIn([...FINISHED_JOB_STATES].filter((s) => s !== 'deleted'));
 
@@ -103,6 +106,7 @@ const statements = (db: Db) => ({
   byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
   listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
   listUnfinished: db.prepare(`${SELECT} WHERE jobs.state IN (${UNFINISHED})`),
+  listUnderWay: db.prepare(`${SELECT} WHERE jobs.state IN (${UNDER_WAY})`),
   markWaiting: db.prepare("UPDATE jobs SET state = 'waiting' WHERE id = ? AND state = 'new'"),
   markRunning: db.prepare(`UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state IN (${QUEUED})`),
   finish: db.prepare(
@@ -118,11 +122,17 @@ const statements = (db: Db) => ({
   discard: db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'"),
 });
 
+/** Done jobs kept by id: polling a finished job reads it on every request. */
+const CACHED_JOBS = 10_000;
+
 export class JobStore {
   private readonly sql: ReturnType<typeof statements>;
+  /** Only done jobs: their record changes no more but to leave `done`, which forgets it here. */
+  private readonly done: ReadCache<number, Job>;
 
   constructor(db: Db) {
     this.sql = statements(db);
+    this.done = new ReadCache(db, CACHED_JOBS);
   }
 
   /** `bytes`: of its input files, counted in the user's storage from the start. */
@@ -132,8 +142,14 @@ export class JobStore {
   }
 
   byId(id: number): Job | null {
-    const r = this.sql.byId.get(id) as Row | undefined;
-    return r ? toJob(r) : null;
+    return this.done.get(
+      id,
+      () => {
+        const r = this.sql.byId.get(id) as Row | undefined;
+        return r ? toJob(r) : null;
+      },
+      (job) => job.state === 'done',
+    );
   }
 
   listForUser(userId: number, limit = 50, beforeId = Number.MAX_SAFE_INTEGER): Job[] {
@@ -145,21 +161,30 @@ export class JobStore {
     return (this.sql.listUnfinished.all() as Row[]).map(toJob);
   }
 
+  /** Unfinished jobs but those waiting in line: being submitted, running or being cancelled. */
+  listUnderWay(): Job[] {
+    return (this.sql.listUnderWay.all() as Row[]).map(toJob);
+  }
+
   /** What the job's folder holds now (set when its outputs are committed). */
   setBytes(id: number, bytes: number): void {
+    this.done.forget(id);
     this.sql.setBytes.run(bytes, id);
   }
 
   markWaiting(id: number): void {
+    this.done.forget(id);
     this.sql.markWaiting.run(id);
   }
 
   markRunning(id: number, startedAt: string): boolean {
+    this.done.forget(id);
     return this.sql.markRunning.run(startedAt, id).changes === 1;
   }
 
   /** Only an unfinished job can finish, so a repeated report changes nothing. */
   finish(id: number, r: { result: JobResult; exitCode: number | null; message: string; startedAt?: string; finishedAt?: string }): boolean {
+    this.done.forget(id);
     return (
       this.sql.finish.run(r.result, r.exitCode, r.message, r.startedAt ?? null, r.finishedAt ?? now(), id).changes === 1
     );
@@ -170,6 +195,7 @@ export class JobStore {
    * runner that was taken over can no longer claim or commit its older one.
    */
   claimAttempt(id: number, attempt: number, runner: string): 'ok' | 'stale' | 'finished' | 'missing' {
+    this.done.forget(id);
     const changed = this.sql.claimAttempt.run(attempt, runner, id, attempt).changes;
     if (changed === 1) return 'ok';
     const job = this.byId(id);
@@ -178,6 +204,7 @@ export class JobStore {
   }
 
   markAborting(id: number): boolean {
+    this.done.forget(id);
     return this.sql.markAborting.run(id).changes === 1;
   }
 
@@ -193,15 +220,18 @@ export class JobStore {
 
   /** Files gone, metadata kept. */
   markArchived(id: number): boolean {
+    this.done.forget(id);
     return this.sql.markArchived.run(id).changes === 1;
   }
 
   markDeleted(id: number): boolean {
+    this.done.forget(id);
     return this.sql.markDeleted.run(id).changes === 1;
   }
 
   /** Removes a job that never reached the queue (its submission failed half-way). */
   discard(id: number): void {
+    this.done.forget(id);
     this.sql.discard.run(id);
   }
 }

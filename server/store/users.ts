@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { UserLimits } from '../../common/config.js';
 import { type Db, now } from './db.js';
+import { ReadCache } from './read-cache.js';
 
 export interface User {
   id: number;
@@ -65,11 +66,16 @@ const statements = (db: Db) => ({
   setLimits: db.prepare('UPDATE users SET max_running = ?, max_waiting = ?, per_minute = ?, storage_gb = ? WHERE id = ?'),
 });
 
+/** Users kept by token hash: the auth hook reads the caller's on every request. */
+const CACHED_USERS = 10_000;
+
 export class UserStore {
   private readonly sql: ReturnType<typeof statements>;
+  private readonly byHash: ReadCache<string, User>;
 
   constructor(db: Db) {
     this.sql = statements(db);
+    this.byHash = new ReadCache(db, CACHED_USERS);
   }
 
   create(input: { name: string; email: string; isAdmin?: boolean; isProvider?: boolean; token?: string }): { user: User; token: string } {
@@ -89,8 +95,11 @@ export class UserStore {
   }
 
   byToken(token: string): User | null {
-    const r = this.sql.byTokenHash.get(hashToken(token)) as Row | undefined;
-    return r ? toUser(r) : null;
+    const hash = hashToken(token);
+    return this.byHash.get(hash, () => {
+      const r = this.sql.byTokenHash.get(hash) as Row | undefined;
+      return r ? toUser(r) : null;
+    });
   }
 
   count(): number {
@@ -100,6 +109,7 @@ export class UserStore {
   /** Sets the user's own limits (null: back to the config's); the user as it is now. */
   setLimits(id: number, limits: UserLimits): User | null {
     this.sql.setLimits.run(limits.maxRunning, limits.maxWaiting, limits.perMinute, limits.storageGb, id);
+    this.byHash.clear();
     return this.byId(id);
   }
 }
