@@ -1,23 +1,15 @@
 // A version's standard descriptions: its Boutiques descriptor validates against Boutiques' own
 // schema (draft-04, read from ../shared/standards), and its CWL tool binds each parameter as
 // allgo's argv builder does. test/integration/cwl-export-runs-in-cwltool.test.ts runs the CWL.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import ajvDraft04 from 'ajv-draft-04';
 import { boutiquesDescriptor } from '../../server/descriptions/boutiques.js';
 import { cwlTool, type ToolFacts } from '../../server/descriptions/cwl.js';
 import type { AllgoManifest } from '../../schemas/index.js';
+import { standardFile } from '../helpers/standards.js';
 
-/** ../shared/standards beside the checkout (/work/main, or a worktree further down): read there, never copied. */
-function standard(name: string): string {
-  for (let dir = process.cwd(); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dirname(dir), 'shared', 'standards', name);
-    if (existsSync(file)) return file;
-  }
-  throw new Error(`no shared/standards/${name} beside ${process.cwd()} or any folder above it`);
-}
-const BOUTIQUES_SCHEMA = standard('boutiques-descriptor.schema.json');
+const BOUTIQUES_SCHEMA = standardFile('boutiques-descriptor.schema.json');
 
 const typed: AllgoManifest = {
   version: '1.0',
