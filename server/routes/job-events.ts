@@ -16,6 +16,8 @@ const KEEPALIVE_MS = 15_000;
 /** What an SSE replay of a finished job's log file sends at most (the log endpoint has it all). */
 const SSE_FILE_MAX = 16 * 1024 * 1024;
 const STREAM_ID = /^\d+-\d+$/;
+/** How long a job's live log is followed after the job is done, for its end mark. */
+const LIVE_TAIL_MS = 3000;
 
 export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, redis, events, config, datastore } = deps;
@@ -76,8 +78,24 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const key = runLogKey(config.redisPrefix, id);
       const fromRedis = (await redis.exists(key)) === 1;
       const ended = () => isFinishedJob(store.jobs.byId(id)?.state ?? 'deleted');
+      // A runner ends the live copy just after the job is committed: a job seen done is followed
+      // a moment longer, for its last lines and end mark, before the file stands in for them.
+      let doneSince: number | null = null;
+      const settled = () => {
+        if (!ended()) return false;
+        doneSince ??= Date.now();
+        return Date.now() - doneSince > LIVE_TAIL_MS;
+      };
+      let sent = 0;
       if (fromRedis || !isFinishedJob(last.state)) {
-        await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => send('log', c.data, c.id), ended, gone);
+        const followed = await followLog(redis, key, STREAM_ID.test(resumeFrom) ? resumeFrom : '0', (c) => {
+          sent += c.data.length;
+          send('log', c.data, c.id);
+        }, settled, gone);
+        if (!followed.ended && sent === 0 && !resumeFrom && ended()) {
+          const text = await datastore.readText(id, LOG_FILE, SSE_FILE_MAX);
+          if (text) send('log', text, 'file');
+        }
       } else if (!resumeFrom) {
         // The live copy has expired: the log file is the record.
         const text = await datastore.readText(id, LOG_FILE, SSE_FILE_MAX);
