@@ -17,7 +17,7 @@ import { dockerMessage } from '../common/docker-progress.js';
 import { LogSink, type Fence } from './log-sink.js';
 import { dirUsage } from './dir-usage.js';
 import { PullCancelledError } from './image-cache.js';
-import { throwIfEngineAway } from './engine-health.js';
+import { engineGoesAway, throwIfEngineAway } from './engine-health.js';
 import { containerExit } from './container-exit.js';
 
 const JOB_MOUNT = JOB_DIR_IN_CONTAINER;
@@ -250,19 +250,6 @@ async function createJobContainer(docker: Docker, p: RunPayload, workdir: string
     if ((err as { statusCode?: number }).statusCode === 409) return docker.getContainer(containerName(opts.instance, p.jobId));
     throw err;
   }
-}
-
-async function engineGoesAway(docker: Docker, ms = 3000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      await docker.ping();
-    } catch {
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
 }
 
 /** Waits (bounded) while a renewal is overdue, until the claim is confirmed or known lost. */
