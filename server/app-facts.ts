@@ -27,7 +27,7 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
     input_limit: m?.input_limit ?? null,
     created_at: app.createdAt,
     updated_at: app.updatedAt,
-    latest_version: store.versions.latestReady(app.id)?.label ?? null,
+    latest_version: store.versions.latestReadyLabel(app.id),
   };
 }
 
@@ -61,10 +61,10 @@ function summaryOf(description: string): string {
 }
 
 /** What anyone may know of a ready version; the API adds its state, and its error for the owner. */
-export const versionFacts = (v: Version) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt });
+export const versionFacts = (v: Pick<Version, 'label' | 'commit' | 'createdAt' | 'finishedAt'>) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt });
 
 /** What a version takes: its typed parameters, whether free text too, and its values' JSON Schema. */
-export const versionInputs = (v: Version) => {
+export const versionInputs = (v: Pick<Version, 'manifest'>) => {
   const parameters = v.manifest.parameters ?? [];
   return { parameters, free_params: !v.manifest.parameters || v.manifest.free_params === true, input_schema: inputSchema(parameters) };
 };

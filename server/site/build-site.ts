@@ -17,7 +17,7 @@ import { precompress } from './precompress.js';
 import { runNode, SiteBuildError } from './run-node.js';
 import { BUILDS_CWD, sourceDigest } from './site-sources.js';
 import { DIGEST_FILE, planRebuild, readState, stateOf, writeState, type BuildState } from './build-state.js';
-import { rebuildIncrementally, RENDERER_DIR } from './incremental.js';
+import { CARDS_FILE, rebuildIncrementally, renderPages, RENDERER_DIR } from './incremental.js';
 
 const BUILD_TIME_LIMIT_MS = 10 * 60_000;
 
@@ -51,11 +51,13 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   const { dataDir } = deps.config;
   const doc = exportCatalog(deps.store, deps.config);
   const sources = await (deps.sources ?? (() => sourceDigest(packageRoot())))();
-  // A change that shows nowhere (a private app's build, a restart) costs no rebuild.
-  const digest = createHash('sha256').update(JSON.stringify({ ...doc, generated_at: null })).update(sources).digest('hex');
+  // What every page shows, each app's entry and the sources, in one digest (of the digests of
+  // each, so the catalog is serialized once): a change that shows nowhere (a private app's
+  // build, a restart) costs no rebuild.
+  const state = stateOf(doc, sources);
+  const digest = createHash('sha256').update(JSON.stringify(state)).digest('hex');
   const served = await readFile(join(siteDir(dataDir), DIGEST_FILE), 'utf8').catch(() => null);
   if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps: doc.apps.length, ms: Date.now() - started, unchanged: true, mode: 'unchanged', pages: 0 };
-  const state = stateOf(doc, sources);
   const servedDir = await realpath(siteDir(dataDir)).catch(() => null);
   const plan = opts.force ? ({ kind: 'full', why: 'asked for' } as const) : planRebuild(servedDir && (await hasRenderer(servedDir)) ? await readState(servedDir) : null, state);
   const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -71,7 +73,7 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
     let afterSwap = async (): Promise<void> => undefined;
     if (plan.kind === 'incremental' && servedDir) {
       try {
-        ({ pages, afterSwap } = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, plan, opts.signal));
+        ({ pages, afterSwap } = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, { ...plan, order: doc.apps.map((a) => a.name) }, opts.signal));
         mode = 'incremental';
       } catch (err) {
         if (opts.signal?.aborted) throw err;
@@ -115,6 +117,8 @@ async function fullBuild(paths: { data: string; out: string; work: string }, id:
   await symlink(join(packageRoot(), 'node_modules'), join(renderer, 'node_modules'), 'dir');
   await runAstro({ ...paths, renderer, cache: join(paths.work, 'cache') }, id, signal);
   await precompress(paths.out);
+  // The cards the next incremental rebuild starts from.
+  await renderPages({ renderer, out: paths.out, data: paths.data }, [], { order: doc.apps.map((a) => a.name), changed: null, from: null, cards: join(paths.out, CARDS_FILE) }, signal);
   return 1 + doc.apps.length;
 }
 

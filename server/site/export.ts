@@ -3,7 +3,7 @@
 // a ready version, and of those only their ready versions. An app's entry is its public
 // facts, the same the API gives (app-facts.ts).
 import type { Config } from '../../common/config.js';
-import type { Store, App } from '../store/index.js';
+import type { Store, App, Version } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
 import { appFacts, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
 
@@ -11,9 +11,10 @@ type ExportedApp = SiteExport['apps'][number];
 
 export function exportCatalog(store: Store, config: Readonly<Pick<Config, 'publicUrl' | 'queues' | 'defaultQueue'>>): SiteExport {
   const apps: ExportedApp[] = [];
+  const ready = store.versions.readyByApp();
   // Anonymous view: exactly what an unsigned visitor may see. Private apps never leave the store here.
   for (const app of store.apps.listVisible(null)) {
-    const exported = exportApp(store, app, config.defaultQueue);
+    const exported = exportApp(store, app, ready.get(app.id) ?? [], config.defaultQueue);
     if (exported) apps.push(exported);
   }
   return {
@@ -25,12 +26,11 @@ export function exportCatalog(store: Store, config: Readonly<Pick<Config, 'publi
   };
 }
 
-function exportApp(store: Store, app: App, defaultQueue: string): ExportedApp | null {
+function exportApp(store: Store, app: App, versions: readonly Omit<Version, 'description'>[], defaultQueue: string): ExportedApp | null {
   // listVisible(null) already leaves private apps out; this guards against a change there.
   if (app.private || !app.manifest) return null;
   const facts = appFacts(store, app, defaultQueue);
   if (!facts.latest_version) return null;
-  const versions = store.versions.listForApp(app.id).filter((v) => v.state === 'ready');
   return { ...facts, latest_version: facts.latest_version, versions: versions.map((v) => {
     const { parameters, free_params } = versionInputs(v);
     return { ...versionFacts(v), parameters, free_params };

@@ -1,8 +1,9 @@
 // An incremental rebuild, when only apps changed (build-state.ts). The app pages live in the
 // `apps/` folder of the last full build, which the incremental builds after it share (their
 // `apps` is a symlink to it), so a rebuild touches only what changed:
-//   1. the renderer that full build left (site/render/) renders the changed apps' pages and the
-//      catalog page into a staging folder, and they are compressed;
+//   1. the renderer that full build left (site/render/) renders the changed apps' pages, and
+//      their cards, into a staging folder; the catalog page is those cards and the ones the
+//      served build kept (CARDS_FILE), so the others are not rendered again; all compressed;
 //   2. the new build is hard links to the served build's few other files (the scripts and
 //      styles, the pages that show no app), its own catalog page, and the `apps` symlink;
 //   3. each changed app's files are renamed over the old ones (a rename replaces a file
@@ -12,8 +13,8 @@
 // A changed page may so show a few milliseconds before the catalog lists it; nothing the
 // catalog lists is ever missing. Other apps' pages are not touched.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, realpath, rename, rm, symlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { access, mkdir, readdir, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { packageRoot } from '../../schemas/index.js';
 import { runNode, SiteBuildError } from './run-node.js';
 import { precompress } from './precompress.js';
@@ -24,8 +25,11 @@ const RENDER_TIME_LIMIT_MS = 5 * 60_000;
 /** In each build: the renderer of its pages (a dot folder, never served nor compressed). */
 export const RENDERER_DIR = '.renderer';
 
+/** In each build: its catalog cards, app name → HTML (site/render/catalog-page.mjs), never served. */
+export const CARDS_FILE = '.cards.json';
+
 /** Files of a build that describe the build itself, written by each: never linked from another. */
-const BUILD_FILES = new Set([DIGEST_FILE, STATE_FILE]);
+const BUILD_FILES = new Set([DIGEST_FILE, STATE_FILE, CARDS_FILE]);
 const COPIES = ['', '.br', '.gz'];
 
 export interface IncrementalPaths {
@@ -40,6 +44,8 @@ export interface IncrementalPaths {
 }
 
 export interface IncrementalPages {
+  /** Every app's name, in the catalog's order. */
+  order: readonly string[];
   changed: readonly string[];
   removed: readonly string[];
 }
@@ -53,19 +59,13 @@ export interface IncrementalBuild {
 
 export async function rebuildIncrementally(paths: IncrementalPaths, pages: IncrementalPages, signal?: AbortSignal): Promise<IncrementalBuild> {
   const staged = paths.staging;
-  const wanted = [{ route: '/rerender/', file: 'index.html' }, ...pages.changed.map((name) => ({ route: `/rerender/app?name=${encodeURIComponent(name)}`, file: `apps/${name}/index.html` }))];
+  const wanted = pages.changed.map((name) => ({ route: `/rerender/app?name=${encodeURIComponent(name)}`, file: `apps/${name}/index.html` }));
   try {
-    const stdout = await runNode({
-      what: 'the page renderer',
-      args: [join(packageRoot(), 'site', 'render', 'render-pages.mjs'), join(paths.served, RENDERER_DIR), staged],
-      cwd: paths.served,
-      env: { ALLGO_SITE_DATA: paths.data },
-      input: JSON.stringify({ pages: wanted }),
-      timeoutMs: RENDER_TIME_LIMIT_MS,
-      signal,
-    });
-    const { written } = JSON.parse(stdout) as { written: string[] };
-    if (written.length !== wanted.length) throw new SiteBuildError(`the page renderer wrote ${written.length} of ${wanted.length} pages`);
+    // A served build without cards (made before they were kept) has every card rendered.
+    const kept = await access(join(paths.served, CARDS_FILE)).then(() => join(paths.served, CARDS_FILE), () => null);
+    const catalog: CardsJob = { order: pages.order, changed: kept ? pages.changed : null, from: kept, cards: join(staged, CARDS_FILE), page: 'index.html' };
+    const written = await renderPages({ renderer: join(paths.served, RENDERER_DIR), out: staged, data: paths.data }, wanted, catalog, signal);
+    if (written.length !== wanted.length + 1) throw new SiteBuildError(`the page renderer wrote ${written.length} of ${wanted.length + 1} pages`);
     await precompress(staged, written);
 
     // The app pages' folder: the full build's own, or the one the served build links to.
@@ -76,6 +76,7 @@ export async function rebuildIncrementally(paths: IncrementalPaths, pages: Incre
     await mkdir(paths.out, { recursive: true });
     await linkInto(others.map((e) => join(paths.served, e)), paths.out, signal);
     await rename(join(staged, 'index.html'), join(paths.out, 'index.html'));
+    await rename(join(staged, CARDS_FILE), join(paths.out, CARDS_FILE));
     for (const ext of COPIES.slice(1)) await rename(join(staged, `index.html${ext}`), join(paths.out, `index.html${ext}`)).catch(ignoreMissing);
     await symlinkApps(shared, paths.out);
 
@@ -94,6 +95,33 @@ export async function rebuildIncrementally(paths: IncrementalPaths, pages: Incre
   } finally {
     await rm(staged, { recursive: true, force: true });
   }
+}
+
+/** What the renderer does with the catalog's cards (site/render/catalog-page.mjs). */
+export interface CardsJob {
+  order: readonly string[];
+  /** The apps whose cards to render; null: every app's. */
+  changed: readonly string[] | null;
+  /** The last build's cards file, or null. */
+  from: string | null;
+  /** Where this build's cards go. */
+  cards: string;
+  /** The catalog page's file in `out`, to write from the cards, if any. */
+  page?: string;
+}
+
+/** Runs the renderer a full build left (site/render/render-pages.mjs); returns the files it wrote in `out`. */
+export async function renderPages(at: { renderer: string; out: string; data: string }, pages: { route: string; file: string }[], catalog: CardsJob, signal?: AbortSignal): Promise<string[]> {
+  const stdout = await runNode({
+    what: 'the page renderer',
+    args: [join(packageRoot(), 'site', 'render', 'render-pages.mjs'), at.renderer, at.out],
+    cwd: dirname(at.renderer),
+    env: { ALLGO_SITE_DATA: at.data },
+    input: JSON.stringify({ pages, catalog }),
+    timeoutMs: RENDER_TIME_LIMIT_MS,
+    signal,
+  });
+  return (JSON.parse(stdout) as { written: string[] }).written;
 }
 
 const ignoreMissing = (err: NodeJS.ErrnoException): void => {

@@ -1,9 +1,10 @@
 // One app (re)published rebuilds only what shows it: its page and the catalog page, rendered by
 // the renderer the last full build left. Other apps' pages stay the same files, and still right;
 // an app that leaves the catalog loses its page; a change of the site's sources (a template)
-// rebuilds every page; and what the incremental path writes is what a full build writes.
+// rebuilds every page; and what the incremental path writes is what a full build writes. The
+// catalog page's cards of the apps that did not change are kept from the build before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
@@ -13,6 +14,7 @@ import { openStore, type Store, type User } from '../../server/store/index.js';
 import { loadConfig } from '../../common/config.js';
 import { buildSite, siteDir, type SiteBuildDeps } from '../../server/site/build-site.js';
 import { sourceDigest } from '../../server/site/site-sources.js';
+import { CARDS_FILE } from '../../server/site/incremental.js';
 import { siteRoutes } from '../../server/site/serve.js';
 import { packageRoot } from '../../schemas/index.js';
 import { publishApp } from '../../support/seed-store.js';
@@ -50,8 +52,18 @@ describe('incremental catalog rebuilds', () => {
     const alpha = inode('apps/alpha/index.html');
     expect(beta.text).toContain('The beta app');
 
+    // The other apps' cards on the catalog page are the ones the full build kept, not rendered
+    // again: a mark put in beta's kept card shows on the next catalog page.
+    const cards = () => JSON.parse(page(CARDS_FILE)) as Record<string, string>;
+    const kept = cards();
+    expect(Object.keys(kept)).toEqual(['alpha', 'beta', 'gamma']);
+    writeFileSync(join(siteDir(dataDir), CARDS_FILE), JSON.stringify({ ...kept, beta: `${kept.beta}<!--kept-->` }));
+
     publishApp(store, { name: 'alpha', owner, manifest: { title: 'The alpha app, revised', tags: ['alpha', 'new'] }, description: '# alpha\n\nNow it also sorts them.\n', versions: ['2.0'] });
     const second = await buildSite(deps);
+    expect(page('index.html')).toContain(`${kept.beta}<!--kept-->`);
+    expect(cards().alpha).not.toBe(kept.alpha);
+    writeFileSync(join(siteDir(dataDir), CARDS_FILE), JSON.stringify({ ...cards(), beta: kept.beta }));
     expect(second).toMatchObject({ mode: 'incremental', apps: 3, pages: 2 });
     expect(page('apps/alpha/index.html')).toContain('The alpha app, revised');
     expect(page('apps/alpha/index.html')).toContain('Now it also sorts them.');
