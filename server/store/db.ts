@@ -107,6 +107,9 @@ const MIGRATIONS: Migration[] = [
   // The typed values of a job of an app with parameters (a JSON object, defaults filled in);
   // NULL for an app that takes free text only.
   `ALTER TABLE jobs ADD COLUMN params TEXT;`,
+  // An app's latest ready version, asked of every app by the catalog's export and each list of
+  // apps: found in the index instead of sorting the app's versions.
+  `CREATE INDEX versions_latest_ready ON versions(app_id, state, finished_at DESC, id DESC);`,
 ];
 
 /**

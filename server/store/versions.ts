@@ -92,7 +92,7 @@ const statements = (db: Db) => ({
   listForApp: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`),
   latestReady: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
   latestReadyLabel: db.prepare(`SELECT label FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
-  allReady: db.prepare(`SELECT ${COLS.replace(' description,', '')} FROM versions WHERE state = 'ready' ORDER BY app_id, id DESC`),
+  allReady: db.prepare(`SELECT ${COLS.replace(' description,', " '' AS description,")} FROM versions WHERE state = 'ready' ORDER BY app_id, id DESC`),
   byImageId: db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`),
   listBuilding: db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`),
   finish: db.prepare(
@@ -159,8 +159,8 @@ export class VersionStore {
   /** Every app's ready versions, newest first, in one read (the catalog's export lists them all); without their descriptions, which the app carries. */
   readyByApp(): Map<number, Omit<Version, 'description'>[]> {
     const byApp = new Map<number, Omit<Version, 'description'>[]>();
-    for (const r of this.sql.allReady.all() as Omit<Row, 'description'>[]) {
-      const { description: _none, ...v } = toVersion({ ...r, description: '' });
+    for (const r of this.sql.allReady.all() as Row[]) {
+      const v: Omit<Version, 'description'> = toVersion(r);
       const list = byApp.get(v.appId);
       if (list) list.push(v);
       else byApp.set(v.appId, [v]);
