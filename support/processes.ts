@@ -12,8 +12,8 @@ export interface RoleProcess {
 }
 
 /** `wrap`: a prefix the process runs under, e.g. a test host's nsenter (support/hosts.ts). */
-export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Record<string, string>, wrap: string[] = []): RoleProcess {
-  const argv = [...wrap, process.execPath, join(packageRoot(), 'dist', 'cli', 'main.js'), role];
+export function spawnRole(role: 'up' | 'server' | 'builder' | 'runner', env: Record<string, string>, wrap: string[] = [], nodeArgs: string[] = []): RoleProcess {
+  const argv = [...wrap, process.execPath, ...nodeArgs, join(packageRoot(), 'dist', 'cli', 'main.js'), role];
   const child = spawn(argv[0], argv.slice(1), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
   });

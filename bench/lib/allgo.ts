@@ -50,7 +50,9 @@ export async function serverSetup(configYaml: string, dirPrefix = 'allgo-bench-'
 export async function startAllgo(configYaml = 'runner: {concurrency: 2}\n'): Promise<Allgo> {
   const { dataDir, token, url, env } = await serverSetup(configYaml);
   if (process.env.BENCH_REDIS_URL) env.REDIS_URL = process.env.BENCH_REDIS_URL;
-  const role = spawnRole('up', env);
+  // To see where a benchmark's server spends its time: a V8 CPU profile per process, in that folder.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const role = spawnRole('up', env, [], profile);
   try {
     await role.waitFor('allgo: listening on', 60_000);
   } catch (err) {
