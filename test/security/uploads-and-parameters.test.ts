@@ -28,7 +28,9 @@ const sink = new Writable({
 });
 
 const test = platformTest({
-  configYaml: 'limits: {upload_mb: 64, upload_timeout: 8s, uploads_per_user: 2}\n',
+  // upload_timeout: long enough that 64 MB reach the server well within it on a loaded machine
+  // (at 8 s, the 413 test got a 408 at load 15), as only the stalling test waits it out.
+  configYaml: 'limits: {upload_mb: 64, upload_timeout: 20s, uploads_per_user: 2}\n',
   log: pino({ level: 'info' }, sink),
 }).extend<{ limited: string }>({
   /** The probe with input_limit: 1 (MB). */
