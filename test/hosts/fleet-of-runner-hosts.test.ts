@@ -147,11 +147,14 @@ describe('a runner host killed mid-job', () => {
   /** A job running on c (d's runner is away while c takes it), then c killed: its runner, its engine, its containers. */
   async function killCMidJob(queueName: string): Promise<number> {
     await runners.d.stop();
-    const id = await p.submit(app, `bash 'echo start >> starts.txt; echo begun; sleep 6; echo finished'`, { queue: queueName });
+    const id = await p.submit(app, `bash 'echo start >> starts.txt; echo begun; sleep 10; echo finished'`, { queue: queueName });
     await expect.poll(async () => (await (await p.api(`/api/v1/jobs/${id}/log`, { token: p.adminToken })).text()).includes('begun'), { timeout: 90_000, message: 'the job never began' }).toBe(true);
     expect((await p.progress(id, queueName))?.host).toBe('runner-c');
-    runners.d = await p.runner('d');
+    // c is killed while d's runner starts, not after: on a loaded machine a runner's start took
+    // long enough that the job had ended on c by the time c was killed.
+    const d = p.runner('d');
     await p.fleet.host('c').kill();
+    runners.d = await d;
     await expect.poll(() => runners.c.child.exitCode ?? runners.c.child.signalCode, { timeout: 10_000, message: 'c\'s runner outlived its host' }).not.toBeNull();
     return id;
   }

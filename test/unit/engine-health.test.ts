@@ -31,7 +31,7 @@ async function fakeEngine(): Promise<{ socketPath: string; stopListening: () => 
 describe('whether the engine answers', () => {
   it('asks on a new connection: an engine that stopped listening is away, though it still answers on a kept one', async () => {
     const engine = await fakeEngine();
-    const docker = new Docker({ socketPath: engine.socketPath, agent: new http.Agent({ keepAlive: true }) });
+    const docker = new Docker({ socketPath: engine.socketPath, agent: new http.Agent({ keepAlive: true }) } as Docker.DockerOptions);
     try {
       await docker.ping();
       expect(await engineAnswers(docker)).toBe(true);
