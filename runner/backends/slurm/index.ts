@@ -10,6 +10,7 @@ import type { FoundRun, ListedRun, RunnerBackend } from '../backend.js';
 import { SlurmCommands, hasEnded } from './commands.js';
 import { ImageExports } from './images.js';
 import { runSlurmJob } from './run-slurm-job.js';
+import { nodeLost } from './outcome.js';
 
 /** The job's folder in its attempt folder (runner/stage.ts), which the Slurm job runs in. */
 const JOB_DIR = 'job';
@@ -43,7 +44,9 @@ export class SlurmBackend implements RunnerBackend {
 
   async find(jobId: number): Promise<FoundRun | null> {
     const job = (await this.cli.byName(this.jobName(jobId))).pop();
-    return job ? { workdir: job.workDir ? join(job.workDir, JOB_DIR) : null, endedByEngine: false } : null;
+    if (!job) return null;
+    const lost = nodeLost(job);
+    return { workdir: job.workDir ? join(job.workDir, JOB_DIR) : null, endedByEngine: !!lost, ...(lost ? { lostWith: lost } : {}) };
   }
 
   run(p: RunPayload, workdir: string, attempt: number, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {

@@ -14,7 +14,8 @@ import { EngineDownError } from '../../engine-health.js';
 import { batchScript, parseStatus } from './batch-script.js';
 import { hasEnded, type SlurmCommands, type SlurmJob } from './commands.js';
 import type { ImageExports } from './images.js';
-import { slurmOutcome, timeLimitMessage } from './outcome.js';
+import { nodeLost, slurmOutcome, timeLimitMessage } from './outcome.js';
+import { HostLostError } from '../backend.js';
 
 const MB = 1024 * 1024;
 /** Files the runner keeps beside the job's folder, out of its reach. */
@@ -113,6 +114,12 @@ export async function runSlurmJob(s: SlurmRun, p: RunPayload, workdir: string, a
     await output.copyTo(sink);
     const status = parseStatus(await readFile(join(dir, SLURM_FILES.status), 'utf8').catch(() => null));
     const verdict = await hooks.getVerdict().catch(() => null);
+    const lost = nodeLost(job);
+    // The same rule as a Docker job whose host was lost (takeover.ts): again, if the queue allows.
+    if (lost && !verdict && attempt <= (p.retries ?? 0)) {
+      await sink.finish();
+      throw new HostLostError(lost);
+    }
     return end(slurmOutcome(p, id, job, status, verdict));
   } finally {
     clearTimeout(timer);
