@@ -274,6 +274,13 @@ export type EventStream = string;
  * via the `definition` "Binary".
  */
 export type Binary = string;
+/**
+ * How a version's image is exported: docker-archive (docker load, podman load), oci (an OCI image layout in a tar: podman, skopeo, Apptainer, ch-convert), squashfs (the image's root file system: ch-run, Apptainer)
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "ImageFormat".
+ */
+export type ImageFormat = 'docker-archive' | 'oci' | 'squashfs';
 
 /**
  * Request and response bodies of the REST API. Routes reference these definitions; the OpenAPI document at /api/openapi.json is built from them.
