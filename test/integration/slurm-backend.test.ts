@@ -3,7 +3,7 @@
 // builder run here; the runner (runner.backend: slurm) is a process of its own, so it can be
 // killed mid-job for real. Everything goes through allgo's API, as for Docker jobs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../common/config.js';
@@ -153,5 +153,33 @@ describe('jobs on a Slurm cluster', () => {
     expect(await done(failing)).toMatchObject({ result: 'error', exit_code: 5, message: 'exited with code 5' });
     // Each ran once: the new runner followed the Slurm jobs instead of submitting them again.
     expect((await log(ok)).match(/begun/g)).toHaveLength(1);
+  });
+});
+
+describe('jobs on a Slurm cluster whose runtime is Charliecloud', () => {
+  it('run the same argv in /job as the job user, with their outputs and log, refused the network and every folder but their own', async () => {
+    // The same cluster and queues; only the runner's runtime changes (runner.slurm.runtime).
+    await runner.stop('SIGTERM');
+    const yaml = join(e.dataDir, 'charliecloud.yaml');
+    writeFileSync(yaml, config(cluster).replace('slurm: {conf:', 'slurm: {runtime: charliecloud, conf:'));
+    runner = spawnRole('runner', { ...e.env, ALLGO_CONFIG: yaml });
+    await runner.waitFor('runner ready');
+    const port = new URL(e.url).port;
+    const id = await submit(
+      `echo hello from $(id -u) in $(pwd); echo result > out.txt; ` +
+        `for target in 127.0.0.1/${port} 1.1.1.1/80; do if timeout 3 bash -c "echo > /dev/tcp/$target" 2>/dev/null; then echo "reached $target"; else echo "unreachable $target"; fi; done; ` +
+        `touch /etc/evil 2>&1 | head -1; ls ${e.dataDir} 2>&1 | head -1; echo x > ../outside.txt 2>&1 | head -1`,
+    );
+    const ended = await done(id, 180_000);
+    const text = await log(id);
+    expect(ended, text).toMatchObject({ result: 'success', exit_code: 0 });
+    expect(file(id, 'out.txt')).toBe('result\n');
+    expect(text).toContain('hello from 65534 in /job\n');
+    expect(text).toMatch(/exporting the image [0-9a-f]{12} for the cluster's nodes/);
+    expect(text).not.toContain('reached ');
+    expect(text.match(/unreachable/g)).toHaveLength(2);
+    expect(text).toContain('Read-only file system');
+    expect(text).toContain(`ls: cannot access '${e.dataDir}': No such file or directory`);
+    expect(await slurmState(id)).toBe('COMPLETED');
   });
 });

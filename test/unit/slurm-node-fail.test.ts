@@ -23,7 +23,7 @@ function slurm(state: string): SlurmRun {
   const job: SlurmJob = { id: '7', name: 'allgo-x-job-1', state, node: 'c12', workDir: null, start: null, exitCode: 0, signal: 9, reason: null, comment: null };
   const cli = { byName: async () => [], submit: async () => '7', job: async () => job, cancel: async () => undefined, answers: async () => true };
   const images = { ready: async () => ({ ref: 'img', archive: null }) };
-  return { cli: cli as unknown as SlurmCommands, images: images as unknown as ImageExports, name: 'allgo-x-job-1', partition: null, sbatchOptions: [], podmanRoot: null, pollMs: 10 };
+  return { cli: cli as unknown as SlurmCommands, images: images as unknown as ImageExports, name: 'allgo-x-job-1', partition: null, sbatchOptions: [], runtime: 'podman', podmanRoot: null, pollMs: 10 };
 }
 
 function workdir(): string {

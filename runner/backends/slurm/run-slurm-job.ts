@@ -12,6 +12,8 @@ import { LogSink } from '../../log-sink.js';
 import { logFileOf, type RunHooks, type RunOptions, type Verdict } from '../../run-container.js';
 import { EngineDownError } from '../../engine-health.js';
 import { batchScript, parseStatus } from './batch-script.js';
+import { folderBatchScript } from './folder-runtimes.js';
+import type { SlurmRuntime } from '../../../common/config.js';
 import { hasEnded, type SlurmCommands, type SlurmJob } from './commands.js';
 import type { ImageExports } from './images.js';
 import { nodeLost, slurmOutcome, timeLimitMessage } from './outcome.js';
@@ -29,6 +31,7 @@ export interface SlurmRun {
   /** The queue's partition and extra sbatch options. */
   partition: string | null;
   sbatchOptions: readonly string[];
+  runtime: SlurmRuntime;
   podmanRoot: string | null;
   pollMs: number;
 }
@@ -56,7 +59,12 @@ export async function runSlurmJob(s: SlurmRun, p: RunPayload, workdir: string, a
     }
     if (hooks.cancel.aborted) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
     const script = join(dir, SLURM_FILES.script);
-    await writeFile(script, batchScript({ p, workdir, statusFile: join(dir, SLURM_FILES.status), container: `${s.name}-${attempt}`, image: image.ref, archive: image.archive, podmanRoot: s.podmanRoot, opts }), { mode: 0o700 });
+    const statusFile = join(dir, SLURM_FILES.status);
+    const text =
+      s.runtime === 'podman'
+        ? batchScript({ p, workdir, statusFile, container: `${s.name}-${attempt}`, image: image.ref, archive: image.archive, podmanRoot: s.podmanRoot, opts })
+        : folderBatchScript({ runtime: s.runtime, p, workdir, statusFile, image: image.ref, opts });
+    await writeFile(script, text, { mode: 0o700 });
     try {
       id = await s.cli.submit(sbatchArgs(s, p, dir), script);
     } catch (err) {
