@@ -24,6 +24,7 @@ const config = (c: SlurmCluster) => `
 queues:
   quick: {time_limit: 5s, slurm: {partition: allgo}}
   standard: {time_limit: 20m, slurm: {options: [--nice=0]}}
+  retrying: {time_limit: 20m, retries: 1}
 runner:
   backend: slurm
   lock_duration: 2s
@@ -137,6 +138,27 @@ describe('jobs on a Slurm cluster', () => {
     expect(text).toContain('Read-only file system');
     expect(text).toContain(`ls: cannot access '${e.dataDir}': No such file or directory`);
     expect(text).toContain('uid: 65534');
+  });
+
+  it('start again when their node fails while the queue allows a retry, and else end naming the node', async () => {
+    const retried = await submit('echo attempt; sleep 8; echo survived', 'retrying');
+    const lost = await submit('echo attempt; sleep 8', 'standard');
+    await Promise.all([logShows(retried, 'attempt'), logShows(lost, 'attempt')]);
+    // An admin's DOWN kills the node's jobs as its failure would: Slurm ends them NODE_FAIL.
+    await cluster.slurm('scontrol', ['update', 'nodename=n1', 'state=down', 'reason=allgo-test']);
+    await expect.poll(() => slurmState(lost), { timeout: 30_000 }).toBe('NODE_FAIL');
+    // Back in service: at once when slurmd registers again (ReturnToService=2), else resumed.
+    await cluster.slurm('scontrol', ['update', 'nodename=n1', 'state=resume']).catch(() => undefined);
+    await expect.poll(async () => (await cluster.slurm('sinfo', ['-h', '-n', 'n1', '-o', '%T'])).trim(), { timeout: 60_000 }).toMatch(/^(idle|mixed|allocated)/);
+    const NODE_FAILED = /Slurm node n1 failed during the job \(NODE_FAIL, Slurm job \d+\)/;
+    const ended = await done(lost);
+    expect(ended).toMatchObject({ result: 'error', exit_code: null });
+    expect(ended.message).toMatch(NODE_FAILED);
+    expect(await done(retried)).toMatchObject({ result: 'success', exit_code: 0 });
+    // The note is in the job's live log (its events); the log file kept is the second attempt's.
+    const events = await (await api(`/api/v1/jobs/${retried}/events`)).text();
+    expect(events).toMatch(new RegExp(`${NODE_FAILED.source}; starting the job again on \\S+ \\(attempt 2 of 2\\)`));
+    expect(await log(retried)).toContain('survived\n');
   });
 
   it('are found again by a runner started after one killed mid-jobs, which records their true outcomes', async () => {
