@@ -132,7 +132,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         const slurm = config.runnerBackend === 'slurm';
         const pool = new RunnerPool({
           // Slurm's jobs run on the cluster; this host's engine only hands their images over.
-          backend: (instance) => (slurm ? new SlurmBackend(config.slurm, instance, hello.queues, docker) : new DockerBackend(docker, instance)),
+          backend: (instance) => (slurm ? new SlurmBackend(config.slurm, instance, hello.queues, docker, registryAuth(config.registry)) : new DockerBackend(docker, instance)),
           connection: redis(),
           redis: redis(),
           subscriber: redis(),
@@ -143,6 +143,8 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
           labels: config.runnerLabels,
           slots: config.runnerSlots ?? undefined,
           workDir: slurm ? config.slurm.workDir : join(config.dataDir, 'runner', 'work'),
+          // ch-run and apptainer write the job's files as the Slurm job's user, this one (sbatch runs as it).
+          jobFolderOwner: slurm && config.slurm.runtime !== 'podman' ? `${process.getuid!()}:${process.getgid!()}` : undefined,
           images: new ImageCache(docker, { budgetBytes: config.imageCacheBytes, auth: registryAuth(config.registry), log: log.child({ role: 'images' }) }),
           log: log.child({ role: 'runner', runner: hello.name }),
         });

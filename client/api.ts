@@ -3,8 +3,8 @@
 // from disk (never read whole into memory), and results written to a temporary name and
 // renamed when complete.
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { ApiClient, type JobRequest, type NamedFile, type PostFormOptions } from
 import { ApiError } from './browser/errors.js';
 import { requireToken, resolveCredentials, type Credentials, type ResolveOptions } from './credentials.js';
 import { postForm } from './upload.js';
-import type { JobCreated, JobFile, JobStatus } from './browser/types.js';
+import type { ImageFormat, JobCreated, JobFile, JobStatus } from './browser/types.js';
 import type { TypedParam } from './browser/typed-params.js';
 
 export type ClientOptions = ResolveOptions;
@@ -62,15 +62,19 @@ export class AllgoClient extends ApiClient {
     const res = await this.fetch(file.url, { signal });
     if (!res.ok) throw await ApiError.from(res);
     const path = join(dir, name);
-    const part = join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
-    try {
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(part, { flags: 'wx' }));
-      await rename(part, path);
-    } catch (err) {
-      await rm(part, { force: true });
-      throw err;
-    }
+    await saveBody(res, path);
     return path;
+  }
+
+  /**
+   * Saves a ready version's image as `format` (docker-archive, oci or squashfs) to `path`,
+   * which appears only once complete; returns its size in bytes. The server builds it on the
+   * first request for it, which can take a minute for a large image.
+   */
+  async exportImage(app: string, version: string, format: ImageFormat, path: string, signal?: AbortSignal): Promise<number> {
+    const res = await this.request(`/api/v1/apps/${encodeURIComponent(app)}/versions/${encodeURIComponent(version)}/image?format=${encodeURIComponent(format)}`, { signal });
+    await mkdir(dirname(resolve(path)), { recursive: true });
+    return saveBody(res, path);
   }
 
   /** Saves a job's result files into `dir`, except those named in `skip` (its inputs, say). */
@@ -91,6 +95,20 @@ export class AllgoClient extends ApiClient {
   /** Streams the form from disk with node:http (see upload.ts: fetch would hold it in memory). */
   protected override postForm(url: string, form: FormData, opts: PostFormOptions): Promise<Response> {
     return postForm(url, form, opts);
+  }
+}
+
+/** Writes a response's body to `path` through a temporary name beside it: no half file is ever left under `path`. */
+async function saveBody(res: Response, path: string): Promise<number> {
+  const part = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.part`);
+  try {
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(part, { flags: 'wx' }));
+    const { size } = await stat(part);
+    await rename(part, path);
+    return size;
+  } catch (err) {
+    await rm(part, { force: true });
+    throw err;
   }
 }
 

@@ -25,6 +25,9 @@ export interface QueueConfig {
 }
 
 /** The Slurm backend's settings (runner.slurm), paths resolved. */
+/** The container runtime on a cluster's nodes (runner.slurm.runtime). */
+export type SlurmRuntime = NonNullable<NonNullable<NonNullable<AllgoConfigFile['runner']>['slurm']>['runtime']>;
+
 export interface SlurmConfig {
   /** SLURM_CONF for the Slurm commands; null: theirs. */
   conf: string | null;
@@ -32,7 +35,7 @@ export interface SlurmConfig {
   workDir: string;
   /** The versions' exported images, on the shared file system. */
   imageDir: string;
-  runtime: 'podman';
+  runtime: SlurmRuntime;
   /** podman --root on the nodes (--runroot beside it); null: podman's own. */
   podmanRoot: string | null;
   pollMs: number;

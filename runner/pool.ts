@@ -48,6 +48,11 @@ export interface RunnerDeps {
   slots?: number;
   /** <runner data dir>/work: the job folders of this host. */
   workDir: string;
+  /**
+   * uid:gid the job folders are handed to; default: the server's runner.user. A runtime whose
+   * jobs write as the user that started them (Charliecloud, Apptainer) needs that user's.
+   */
+  jobFolderOwner?: string;
   /** This host's copies of registry images. */
   images: ImageCache;
   log: Logger;
@@ -82,7 +87,7 @@ export class RunnerPool {
     const { hello } = deps;
     this.id = runnerProcessId(hello.name);
     this.slots = deps.slots ?? hello.runner.concurrency;
-    this.workDirs = new WorkDirs(deps.workDir, hello.runner.user);
+    this.workDirs = new WorkDirs(deps.workDir, deps.jobFolderOwner ?? hello.runner.user);
     const lockDuration = hello.runner.lockDurationMs;
     this.workers = hello.queues
       .filter((q) => satisfies(deps.labels, q.labels))

@@ -19,7 +19,7 @@ import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
 import type { ImageCache } from './image-cache.js';
 import { EngineDownError } from './engine-health.js';
-import type { RunnerBackend } from './backends/backend.js';
+import { HostLostError, type RunnerBackend } from './backends/backend.js';
 
 const VERDICT_TTL_S = 7 * 24 * 3600;
 /** How long a job put back for want of an engine waits before it is taken again. */
@@ -170,6 +170,14 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
   } catch (err) {
     if (err instanceof RefusedError && (err.code === RUNNER_CODES.staleAttempt || lost.signal.aborted)) {
       log.warn({ err: err.message }, 'another runner took the job over; stepped back');
+      return;
+    }
+    if (err instanceof HostLostError) {
+      // Its progress stays: whichever runner takes the job next sees the run ended with its
+      // host and starts it again (decideTakeover), as for a Docker host lost.
+      log.warn({ err: err.message }, 'the job\'s host was lost under it; the job goes back in line for another attempt');
+      await live.end();
+      await job.moveToDelayed(Date.now(), token).catch((e) => log.warn({ err: e }, 'could not put the job back'));
       return;
     }
     if (err instanceof EngineDownError || !(await backend.answers())) {

@@ -19,7 +19,7 @@ export interface TakeoverFacts {
   name: string;
   engine: string;
   /** The job's container on this engine, the folder it has as /job, and whether its engine's death ended it. */
-  container: { workdir: string | null; endedByEngine?: boolean } | null;
+  container: { workdir: string | null; endedByEngine?: boolean; lostWith?: string } | null;
   /** Engines on which a live runner serves the job's queue. */
   liveEngines: ReadonlySet<string>;
   retries: number;
@@ -36,7 +36,7 @@ export function decideTakeover(f: TakeoverFacts): Takeover {
   if (sameEngine && f.container?.workdir && !engineDied) return { kind: 'reattach', attempt, workdir: f.container.workdir };
   if (!sameEngine && f.liveEngines.has(p.engine!)) return { kind: 'defer' };
   const lost = engineDied
-    ? `runner host ${p.host ?? f.name} lost: its Docker engine stopped during the job`
+    ? (f.container?.lostWith ?? `runner host ${p.host ?? f.name} lost: its Docker engine stopped during the job`)
     : otherHost || !sameEngine
       ? `runner host ${otherHost ?? p.host ?? 'unknown'} lost`
       : 'runner lost: the runner that ran this job stopped, and its container is not on this host';

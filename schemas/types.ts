@@ -274,6 +274,13 @@ export type EventStream = string;
  * via the `definition` "Binary".
  */
 export type Binary = string;
+/**
+ * How a version's image is exported: docker-archive (docker load, podman load), oci (an OCI image layout in a tar: podman, skopeo, Apptainer, ch-convert), squashfs (the image's root file system: ch-run, Apptainer)
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "ImageFormat".
+ */
+export type ImageFormat = 'docker-archive' | 'oci' | 'squashfs';
 
 /**
  * Request and response bodies of the REST API. Routes reference these definitions; the OpenAPI document at /api/openapi.json is built from them.
@@ -1200,13 +1207,13 @@ export interface AllgoConfigFile {
        */
       work_dir?: string;
       /**
-       * Where each version's image is exported once (docker-archive) for the nodes to load, on the shared file system. Default: <data dir>/runner/images. Images named by digest in a registry are pulled by the nodes instead.
+       * Where each version's image is exported once (a docker-archive for podman, a root file system folder for charliecloud and apptainer) for the nodes, on the shared file system. Default: <data dir>/runner/images. Images named by digest in a registry are pulled by the nodes instead.
        */
       image_dir?: string;
       /**
-       * The container runtime on the nodes: podman (the only one so far).
+       * The container runtime on the nodes (default podman): podman runs the image loaded from a docker-archive or pulled from the registry; charliecloud (ch-run) and apptainer (apptainer exec) run its root file system, unpacked once per version into image_dir. README, Running on a Slurm cluster, says which limits each cannot enforce.
        */
-      runtime?: 'podman';
+      runtime?: 'podman' | 'charliecloud' | 'apptainer';
       /**
        * podman's storage folder on the nodes (--root; its run folder goes beside it, --runroot). Default: podman's own.
        */

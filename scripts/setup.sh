@@ -77,6 +77,8 @@ step_packages() {
   need_bin debootstrap debootstrap
   # debootstrap only recommends the keyring it needs to check the Release file.
   [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || add_pkg debian-archive-keyring
+  # The squashfs export of a version's image (GET …/image?format=squashfs).
+  need_bin mksquashfs squashfs-tools
   if [ "$FOR_TESTS" = 1 ]; then
     need_bin chromium chromium
     # The multi-host tests: Distribution 2.8 as the image registry, python3 for its htpasswd
@@ -101,6 +103,8 @@ step_packages() {
     need_bin slurmd slurmd
     need_bin munged munge
     need_bin podman podman
+    # The image export test runs the squashfs export with Charliecloud.
+    need_bin ch-run charliecloud
   fi
   [ ${#MISSING[@]} -gt 0 ] || return 0
   apt_install "${MISSING[@]}"

@@ -13,6 +13,9 @@ import type { Validators } from '../schemas/index.js';
 import type { Repos } from './git/repos.js';
 import { Datastore } from './datastore.js';
 import { DownloadKeys } from './download-keys.js';
+import { join } from 'node:path';
+import { ImageExports } from './image-export/image-exports.js';
+import { registryAuth } from '../common/registry.js';
 import { installErrorHandler } from './error-handler.js';
 import { routeIndex } from './plugins/route-index.js';
 import { publicUrl } from './plugins/public-url.js';
@@ -81,7 +84,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
-  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret) });
+  const imageExports = new ImageExports({ docker: deps.docker, dir: join(config.dataDir, 'image-exports'), auth: registryAuth(config.registry) });
+  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret), imageExports });
   // The internal listener: only what allgo's own parts call. main listens it on
   // config.internalListen (loopback by default), so none of it is served on the public port.
   const internal = Fastify({ loggerInstance: redactingLogger(log.child({ listener: 'internal' })) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });

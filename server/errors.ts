@@ -119,3 +119,17 @@ export const notFound = {
   job: (id: string | number) => new NotFoundError(`no job ${id}`),
   version: (app: string, v: string) => new NotFoundError(`app "${app}" has no version "${v}" (GET /api/v1/apps/${app} lists them)`),
 };
+
+/** A version's image cannot be exported: this server's engine lacks it and no registry holds it, or the registry refused it. */
+export class ImageUnavailableError extends AllgoError {
+  constructor(message: string) {
+    super('image_unavailable', 409, message);
+  }
+}
+
+/** Building an export of a version's image failed on the server (a tool missing or failing, the engine's stream broken). */
+export class ExportFailedError extends AllgoError {
+  constructor(message: string) {
+    super('export_failed', 500, message);
+  }
+}

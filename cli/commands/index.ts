@@ -7,6 +7,7 @@ import { apps } from './apps.js';
 import { buildLog } from './build-log.js';
 import { cancel } from './cancel.js';
 import { credential } from './credential.js';
+import { exportImage } from './export.js';
 import { get } from './get.js';
 import { init } from './init.js';
 import { job } from './job.js';
@@ -24,7 +25,7 @@ import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
 import { resolveCredentials, type Credentials } from '../../client/index.js';
 
-const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel];
+const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel, exportImage];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
 const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));

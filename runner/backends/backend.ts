@@ -11,6 +11,17 @@ export interface FoundRun {
   workdir: string | null;
   /** Ended by its engine's own death rather than by its program (the job is lost with its host). */
   endedByEngine: boolean;
+  /** With endedByEngine, what was lost, for the job's log and message (default: its host's Docker engine). */
+  lostWith?: string;
+}
+
+/**
+ * Thrown by `run` when the job's host was lost under it (a Slurm node's NODE_FAIL) and the
+ * queue allows another attempt: the job goes back in line with its progress, and the runner
+ * that takes it finds the run ended by its host (`find`: endedByEngine) and starts it again.
+ */
+export class HostLostError extends Error {
+  override name = 'HostLostError';
 }
 
 /** A run of this installation's, as a restarted runner lists them. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { mayManage, maySee } from '../auth.js';
+import { mayManage } from '../auth.js';
 import { notFound } from '../errors.js';
 import { appFacts, appSummary, appUrl, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
 import { readHeartbeats } from '../../common/heartbeats.js';
@@ -10,6 +10,7 @@ import { boutiquesDescriptor } from '../descriptions/boutiques.js';
 import { pinnedImage } from '../../common/registry.js';
 import type { ApiDeps } from './context.js';
 import { def, errors, textResponse } from './api-schemas.js';
+import { readyVersion, versionParams, visibleApp } from './app-lookup.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The app\'s name or id' } } };
 
@@ -24,11 +25,7 @@ const toolFacts = (a: App, v: Version): ToolFacts => ({
 export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
 
-  const find = (ref: string, user: User | null): App => {
-    const found = store.apps.byRef(ref);
-    if (!found || !maySee(user, found)) throw notFound.app(ref);
-    return found;
-  };
+  const find = (ref: string, user: User | null): App => visibleApp(store, ref, user);
 
   app.get<{ Reply: AppList }>('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
     apps: store.apps.listVisible(req.user).map((a) => appSummary(store, a, req, config.defaultQueue)),
@@ -72,14 +69,6 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
   );
 
-  const readyVersion = (name: string, label: string, user: User | null): { a: App; v: Version } => {
-    const a = find(name, user);
-    const v = store.versions.byLabel(a.id, label);
-    if (!v || v.state !== 'ready') throw notFound.version(a.name, label);
-    return { a, v };
-  };
-  const versionParams = { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string', description: 'The app\'s name or id' }, version: { type: 'string' } } };
-
   // The standard descriptions of a ready version, each built from its manifest and image.
   const descriptions = [
     { path: 'cwl', build: cwlTool, summary: 'A ready version as a CWL v1.2 CommandLineTool (JSON, which is YAML): cwltool runs it with the version\'s image' },
@@ -90,7 +79,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       `/api/v1/apps/:name/versions/:version/${d.path}`,
       { schema: { tags: ['apps'], summary: d.summary, params: versionParams, response: { 200: { description: d.summary, type: 'object', additionalProperties: true }, ...errors(401, 404) } } },
       async (req) => {
-        const { a, v } = readyVersion(req.params.name, req.params.version, req.user);
+        const { a, v } = readyVersion(store, req.params.name, req.params.version, req.user);
         return d.build(toolFacts(a, v));
       },
     );

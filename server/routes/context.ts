@@ -8,6 +8,7 @@ import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
 import type { DownloadKeys } from '../download-keys.js';
 import type { ServerEvents } from '../events.js';
+import type { ImageExports } from '../image-export/image-exports.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { LinkBase } from '../plugins/public-url.js';
 
@@ -22,6 +23,8 @@ export interface ApiDeps {
   redis: Redis;
   docker: Docker;
   events: ServerEvents;
+  /** Versions' images as files (docker-archive, oci, squashfs), cached on disk. */
+  imageExports: ImageExports;
 }
 
 /** req.user is set by the auth plugin (plugins/auth.ts). */

@@ -88,6 +88,8 @@ describe('the API reference', () => {
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/build-log`, { token });
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/cwl`);
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/boutiques`);
+    await call('GET', `/api/v1/apps/${probe}/versions/1.0/image?format=sif`);
+    await (await call('GET', `/api/v1/apps/${probe}/versions/1.0/image?format=docker-archive`)).body?.cancel();
     await call('GET', '/api/v1/queues');
     await call('GET', '/api/v1/health');
     await call('GET', '/api/v1/runners', { token });

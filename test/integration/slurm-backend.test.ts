@@ -3,7 +3,7 @@
 // builder run here; the runner (runner.backend: slurm) is a process of its own, so it can be
 // killed mid-job for real. Everything goes through allgo's API, as for Docker jobs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../common/config.js';
@@ -24,6 +24,7 @@ const config = (c: SlurmCluster) => `
 queues:
   quick: {time_limit: 5s, slurm: {partition: allgo}}
   standard: {time_limit: 20m, slurm: {options: [--nice=0]}}
+  retrying: {time_limit: 20m, retries: 1}
 runner:
   backend: slurm
   lock_duration: 2s
@@ -139,6 +140,27 @@ describe('jobs on a Slurm cluster', () => {
     expect(text).toContain('uid: 65534');
   });
 
+  it('start again when their node fails while the queue allows a retry, and else end naming the node', async () => {
+    const retried = await submit('echo attempt; sleep 8; echo survived', 'retrying');
+    const lost = await submit('echo attempt; sleep 8', 'standard');
+    await Promise.all([logShows(retried, 'attempt'), logShows(lost, 'attempt')]);
+    // An admin's DOWN kills the node's jobs as its failure would: Slurm ends them NODE_FAIL.
+    await cluster.slurm('scontrol', ['update', 'nodename=n1', 'state=down', 'reason=allgo-test']);
+    await expect.poll(() => slurmState(lost), { timeout: 30_000 }).toBe('NODE_FAIL');
+    // Back in service: at once when slurmd registers again (ReturnToService=2), else resumed.
+    await cluster.slurm('scontrol', ['update', 'nodename=n1', 'state=resume']).catch(() => undefined);
+    await expect.poll(async () => (await cluster.slurm('sinfo', ['-h', '-n', 'n1', '-o', '%T'])).trim(), { timeout: 60_000 }).toMatch(/^(idle|mixed|allocated)/);
+    const NODE_FAILED = /Slurm node n1 failed during the job \(NODE_FAIL, Slurm job \d+\)/;
+    const ended = await done(lost);
+    expect(ended).toMatchObject({ result: 'error', exit_code: null });
+    expect(ended.message).toMatch(NODE_FAILED);
+    expect(await done(retried)).toMatchObject({ result: 'success', exit_code: 0 });
+    // The note is in the job's live log (its events); the log file kept is the second attempt's.
+    const events = await (await api(`/api/v1/jobs/${retried}/events`)).text();
+    expect(events).toMatch(new RegExp(`${NODE_FAILED.source}; starting the job again on \\S+ \\(attempt 2 of 2\\)`));
+    expect(await log(retried)).toContain('survived\n');
+  });
+
   it('are found again by a runner started after one killed mid-jobs, which records their true outcomes', async () => {
     const ok = await submit('echo begun; sleep 4; echo done > after.txt');
     const failing = await submit('echo begun; sleep 4; exit 5');
@@ -153,5 +175,33 @@ describe('jobs on a Slurm cluster', () => {
     expect(await done(failing)).toMatchObject({ result: 'error', exit_code: 5, message: 'exited with code 5' });
     // Each ran once: the new runner followed the Slurm jobs instead of submitting them again.
     expect((await log(ok)).match(/begun/g)).toHaveLength(1);
+  });
+});
+
+describe('jobs on a Slurm cluster whose runtime is Charliecloud', () => {
+  it('run the same argv in /job as the job user, with their outputs and log, refused the network and every folder but their own', async () => {
+    // The same cluster and queues; only the runner's runtime changes (runner.slurm.runtime).
+    await runner.stop('SIGTERM');
+    const yaml = join(e.dataDir, 'charliecloud.yaml');
+    writeFileSync(yaml, config(cluster).replace('slurm: {conf:', 'slurm: {runtime: charliecloud, conf:'));
+    runner = spawnRole('runner', { ...e.env, ALLGO_CONFIG: yaml });
+    await runner.waitFor('runner ready');
+    const port = new URL(e.url).port;
+    const id = await submit(
+      `echo hello from $(id -u) in $(pwd); echo result > out.txt; ` +
+        `for target in 127.0.0.1/${port} 1.1.1.1/80; do if timeout 3 bash -c "echo > /dev/tcp/$target" 2>/dev/null; then echo "reached $target"; else echo "unreachable $target"; fi; done; ` +
+        `touch /etc/evil 2>&1 | head -1; ls ${e.dataDir} 2>&1 | head -1; echo x > ../outside.txt 2>&1 | head -1`,
+    );
+    const ended = await done(id, 180_000);
+    const text = await log(id);
+    expect(ended, text).toMatchObject({ result: 'success', exit_code: 0 });
+    expect(file(id, 'out.txt')).toBe('result\n');
+    expect(text).toContain('hello from 65534 in /job\n');
+    expect(text).toMatch(/exporting the image [0-9a-f]{12} for the cluster's nodes/);
+    expect(text).not.toContain('reached ');
+    expect(text.match(/unreachable/g)).toHaveLength(2);
+    expect(text).toContain('Read-only file system');
+    expect(text).toContain(`ls: cannot access '${e.dataDir}': No such file or directory`);
+    expect(await slurmState(id)).toBe('COMPLETED');
   });
 });

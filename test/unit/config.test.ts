@@ -278,4 +278,13 @@ describe('loadConfig: the runner backend', () => {
     await writeConfig('queues:\n  quick: {time_limit: 5s, slurm: {options: ["; rm -rf /"]}}\n');
     expect(() => load()).toThrow(ConfigError);
   });
+
+  it('takes the cluster\'s runtime (runner.slurm.runtime) and refuses one it does not know, naming the field', async () => {
+    for (const runtime of ['charliecloud', 'apptainer', 'podman']) {
+      await writeConfig(`runner:\n  backend: slurm\n  slurm: {runtime: ${runtime}}\n`);
+      expect(load().slurm.runtime).toBe(runtime);
+    }
+    await writeConfig('runner:\n  slurm: {runtime: singularity}\n');
+    expect(() => load()).toThrow('`runner.slurm.runtime` must be one of "podman", "charliecloud", "apptainer"');
+  });
 });

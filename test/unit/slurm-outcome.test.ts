@@ -1,7 +1,7 @@
 // How a Slurm job's end becomes allgo's result (runner/backends/slurm/outcome.ts), and what the
 // batch script and Slurm's answers look like to the runner.
 import { describe, expect, it } from 'vitest';
-import { slurmOutcome } from '../../runner/backends/slurm/outcome.js';
+import { nodeLost, slurmOutcome } from '../../runner/backends/slurm/outcome.js';
 import { batchScript, parseStatus, shellWord } from '../../runner/backends/slurm/batch-script.js';
 import type { SlurmJob } from '../../runner/backends/slurm/commands.js';
 
@@ -18,6 +18,13 @@ describe('a Slurm job\'s outcome', () => {
     expect(slurmOutcome(p, '7', ended('TIMEOUT'), null, null)).toMatchObject({ result: 'timeout', message: 'killed: time limit of 1m (queue standard) exceeded' });
     expect(slurmOutcome(p, '7', ended('OUT_OF_MEMORY'), null, null)).toMatchObject({ result: 'error', message: 'killed: out of memory (limit 64 MB)' });
     expect(slurmOutcome(p, '7', ended('COMPLETED'), { exitCode: 137, oom: true }, null)).toMatchObject({ result: 'error', exitCode: 137, message: 'killed: out of memory (limit 64 MB)' });
+  });
+
+  it('takes NODE_FAIL and BOOT_FAIL for a lost node, named after sacct\'s NodeList, and nothing else', () => {
+    expect(nodeLost(ended('NODE_FAIL', { node: 'c12' }))).toBe('Slurm node c12 failed during the job (NODE_FAIL, Slurm job 7)');
+    expect(nodeLost(ended('BOOT_FAIL', { node: null }))).toBe('Slurm node unknown failed during the job (BOOT_FAIL, Slurm job 7)');
+    for (const state of ['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'OUT_OF_MEMORY', 'PREEMPTED']) expect(nodeLost(ended(state))).toBeNull();
+    expect(nodeLost(null)).toBeNull();
   });
 
   it('names the node on NODE_FAIL and BOOT_FAIL', () => {

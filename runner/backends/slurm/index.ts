@@ -4,12 +4,14 @@ import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import type { RunPayload, RunResult, RunnerHello } from '../../../schemas/index.js';
 import type { SlurmConfig } from '../../../common/config.js';
+import type { RegistryAuth } from '../../../common/registry.js';
 import { containerName } from '../../../common/queues.js';
 import type { RunHooks, RunOptions } from '../../run-container.js';
 import type { FoundRun, ListedRun, RunnerBackend } from '../backend.js';
 import { SlurmCommands, hasEnded } from './commands.js';
 import { ImageExports } from './images.js';
 import { runSlurmJob } from './run-slurm-job.js';
+import { nodeLost } from './outcome.js';
 
 /** The job's folder in its attempt folder (runner/stage.ts), which the Slurm job runs in. */
 const JOB_DIR = 'job';
@@ -27,9 +29,11 @@ export class SlurmBackend implements RunnerBackend {
     private readonly queues: RunnerHello['queues'],
     /** The engine that holds the versions' images (the builder's), to export them from. */
     docker: Docker,
+    /** For an image to pull before unpacking it (charliecloud, apptainer). */
+    auth?: RegistryAuth,
   ) {
     this.cli = new SlurmCommands(config.conf);
-    this.images = new ImageExports(docker, config.imageDir);
+    this.images = new ImageExports(docker, config.imageDir, config.runtime, auth);
     this.prefix = containerName(instance, 0).replace(/0$/, '');
   }
 
@@ -43,13 +47,15 @@ export class SlurmBackend implements RunnerBackend {
 
   async find(jobId: number): Promise<FoundRun | null> {
     const job = (await this.cli.byName(this.jobName(jobId))).pop();
-    return job ? { workdir: job.workDir ? join(job.workDir, JOB_DIR) : null, endedByEngine: false } : null;
+    if (!job) return null;
+    const lost = nodeLost(job);
+    return { workdir: job.workDir ? join(job.workDir, JOB_DIR) : null, endedByEngine: !!lost, ...(lost ? { lostWith: lost } : {}) };
   }
 
   run(p: RunPayload, workdir: string, attempt: number, opts: RunOptions, hooks: RunHooks): Promise<RunResult | 'detached'> {
     const q = this.queues.find((x) => x.name === p.queue)?.slurm;
     return runSlurmJob(
-      { cli: this.cli, images: this.images, name: this.jobName(p.jobId), partition: q?.partition ?? null, sbatchOptions: q?.options ?? [], podmanRoot: this.config.podmanRoot, pollMs: this.config.pollMs },
+      { cli: this.cli, images: this.images, name: this.jobName(p.jobId), partition: q?.partition ?? null, sbatchOptions: q?.options ?? [], runtime: this.config.runtime, podmanRoot: this.config.podmanRoot, pollMs: this.config.pollMs },
       p,
       workdir,
       attempt,

@@ -16,6 +16,15 @@ export interface ContainerStatus {
 export const timeLimitMessage = (p: Pick<RunPayload, 'timeLimitMs' | 'queue'>): string => `killed: time limit of ${formatDuration(p.timeLimitMs)} (queue ${p.queue}) exceeded`;
 const outOfMemoryMessage = (p: Pick<RunPayload, 'memoryMb'>): string => `killed: out of memory (limit ${p.memoryMb} MB)`;
 
+/**
+ * What NODE_FAIL and BOOT_FAIL say: the job's node was lost, not its program at fault, as a
+ * Docker job whose host was lost; null for any other state. Named after sacct's NodeList.
+ */
+export function nodeLost(job: Pick<SlurmJob, 'id' | 'state' | 'node'> | null): string | null {
+  if (job?.state !== 'NODE_FAIL' && job?.state !== 'BOOT_FAIL') return null;
+  return `Slurm node ${job.node ?? 'unknown'} failed during the job (${job.state}, Slurm job ${job.id})`;
+}
+
 export function slurmOutcome(
   p: Pick<RunPayload, 'timeLimitMs' | 'queue' | 'memoryMb'>,
   id: string,
@@ -28,7 +37,8 @@ export function slurmOutcome(
   const state = job?.state ?? null;
   if (state === 'TIMEOUT') return { result: 'timeout', exitCode, message: timeLimitMessage(p) };
   if (state === 'OUT_OF_MEMORY' || status?.oom) return { result: 'error', exitCode, message: outOfMemoryMessage(p) };
-  if (state === 'NODE_FAIL' || state === 'BOOT_FAIL') return { result: 'error', exitCode, message: `Slurm node ${job?.node ?? 'unknown'} failed during the job (${state}, Slurm job ${id})` };
+  const lost = nodeLost(job);
+  if (lost) return { result: 'error', exitCode, message: lost };
   if (state === 'CANCELLED') return { result: 'error', exitCode, message: `cancelled by the cluster (Slurm job ${id})` };
   if (state === 'PREEMPTED' || state === 'DEADLINE' || state === 'REVOKED') return { result: 'error', exitCode, message: `ended by the cluster: ${state} (Slurm job ${id})` };
   if (status) {

@@ -12,9 +12,12 @@ import { LogSink } from '../../log-sink.js';
 import { logFileOf, type RunHooks, type RunOptions, type Verdict } from '../../run-container.js';
 import { EngineDownError } from '../../engine-health.js';
 import { batchScript, parseStatus } from './batch-script.js';
+import { folderBatchScript } from './folder-runtimes.js';
+import type { SlurmRuntime } from '../../../common/config.js';
 import { hasEnded, type SlurmCommands, type SlurmJob } from './commands.js';
 import type { ImageExports } from './images.js';
-import { slurmOutcome, timeLimitMessage } from './outcome.js';
+import { nodeLost, slurmOutcome, timeLimitMessage } from './outcome.js';
+import { HostLostError } from '../backend.js';
 
 const MB = 1024 * 1024;
 /** Files the runner keeps beside the job's folder, out of its reach. */
@@ -28,6 +31,7 @@ export interface SlurmRun {
   /** The queue's partition and extra sbatch options. */
   partition: string | null;
   sbatchOptions: readonly string[];
+  runtime: SlurmRuntime;
   podmanRoot: string | null;
   pollMs: number;
 }
@@ -55,7 +59,12 @@ export async function runSlurmJob(s: SlurmRun, p: RunPayload, workdir: string, a
     }
     if (hooks.cancel.aborted) return end({ result: 'aborted', exitCode: null, message: 'cancelled before it started' });
     const script = join(dir, SLURM_FILES.script);
-    await writeFile(script, batchScript({ p, workdir, statusFile: join(dir, SLURM_FILES.status), container: `${s.name}-${attempt}`, image: image.ref, archive: image.archive, podmanRoot: s.podmanRoot, opts }), { mode: 0o700 });
+    const statusFile = join(dir, SLURM_FILES.status);
+    const text =
+      s.runtime === 'podman'
+        ? batchScript({ p, workdir, statusFile, container: `${s.name}-${attempt}`, image: image.ref, archive: image.archive, podmanRoot: s.podmanRoot, opts })
+        : folderBatchScript({ runtime: s.runtime, p, workdir, statusFile, image: image.ref, opts });
+    await writeFile(script, text, { mode: 0o700 });
     try {
       id = await s.cli.submit(sbatchArgs(s, p, dir), script);
     } catch (err) {
@@ -113,6 +122,12 @@ export async function runSlurmJob(s: SlurmRun, p: RunPayload, workdir: string, a
     await output.copyTo(sink);
     const status = parseStatus(await readFile(join(dir, SLURM_FILES.status), 'utf8').catch(() => null));
     const verdict = await hooks.getVerdict().catch(() => null);
+    const lost = nodeLost(job);
+    // The same rule as a Docker job whose host was lost (takeover.ts): again, if the queue allows.
+    if (lost && !verdict && attempt <= (p.retries ?? 0)) {
+      await sink.finish();
+      throw new HostLostError(lost);
+    }
     return end(slurmOutcome(p, id, job, status, verdict));
   } finally {
     clearTimeout(timer);
