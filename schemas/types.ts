@@ -59,6 +59,10 @@ export interface AllgoManifest {
   queue?: string;
   private?: boolean;
   /**
+   * Serve a job at once from an earlier successful job's result when the image digest, argv, parameter values and input files (SHA-256) are all the same: the same user's, or anyone's for a public app. A job with job[no_cache]=1 or a secret parameter always runs. Default false.
+   */
+  cache?: boolean;
+  /**
    * @maxItems 20
    */
   tags?: string[];
@@ -330,6 +334,10 @@ export interface JobSubmission {
    */
   'job[queue]'?: string;
   /**
+   * 1: run it for real even when the app caches results (allgo.yaml cache: true).
+   */
+  'job[no_cache]'?: string;
+  /**
    * The value of typed parameter ID (GET /api/v1/apps/NAME lists the parameters and their input_schema).
    */
   'job[params][ID]'?: string;
@@ -421,6 +429,26 @@ export interface JobStatus {
    */
   zip_url?: string;
   /**
+   * GET /api/v1/jobs/N/provenance with the job's key: how the job was made, as an RO-Crate ro-crate-metadata.json (Process Run Crate).
+   */
+  provenance_url?: string;
+  /**
+   * GET /api/v1/jobs/N/crate.zip with the job's key: that metadata with the job's outputs and log, as one zip.
+   */
+  crate_url?: string;
+  /**
+   * Present when the job was served from the result cache: the earlier job whose result it is (no container ran).
+   */
+  cached_from?: number;
+  /**
+   * Present when the job is a re-run (POST /api/v1/jobs/N/rerun): the job it re-ran.
+   */
+  rerun_of?: number;
+  /**
+   * Present when a re-run on the same version left outputs whose SHA-256 differ from the original's: the differing (or missing, or extra) files.
+   */
+  not_reproduced?: string[];
+  /**
    * Present when the job has more files than its answer names (at most 1000: its log, its inputs, then its outputs by name): how many it has. The zip has them all.
    */
   files_total?: number;
@@ -437,6 +465,33 @@ export interface JobStatus {
    * The key named by the job id: file name → download URL (A||GO's).
    */
   [k: string]: unknown;
+}
+/**
+ * POST /api/v1/jobs/N/rerun: the same app, version, parameters and inputs again, always run for real (never served from the result cache); options override the version or the queue.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobRerun".
+ */
+export interface JobRerun {
+  /**
+   * Default: the version the job ran.
+   */
+  version?: string;
+  /**
+   * Default: the job's queue.
+   */
+  queue?: string;
+}
+/**
+ * A file of a job as its provenance records it.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "FileDigest".
+ */
+export interface FileDigest {
+  name: string;
+  size: number;
+  sha256: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -936,6 +991,16 @@ export interface Health {
       error?: string;
     };
   };
+}
+/**
+ * An RO-Crate 1.1 ro-crate-metadata.json (flattened JSON-LD) following the Process Run Crate profile.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "RoCrate".
+ */
+export interface RoCrate {
+  '@context': string[];
+  '@graph': {}[];
 }
 
 // build-payload.schema.json

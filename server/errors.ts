@@ -114,6 +114,13 @@ export class JobFinishedError extends AllgoError {
   }
 }
 
+/** A job that cannot be submitted again as it was: a secret value is kept nowhere, or its inputs are no longer those it had. */
+export class RerunError extends AllgoError {
+  constructor(code: 'rerun_secret' | 'rerun_inputs_changed' | 'rerun_not_recorded', message: string) {
+    super(code, 409, message);
+  }
+}
+
 export const notFound = {
   app: (name: string | number) => new NotFoundError(`no app ${JSON.stringify(String(name))}: check the name or id (GET /api/v1/apps lists them)`),
   job: (id: string | number) => new NotFoundError(`no job ${id}`),

@@ -4,14 +4,14 @@
 import { BadRequestError } from '../errors.js';
 import type { JobRequest, RequestReader } from './submit-job.js';
 
-const FIELDS = new Set(['app', 'version', 'queue', 'params', 'param']);
+const FIELDS = new Set(['app', 'version', 'queue', 'params', 'param', 'no_cache']);
 
 export function readJson(body: unknown): RequestReader {
   return async () => {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('send the job as a JSON object: {"app": "NAME", "params": {…}}');
     const b = body as Record<string, unknown>;
     const unknown = Object.keys(b).find((k) => !FIELDS.has(k));
-    if (unknown !== undefined) throw new BadRequestError(`unknown field ${JSON.stringify(unknown)}: a JSON job takes app, version, queue, params and param (input files need multipart/form-data)`);
+    if (unknown !== undefined) throw new BadRequestError(`unknown field ${JSON.stringify(unknown)}: a JSON job takes app, version, queue, params, param and no_cache (input files need multipart/form-data)`);
     const text = (name: string): string | undefined => {
       const v = b[name];
       if (v === undefined || v === null) return undefined;
@@ -27,6 +27,10 @@ export function readJson(body: unknown): RequestReader {
     const queue = text('queue');
     if (version) request.version = version;
     if (queue) request.queue = queue;
+    if (b.no_cache !== undefined) {
+      if (typeof b.no_cache !== 'boolean') throw new BadRequestError('no_cache must be true or false');
+      request.noCache = b.no_cache;
+    }
     return request;
   };
 }

@@ -44,8 +44,16 @@ export function readMultipart(
     const request: JobRequest = { app, param: fields['job[param]'] ?? '', ...typed, inputBytes, inputs };
     if (fields['job[version]']) request.version = fields['job[version]'];
     if (fields['job[queue]']) request.queue = fields['job[queue]'];
+    if (fields['job[no_cache]'] !== undefined) request.noCache = noCacheFlag(fields['job[no_cache]']);
     return request;
   };
+}
+
+/** job[no_cache]: a form's checkbox or a script's 1. */
+function noCacheFlag(value: string): boolean {
+  if (/^(1|true|on)$/i.test(value)) return true;
+  if (/^(0|false|off|)$/i.test(value)) return false;
+  throw new BadRequestError(`job[no_cache] must be 1 or 0 (got ${JSON.stringify(value.slice(0, 20))})`);
 }
 
 /** Typed values (a list when a field came more than once) and file parameters' staged names, by id. */

@@ -19,6 +19,9 @@ import type { Datastore } from '../datastore.js';
 import type { Queues } from '../queues.js';
 import { checkUserLimits } from './user-limits.js';
 import type { ParamsRequest, VersionInputs } from './typed-params.js';
+import type { FileDigest } from '../../schemas/index.js';
+import { digestFiles } from '../provenance/file-digests.js';
+import { cacheKeyOf, findCachedSource, stageCachedResult } from '../provenance/result-cache.js';
 
 const MB = 1024 * 1024;
 
@@ -42,6 +45,10 @@ export interface JobRequest extends ParamsRequest {
   inputBytes: number;
   /** Names of the input files staged: the job's answer tells them from its results. */
   inputs: string[];
+  /** job[no_cache]=1: run it even when its app caches results and a result matches. */
+  noCache?: boolean;
+  /** A re-run's original (server/jobs/rerun-job.ts). */
+  rerunOf?: number;
 }
 
 /** Reads a request, writing its input files into `staging`; throws an AllgoError to refuse it. */
@@ -73,6 +80,10 @@ interface RunPlan {
   /** Recorded and shown: defaults in, secrets masked. */
   params: TypedValues | null;
   argv: string[];
+  /** Recorded: secrets masked. */
+  shownArgv: string[];
+  /** The result cache's key, when the version caches results and no value is a secret. */
+  cacheKey: string | null;
 }
 
 /** The request's logger: what it says carries the request's id. */
@@ -83,8 +94,17 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
   const staging = await deps.datastore.newStaging();
   try {
     const request = await read(staging);
-    const plan = planRun(deps, user, request);
-    const job = deps.store.jobs.create({ userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, params: plan.params, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes });
+    const inputFiles = await digestFiles(staging, request.inputs);
+    const plan = planRun(deps, user, request, inputFiles);
+    const job = deps.store.jobs.create({
+      userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, params: plan.params, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes,
+      argv: plan.shownArgv, inputFiles, cacheKey: plan.cacheKey, ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
+    });
+    const source = plan.cacheKey && !request.noCache ? findCachedSource(deps.store, plan.cacheKey, user.id, request.inputs) : null;
+    if (source && (await serveFromCache(deps, job, source, staging))) {
+      log.info({ jobId: job.id, app: plan.app.name, version: plan.version.label, cachedFrom: source.id }, 'job served from the result cache');
+      return deps.store.jobs.byId(job.id)!;
+    }
     try {
       await enqueue(deps, job, plan, staging);
     } catch (err) {
@@ -101,13 +121,23 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
   }
 }
 
-function planRun(deps: SubmitDeps, user: User, request: JobRequest): RunPlan {
+function planRun(deps: SubmitDeps, user: User, request: JobRequest, inputFiles: FileDigest[]): RunPlan {
   const app = resolveApp(deps.store, user, request.app);
   const version = resolveVersion(deps.store, app, request.version);
   checkInputSize(app, version, request.inputBytes);
   const queue = resolveQueue(deps.config, version, request.queue);
-  const { argv, shown } = deps.inputs.plan(version, app.name, request);
-  return { app, version, queue, param: request.param, params: shown, argv };
+  const { argv, shown, shownArgv, secret } = deps.inputs.plan(version, app.name, request);
+  const cacheKey = version.manifest.cache && !secret ? cacheKeyOf(version, argv, shown, inputFiles) : null;
+  return { app, version, queue, param: request.param, params: shown, argv, shownArgv, cacheKey };
+}
+
+/** The source's result into the staging folder, which becomes the job's, done at once; false: run it instead. */
+async function serveFromCache(deps: SubmitDeps, job: Job, source: Job, staging: string): Promise<boolean> {
+  const staged = await stageCachedResult(deps.datastore, source, staging);
+  if (!staged) return false;
+  await deps.datastore.adopt(staging, job.id);
+  const message = `served from the result cache (job ${source.id})`;
+  return deps.store.jobs.finishFromCache(job.id, source, { message, outputFiles: staged.outputFiles, bytes: staged.bytes + job.bytes });
 }
 
 function resolveApp(store: Store, user: User, ref: string): App {

@@ -24,6 +24,10 @@ export interface ParamsPlan {
   argv: string[];
   /** The values to record and show: defaults in, secrets masked; null for a free-text version. */
   shown: TypedValues | null;
+  /** The argv to record and show: `argv` with each secret's value masked. */
+  shownArgv: string[];
+  /** A value is a secret: allgo keeps it nowhere, so the job can be neither cached nor re-run. */
+  secret: boolean;
 }
 
 /** The checkers of the versions seen so far: a version's parameters never change, so each is compiled once. */
@@ -48,7 +52,8 @@ export class VersionInputs {
     if (!parameters) {
       const typed = [...Object.keys(request.params), ...Object.keys(request.fileParams)];
       if (typed.length) throw new BadParamError(typed[0], `${typed[0]}: ${appName} ${v.label} declares no typed parameters: send its parameters as free text in job[param]`);
-      return { argv: argvOf(m, {}, request.param), shown: null };
+      const argv = argvOf(m, {}, request.param);
+      return { argv, shown: null, shownArgv: argv, secret: false };
     }
     if (!m.free_params && request.param.trim() !== '') {
       throw new BadParamError(null, `job[param]: ${appName} ${v.label} takes typed parameters (job[params][ID]: ${parameters.map((p) => p.id).join(', ')}), not free text`);
@@ -73,7 +78,10 @@ export class VersionInputs {
       if (err instanceof ParamValueError) throw new BadParamError(err.param, err.message);
       throw err;
     }
-    return { argv: argvOf(m, values, request.param), shown: maskSecrets(parameters, values) };
+    const shown = maskSecrets(parameters, values);
+    const secret = parameters.some((p) => p.secret && values[p.id] !== undefined);
+    const argv = argvOf(m, values, request.param);
+    return { argv, shown, shownArgv: secret ? argvOf(m, shown, request.param) : argv, secret };
   }
 }
 

@@ -5,6 +5,7 @@ import type { ApiDeps } from './context.js';
 import { jobRoutes } from './jobs.js';
 import { jobEventRoutes } from './job-events.js';
 import { jobZipRoutes } from './job-zip.js';
+import { jobProvenanceRoutes } from './job-provenance.js';
 import { appRoutes } from './apps.js';
 import { appImageRoutes } from './app-images.js';
 import { userRoutes } from './users.js';
@@ -19,6 +20,7 @@ export const api = fp<ApiDeps>(
     await jobRoutes(app, deps);
     await jobEventRoutes(app, deps);
     await jobZipRoutes(app, deps);
+    await jobProvenanceRoutes(app, deps);
     await appRoutes(app, deps);
     await appImageRoutes(app, deps);
     await userRoutes(app, deps);

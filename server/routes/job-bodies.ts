@@ -62,5 +62,10 @@ export function jobStatus(config: Urls, job: Job, key: string, all: { name: stri
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
     ...(files.length < all.length ? { files_total: all.length } : {}),
     zip_url: zipUrl(config, job, key),
+    provenance_url: `${config.publicUrl}/api/v1/jobs/${job.id}/provenance?key=${key}`,
+    crate_url: `${config.publicUrl}/api/v1/jobs/${job.id}/crate.zip?key=${key}`,
+    ...(job.cachedFrom !== null ? { cached_from: job.cachedFrom } : {}),
+    ...(job.rerunOf !== null ? { rerun_of: job.rerunOf } : {}),
+    ...(job.notReproduced ? { not_reproduced: job.notReproduced } : {}),
   };
 }

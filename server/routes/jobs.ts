@@ -17,6 +17,7 @@ import { readMultipart } from '../jobs/read-multipart.js';
 import { readJson } from '../jobs/read-json.js';
 import { VersionInputs } from '../jobs/typed-params.js';
 import { cancelJob, deleteJob } from '../jobs/cancel-job.js';
+import { rerunReader } from '../jobs/rerun-job.js';
 import { type ApiDeps, requireUser, jobUrl } from './context.js';
 import type { JobFile } from '../datastore.js';
 import { jobStatus, jobSummary } from './job-bodies.js';
@@ -115,6 +116,26 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null)) as string;
       doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
       return reply.type(JSON_TYPE).send(body);
+    },
+  );
+
+  // The same job again: its version (or another), parameters and inputs; a new job of the caller's.
+  app.post<ById & { Reply: JobCreated }>(
+    '/api/v1/jobs/:id/rerun',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Submit a job again: the same version, parameters and inputs (copied), always run for real; a re-run on the same version whose outputs differ is flagged not_reproduced',
+        params: jobIdParams,
+        body: def('JobRerun'),
+        response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 410, 429, 503) },
+      },
+    },
+    async (req) => {
+      const user = requireUser(req);
+      const original = visibleJob(req.params.id, user);
+      const job = await submitJob(submitDeps, user, rerunReader(deps, original, req.body), req.log);
+      return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
     },
   );
 

@@ -15,6 +15,7 @@ import type { RunnerAuth } from '../runner-auth.js';
 import type { ServerEvents } from '../events.js';
 import { BadRequestError, JobFinishedError, NotFoundError, StaleAttemptError } from '../errors.js';
 import type { HeldJobs } from '../jobs/held-jobs.js';
+import { recordOutputs } from '../provenance/record-outputs.js';
 
 export interface RunnerStagingDeps {
   config: Readonly<Config>;
@@ -148,6 +149,7 @@ export async function runnerStagingRoutes(app: FastifyInstance, deps: RunnerStag
     await deps.staging.commit(job.id, attempt, body);
     // Counted once, as the files never change after: the user's storage is the sum (user-limits.ts).
     store.jobs.setBytes(job.id, (await deps.datastore.list(job.id)).reduce((n, f) => n + f.size, 0));
+    await recordOutputs(store, deps.datastore, job, body.files.map((f) => f.name));
     const r = body.result;
     store.jobs.finish(job.id, { result: r.result, exitCode: r.exitCode, message: r.message, startedAt: r.startedAt, finishedAt: r.finishedAt });
     await deps.staging.discard(job.id);

@@ -110,6 +110,17 @@ const MIGRATIONS: Migration[] = [
   // An app's latest ready version, asked of every app by the catalog's export and each list of
   // apps: found in the index instead of sorting the app's versions.
   `CREATE INDEX versions_latest_ready ON versions(app_id, state, finished_at DESC, id DESC);`,
+  // Provenance (issue 16): the argv as run (secrets masked), the SHA-256 of each input (at
+  // submission) and output (at commit), as JSON lists; the result cache's key; what a job re-ran
+  // or was served from; a re-run's outputs that differ from its original's.
+  `ALTER TABLE jobs ADD COLUMN argv TEXT;
+   ALTER TABLE jobs ADD COLUMN input_files TEXT;
+   ALTER TABLE jobs ADD COLUMN output_files TEXT;
+   ALTER TABLE jobs ADD COLUMN cache_key TEXT;
+   ALTER TABLE jobs ADD COLUMN cached_from INTEGER;
+   ALTER TABLE jobs ADD COLUMN rerun_of INTEGER;
+   ALTER TABLE jobs ADD COLUMN not_reproduced TEXT;
+   CREATE INDEX jobs_cache_key ON jobs(cache_key, id) WHERE cache_key IS NOT NULL;`,
 ];
 
 /**

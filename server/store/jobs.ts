@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JobResult, JobState, ParameterValue } from '../../schemas/index.js';
+import type { FileDigest, JobResult, JobState, ParameterValue } from '../../schemas/index.js';
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
 import { ReadCache } from './read-cache.js';
@@ -44,6 +44,18 @@ export interface Job {
   runner: string | null;
   /** What its folder holds: its inputs, then all its files once its outputs are committed. */
   bytes: number;
+  /** The argv as run, secrets masked; null for a job from before provenance. */
+  argv: string[] | null;
+  /** Its uploaded files as they arrived; null for a job from before provenance. */
+  inputFiles: FileDigest[] | null;
+  /** What it left (outputs, then allgo.log last), once committed; null before, or for a job from before provenance. */
+  outputFiles: FileDigest[] | null;
+  /** The result cache's key when its app caches results (server/jobs/result-cache.ts). */
+  cacheKey: string | null;
+  cachedFrom: number | null;
+  rerunOf: number | null;
+  /** A re-run on the same version: the files whose hash differs from the original's. */
+  notReproduced: string[] | null;
 }
 
 interface Row {
@@ -69,7 +81,16 @@ interface Row {
   attempt: number;
   runner: string | null;
   bytes: number;
+  argv: string | null;
+  input_files: string | null;
+  output_files: string | null;
+  cache_key: string | null;
+  cached_from: number | null;
+  rerun_of: number | null;
+  not_reproduced: string | null;
 }
+
+const parsed = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 
 const toJob = (r: Row): Job => ({
   id: r.id,
@@ -94,6 +115,13 @@ const toJob = (r: Row): Job => ({
   attempt: r.attempt,
   runner: r.runner,
   bytes: r.bytes,
+  argv: parsed(r.argv),
+  inputFiles: parsed(r.input_files),
+  outputFiles: parsed(r.output_files),
+  cacheKey: r.cache_key,
+  cachedFrom: r.cached_from,
+  rerunOf: r.rerun_of,
+  notReproduced: parsed(r.not_reproduced),
 });
 
 const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_label
@@ -101,7 +129,20 @@ const SELECT = `SELECT jobs.*, apps.name AS app_name, versions.label AS version_
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
-  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, params, queue, state, key_salt, inputs, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)`),
+  insert: db.prepare(`INSERT INTO jobs (user_id, app_id, version_id, param, params, queue, state, key_salt, inputs, bytes, created_at, argv, input_files, cache_key, rerun_of)
+    VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)`),
+  setOutputs: db.prepare('UPDATE jobs SET output_files = ?, not_reproduced = ? WHERE id = ?'),
+  // The newest: its files are the likeliest to be kept. A done job whose outputs were recorded only.
+  cached: db.prepare(
+    `SELECT jobs.id FROM jobs JOIN apps ON apps.id = jobs.app_id
+     WHERE jobs.cache_key = ? AND jobs.state = 'done' AND jobs.result = 'success' AND jobs.output_files IS NOT NULL AND jobs.cached_from IS NULL
+       AND (jobs.user_id = ? OR apps.private = 0)
+     ORDER BY jobs.id DESC LIMIT 1`,
+  ),
+  finishFromCache: db.prepare(
+    `UPDATE jobs SET state = 'done', result = 'success', exit_code = ?, message = ?, started_at = ?, finished_at = ?, cached_from = ?, output_files = ?, bytes = ?
+     WHERE id = ? AND state = 'new'`,
+  ),
   setBytes: db.prepare('UPDATE jobs SET bytes = ? WHERE id = ?'),
   byId: db.prepare(`${SELECT} WHERE jobs.id = ?`),
   listForUser: db.prepare(`${SELECT} WHERE jobs.user_id = ? AND jobs.id < ? ORDER BY jobs.id DESC LIMIT ?`),
@@ -122,6 +163,21 @@ const statements = (db: Db) => ({
   discard: db.prepare("DELETE FROM jobs WHERE id = ? AND state = 'new'"),
 });
 
+export interface NewJob {
+  userId: number;
+  appId: number;
+  versionId: number;
+  param: string;
+  params?: Record<string, ParameterValue> | null;
+  queue: string;
+  inputs?: string[];
+  bytes?: number;
+  argv?: string[];
+  inputFiles?: FileDigest[];
+  cacheKey?: string | null;
+  rerunOf?: number;
+}
+
 /** Done jobs kept by id: polling a finished job reads it on every request. */
 const CACHED_JOBS = 10_000;
 
@@ -136,8 +192,12 @@ export class JobStore {
   }
 
   /** `bytes`: of its input files, counted in the user's storage from the start. */
-  create(input: { userId: number; appId: number; versionId: number; param: string; params?: Record<string, ParameterValue> | null; queue: string; inputs?: string[]; bytes?: number }): Job {
-    const info = this.sql.insert.run(input.userId, input.appId, input.versionId, input.param, input.params ? JSON.stringify(input.params) : null, input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now());
+  create(input: NewJob): Job {
+    const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+    const info = this.sql.insert.run(
+      input.userId, input.appId, input.versionId, input.param, json(input.params), input.queue, randomBytes(16).toString('hex'), JSON.stringify(input.inputs ?? []), input.bytes ?? 0, now(),
+      json(input.argv), json(input.inputFiles), input.cacheKey ?? null, input.rerunOf ?? null,
+    );
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
@@ -164,6 +224,25 @@ export class JobStore {
   /** Unfinished jobs but those waiting in line: being submitted, running or being cancelled. */
   listUnderWay(): Job[] {
     return (this.sql.listUnderWay.all() as Row[]).map(toJob);
+  }
+
+  /** What a job left, hashed at its commit, and, for a re-run, the files that differ from its original's. */
+  setOutputs(id: number, files: FileDigest[], notReproduced: string[] | null): void {
+    this.done.forget(id);
+    this.sql.setOutputs.run(JSON.stringify(files), notReproduced ? JSON.stringify(notReproduced) : null, id);
+  }
+
+  /** The newest successful job with this cache key whose result `userId` may be served: theirs, or of a public app. */
+  cachedResult(cacheKey: string, userId: number): Job | null {
+    const r = this.sql.cached.get(cacheKey, userId) as { id: number } | undefined;
+    return r ? this.byId(r.id) : null;
+  }
+
+  /** A new job served from `source`'s result: done at once, its files already in its folder. */
+  finishFromCache(id: number, source: Job, r: { message: string; outputFiles: FileDigest[]; bytes: number }): boolean {
+    this.done.forget(id);
+    const at = now();
+    return this.sql.finishFromCache.run(source.exitCode, r.message, at, at, source.id, JSON.stringify(r.outputFiles), r.bytes, id).changes === 1;
   }
 
   /** What the job's folder holds now (set when its outputs are committed). */

@@ -130,6 +130,13 @@ describe('the API reference', () => {
     await call('GET', `/datastore/${created.id}/${'0'.repeat(40)}/out.txt`);
     await call('GET', `/api/v1/jobs/${created.id}/files.zip`, { token });
     await call('GET', `/api/v1/jobs/${created.id}/files.zip`);
+    await call('GET', `/api/v1/jobs/${created.id}/provenance`, { token });
+    await call('GET', `/api/v1/jobs/${created.id}/provenance`);
+    await call('GET', `/api/v1/jobs/${created.id}/crate.zip`, { token });
+    await call('GET', `/api/v1/jobs/${created.id}/crate.zip`);
+    const rerun = (await (await call('POST', `/api/v1/jobs/${created.id}/rerun`, { token, headers: json, body: '{}' })).json()) as { id: number };
+    await call('POST', `/api/v1/jobs/${created.id}/rerun`, { token, headers: json, body: JSON.stringify({ version: 'nope' }) });
+    await waitForJob(p, rerun.id, token);
 
     const running = new FormData();
     running.append('job[webapp_id]', probe);
