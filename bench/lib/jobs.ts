@@ -15,11 +15,12 @@ const EXPECTED = 'hi\n';
 const JOB_USER = '65534:65534';
 const TIMEOUT_MS = 120_000;
 
-/** Submits the trivial job; returns its id. */
-export async function submit(a: Allgo, app: string, param = PARAM): Promise<number> {
+/** Submits the trivial job; returns its id. `fields`: more of the form's (job[no_cache]). */
+export async function submit(a: Allgo, app: string, param = PARAM, fields: Record<string, string> = {}): Promise<number> {
   const form = new FormData();
   form.set('job[webapp_id]', app);
   form.set('job[param]', param);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
   const res = await a.api('/api/v1/jobs', { method: 'POST', body: form });
   if (!res.ok) throw new Error(`submit: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: number }).id;
@@ -65,9 +66,9 @@ async function download(a: Allgo, id: number, file = 'out.txt'): Promise<string>
 }
 
 /** One trivial job through allgo, end to end: ms from submit to the output in hand. */
-export async function allgoJob(a: Allgo, app: string): Promise<number> {
+export async function allgoJob(a: Allgo, app: string, fields: Record<string, string> = {}): Promise<number> {
   const t0 = performance.now();
-  const id = await submit(a, app);
+  const id = await submit(a, app, PARAM, fields);
   const state = await waitDone(a, id);
   if (state.result !== 'success') throw new Error(`job ${id} ended ${state.result}`);
   const text = await download(a, id);
