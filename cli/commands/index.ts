@@ -15,6 +15,7 @@ import { jobs } from './jobs.js';
 import { login } from './login.js';
 import { logs } from './logs.js';
 import { remote } from './remote.js';
+import { rerun } from './rerun.js';
 import { run } from './run.js';
 import { runners } from './runners.js';
 import { storage } from './storage.js';
@@ -25,7 +26,7 @@ import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
 import { resolveCredentials, type Credentials } from '../../client/index.js';
 
-const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel, exportImage];
+const USER_COMMANDS = [login, apps, app, run, rerun, jobs, job, logs, get, cancel, exportImage];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
 const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));

@@ -33,6 +33,10 @@ ${CONNECTION_HELP}`,
         ['created', shortTime(j.created_at)],
         ['started', shortTime(j.started_at) ?? undefined],
         ['finished', shortTime(j.finished_at) ?? undefined],
+        ['cached', j.cached_from !== undefined ? `served from the result cache of job ${j.cached_from}` : undefined],
+        ['re-run of', j.rerun_of !== undefined ? `job ${j.rerun_of}${j.not_reproduced ? ` — not reproduced: ${j.not_reproduced.join(', ')} differ` : ''}` : undefined],
+        ['provenance', j.provenance_url],
+        ['crate', j.crate_url],
       ]),
     ];
     if (j.files.length) out.push(table(['FILE', 'SIZE', 'URL'], j.files.map((f) => [f.name, humanBytes(f.size), f.url]), { max: 200 }));

@@ -5,7 +5,7 @@
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
 import { appendTypedParams, type NamedFile, type TypedParams } from './typed-params.js';
-import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobStatus, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
+import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobRerun, JobStatus, RoCrate, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -28,6 +28,8 @@ export interface JobRequest {
   freeParams?: string;
   version?: string;
   queue?: string;
+  /** Run it even when the app caches results and an earlier job's would do (job[no_cache]=1). */
+  noCache?: boolean;
   /** Called as the upload goes, with bytes sent and the input files' total size (where the transport can tell). */
   onUploadProgress?: (sent: number, total: number) => void;
   signal?: AbortSignal;
@@ -111,6 +113,7 @@ export class ApiClient {
     else if (req.freeParams !== undefined) form.append('job[param]', req.freeParams);
     if (req.version) form.append('job[version]', req.version);
     if (req.queue) form.append('job[queue]', req.queue);
+    if (req.noCache) form.append('job[no_cache]', '1');
     let total = typeof req.params === 'object' ? appendTypedParams(form, req.params) : 0;
     (req.files ?? []).forEach((f, i) => {
       const blob = f.data instanceof Blob ? f.data : new Blob([f.data as BlobPart]);
@@ -160,6 +163,16 @@ export class ApiClient {
   /** Cancels a job that has not finished; a finished one is left alone (409 from the server). */
   cancel(id: number): Promise<JobCancelled> {
     return this.json(`/api/v1/jobs/${id}/cancel`, { method: 'POST' });
+  }
+
+  /** The job again: the same version (or `version`), parameters and inputs, always run for real. */
+  rerun(id: number, opts: JobRerun = {}): Promise<JobCreated> {
+    return this.json(`/api/v1/jobs/${id}/rerun`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(opts) });
+  }
+
+  /** How the job was made: its RO-Crate metadata (ro-crate-metadata.json). */
+  provenance(id: number): Promise<RoCrate> {
+    return this.json(`/api/v1/jobs/${id}/provenance`);
   }
 
   /** DELETE /api/v1/jobs/N as is: cancels an unfinished job, deletes a finished one's files. */
