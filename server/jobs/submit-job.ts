@@ -17,6 +17,7 @@ import type { App, Job, Store, User, Version } from '../store/index.js';
 import { runnableImage } from '../store/versions.js';
 import type { Datastore } from '../datastore.js';
 import type { Queues } from '../queues.js';
+import type { ServerEvents } from '../events.js';
 import { checkUserLimits } from './user-limits.js';
 import type { ParamsRequest, VersionInputs } from './typed-params.js';
 import type { FileDigest } from '../../schemas/index.js';
@@ -31,6 +32,8 @@ export interface SubmitDeps {
   datastore: Datastore;
   queues: Queues;
   inputs: VersionInputs;
+  /** Told of a job served from the result cache: it ends without a runner's report. */
+  events: ServerEvents;
 }
 
 /** What the user asked for. Its input files are already in the staging folder. */
@@ -137,7 +140,9 @@ async function serveFromCache(deps: SubmitDeps, job: Job, source: Job, staging: 
   if (!staged) return false;
   await deps.datastore.adopt(staging, job.id);
   const message = `served from the result cache (job ${source.id})`;
-  return deps.store.jobs.finishFromCache(job.id, source, { message, outputFiles: staged.outputFiles, bytes: staged.bytes + job.bytes });
+  const done = deps.store.jobs.finishFromCache(job.id, source, { message, outputFiles: staged.outputFiles, bytes: staged.bytes + job.bytes });
+  if (done) deps.events.emit('job', job.id);
+  return done;
 }
 
 function resolveApp(store: Store, user: User, ref: string): App {
