@@ -90,10 +90,12 @@ describe('the authorization matrix (held)', () => {
     const aliceOnly = { alice: 200, bob: 404, carol: 404, anon: 401, admin: 200 };
     for (const path of [`/api/v1/jobs/${priv.job}`, `/api/v1/jobs/${priv.job}/log`]) expect(await statuses(p, callers, path), path).toEqual(aliceOnly);
     expect(await statuses(p, callers, `/api/v1/jobs/${carolJob}`)).toEqual({ alice: 404, bob: 404, carol: 200, anon: 401, admin: 200 });
-    // Others may not cancel or delete it: asked by everyone but its owner and the admins, it runs on.
+    // Its provenance is its files': a token of its owner or an admin, or its key (without one, anon gets a 404 as for files.zip).
+    for (const path of [`/api/v1/jobs/${carolJob}/provenance`, `/api/v1/jobs/${carolJob}/crate.zip`]) expect(await statuses(p, callers, path), path).toEqual({ alice: 404, bob: 404, carol: 200, anon: 404, admin: 200 });
+    // Others may not cancel, delete or re-run it: asked by everyone but its owner and the admins, it runs on.
     for (const who of ['bob', 'carol', 'anon'] as const) {
-      for (const [method, path] of [['POST', `/api/v1/jobs/${priv.job}/cancel`], ['DELETE', `/api/v1/jobs/${priv.job}`], ['GET', `/api/v1/jobs/${priv.job}/events`]]) {
-        const res = await p.api(path, { method, token: callers[who].token });
+      for (const [method, path] of [['POST', `/api/v1/jobs/${priv.job}/cancel`], ['DELETE', `/api/v1/jobs/${priv.job}`], ['GET', `/api/v1/jobs/${priv.job}/events`], ['POST', `/api/v1/jobs/${priv.job}/rerun`]]) {
+        const res = await p.api(path, { method, token: callers[who].token, ...(path.endsWith('/rerun') ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
         await res.arrayBuffer();
         expect(res.status, `${who} ${method} ${path}`).toBe(who === 'anon' ? 401 : 404);
       }
