@@ -999,7 +999,10 @@ export interface Health {
  * via the `definition` "RoCrate".
  */
 export interface RoCrate {
-  '@context': string[];
+  /**
+   * RO-Crate 1.1's context, then the Workflow Run terms it uses, defined in place.
+   */
+  '@context': (string | {})[];
   '@graph': {}[];
 }
 

@@ -9,8 +9,13 @@ import type { App, Job, Version } from '../store/index.js';
 import { imageDigestOf } from './result-cache.js';
 
 const RO_CRATE_CONTEXT = 'https://w3id.org/ro/crate/1.1/context';
-/** containerImage, ContainerImage, sha256, exitCode: the Workflow Run RO-Crate terms. */
-const WFRUN_CONTEXT = 'https://w3id.org/ro/terms/workflow-run/context';
+/**
+ * The Workflow Run RO-Crate terms the crate uses beyond RO-Crate 1.1's, as
+ * ad-hoc definitions in its @context, the way RO-Crate 1.1 extends a crate: the crate stays
+ * readable offline, with no other context document to fetch.
+ */
+const WFRUN = 'https://w3id.org/ro/terms/workflow-run#';
+const WFRUN_TERMS = { ContainerImage: `${WFRUN}ContainerImage`, containerImage: `${WFRUN}containerImage`, exitCode: `${WFRUN}exitCode`, sha256: `${WFRUN}sha256` };
 const PROCESS_PROFILE = 'https://w3id.org/ro/wfrun/process/0.5';
 export const METADATA_FILE = 'ro-crate-metadata.json';
 
@@ -79,7 +84,7 @@ export function roCrate(input: { job: Job; app: App; version: Version; publicUrl
   };
   const inZip = [...inputs.filter((e) => !e['@id'].startsWith('#')), ...outputs, ...log];
   return {
-    '@context': [RO_CRATE_CONTEXT, WFRUN_CONTEXT],
+    '@context': [RO_CRATE_CONTEXT, WFRUN_TERMS],
     '@graph': [
       { '@id': METADATA_FILE, '@type': 'CreativeWork', conformsTo: ref('https://w3id.org/ro/crate/1.1'), about: ref('./') },
       {
@@ -95,7 +100,7 @@ export function roCrate(input: { job: Job; app: App; version: Version; publicUrl
       { '@id': PROCESS_PROFILE, '@type': 'CreativeWork', name: 'Process Run Crate', version: '0.5' },
       { '@id': '#app', '@type': 'SoftwareApplication', name: app.name, softwareVersion: version.label, url: `${publicUrl}/apps/${encodeURIComponent(app.name)}/`, identifier: ids.map((e) => ref(e['@id'])) },
       ...ids,
-      { '@id': '#image', '@type': 'ContainerImage', additionalType: ref('https://w3id.org/ro/terms/workflow-run#DockerImage'), name: version.imageRepository ?? version.image, ...(/^sha256:[0-9a-f]{64}$/.test(digest) ? { sha256: digest.slice(7) } : {}) },
+      { '@id': '#image', '@type': 'ContainerImage', additionalType: ref(`${WFRUN}DockerImage`), name: version.imageRepository ?? version.image, ...(/^sha256:[0-9a-f]{64}$/.test(digest) ? { sha256: digest.slice(7) } : {}) },
       action,
       ...inputs,
       ...params,

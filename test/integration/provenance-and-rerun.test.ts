@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForJob, type Job, type Platform } from '../helpers/platform.js';
 import { platformTest } from '../helpers/platform-test.js';
+import { expandWithWarnings } from '../helpers/json-ld.js';
 
 const test = platformTest();
 
@@ -55,6 +56,11 @@ describe('provenance', () => {
       const target = (JSON.parse(r) as { '@id': string })['@id'];
       if (!/^https?:\/\//.test(target)) expect(entity(crate, target), `reference ${target}`).toBeDefined();
     }
+    // Valid JSON-LD: it expands with RO-Crate 1.1's context, with no warning and nothing dropped.
+    const { expanded: graph, warnings } = await expandWithWarnings(crate);
+    expect(warnings).toEqual([]);
+    const expanded = JSON.stringify(graph);
+    for (const iri of ['http://schema.org/CreateAction', 'http://schema.org/SoftwareApplication', 'https://w3id.org/ro/terms/workflow-run#sha256', 'https://w3id.org/ro/terms/workflow-run#exitCode']) expect(expanded).toContain(iri);
     expect(entity(crate, 'ro-crate-metadata.json')).toMatchObject({ conformsTo: { '@id': 'https://w3id.org/ro/crate/1.1' }, about: { '@id': './' } });
     expect(entity(crate, './')).toMatchObject({ '@type': 'Dataset', conformsTo: { '@id': 'https://w3id.org/ro/wfrun/process/0.5' } });
 
