@@ -311,7 +311,7 @@ export interface ErrorBody {
   param?: string;
 }
 /**
- * multipart/form-data, as A||GO's API: input files in files[0], files[1], … and a file parameter's in files[ID]; typed values as job[params][ID] (repeated for a list). Or, for a job without files, a JSON body {app, version, queue, params, param}.
+ * multipart/form-data, as A||GO's API: input files in files[0], files[1], … and a file parameter's in files[ID]; typed values as job[params][ID] (repeated for a list). Or, for a job without files, a JSON body {app, version, queue, params, param, no_cache}.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "JobSubmission".
