@@ -59,6 +59,10 @@ export interface AllgoManifest {
   queue?: string;
   private?: boolean;
   /**
+   * Whether a version that builds becomes the app's default at once. false: it is published but the default stays until `allgo promote`. The push option `git push -o allgo.promote=false` does the same for one push.
+   */
+  promote?: boolean;
+  /**
    * @maxItems 20
    */
   tags?: string[];
@@ -234,6 +238,7 @@ export type AppDetail = AppFacts & {
      * Owner only.
      */
     error?: string | null;
+    yanked?: Yanked;
     /**
      * The version's typed parameters as its allgo.yaml declares them; empty for an app that takes free text (job[param]).
      */
@@ -254,6 +259,16 @@ export type AppDetail = AppFacts & {
    * Owner only.
    */
   git_url?: string;
+};
+/**
+ * Set when its owner yanked the version: new jobs naming it are refused with this reason; its old jobs keep their records.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Yanked".
+ */
+export type Yanked = null | {
+  reason: string;
+  at: string;
 };
 /**
  * text/plain
@@ -467,6 +482,7 @@ export interface AppSummary {
   tags: string[];
   private: boolean;
   latest_version: string | null;
+  default_version: string | null;
   updated_at: string;
   url: string;
 }
@@ -524,9 +540,13 @@ export interface AppFacts {
   created_at: string;
   updated_at: string;
   /**
-   * The newest ready version.
+   * The newest ready version not yanked.
    */
   latest_version: string | null;
+  /**
+   * The version a job that names none runs: the release pointer its owner moves (allgo promote, allgo rollback). null: none (never published, or every version yanked).
+   */
+  default_version: string | null;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -564,6 +584,59 @@ export interface QueueInfo {
    * GET /api/v1/queues only. false: no live runner serves this queue, so its jobs wait until one joins.
    */
   served?: boolean;
+}
+/**
+ * One change of an app's releases: a version published (and whether it became the default), promoted, rolled back to, or yanked.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Release".
+ */
+export interface Release {
+  action: 'publish' | 'promote' | 'rollback' | 'yank';
+  version: string;
+  commit: string;
+  /**
+   * The user who made the change (the pusher, for a publication).
+   */
+  by: string;
+  at: string;
+  /**
+   * Whether this change made the version the default.
+   */
+  default: boolean;
+  /**
+   * A yank's reason; why a rollback happened when it was not asked for.
+   */
+  reason: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "ReleaseList".
+ */
+export interface ReleaseList {
+  app: string;
+  default_version: string | null;
+  /**
+   * Newest first.
+   */
+  releases: Release[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PromoteRequest".
+ */
+export interface PromoteRequest {
+  version: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "YankRequest".
+ */
+export interface YankRequest {
+  /**
+   * Shown to whoever names the version in a job.
+   */
+  reason: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -1547,7 +1620,15 @@ export interface SiteExport {
      */
     latest_version: string;
     /**
-     * Ready versions, newest first.
+     * Only apps with a default version are in the catalog.
+     */
+    default_version: string;
+    /**
+     * The app's release history, newest first.
+     */
+    releases: Release[];
+    /**
+     * Ready versions not yanked, newest first.
      */
     versions: {
       version: string;

@@ -15,6 +15,7 @@ import type { Store } from './store/index.js';
 import type { BuildOutcome } from './store/versions.js';
 import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
+import { published } from './releases.js';
 
 const SWEEP_MS = 5000;
 /** Each full sweep reads every waiting job from BullMQ: the safety net for one lost meanwhile (a Redis reset). */
@@ -137,7 +138,7 @@ export class OutcomeRecorder {
     if (!outcome) return;
     const log = await readWholeLog(redis, buildLogKey(prefix, versionId), BUILD_LOG_MAX).catch(() => '');
     if (store.versions.finish(versionId, outcome, log)) {
-      if (outcome.state === 'ready') store.apps.publish(version.appId, version.manifest, version.description);
+      if (outcome.state === 'ready') published(store, version);
       this.deps.log.info({ versionId, state: outcome.state }, 'build recorded');
     }
     events.emit('version', versionId);

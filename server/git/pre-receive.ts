@@ -22,6 +22,8 @@ import { mayManage, maySee } from '../auth.js';
 import { ZERO_SHA, type GitEnv, type Repos } from './repos.js';
 import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
+import { defaultVersion } from '../releases.js';
+import { readPushOptions, type PushOptions } from './push-options.js';
 import type { PushOutcome } from '../metrics/server-metrics.js';
 import {
   PushRefusal,
@@ -101,9 +103,9 @@ export class PreReceive {
   constructor(private readonly deps: PreReceiveDeps) {}
 
   /** Returns git's exit status for the hook: 0 accepts the push. */
-  async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+  async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say, pushOptions: readonly string[] = []): Promise<number> {
     try {
-      const status = await this.receive(push, updates, env, say);
+      const status = await this.receive(push, updates, env, say, readPushOptions(pushOptions));
       this.deps.countPush?.(status === 0 ? 'accepted' : 'failed');
       return status;
     } catch (err) {
@@ -119,7 +121,7 @@ export class PreReceive {
     }
   }
 
-  private async receive(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+  private async receive(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say, options: PushOptions): Promise<number> {
     const { store, repos, config } = this.deps;
     for (const u of updates) {
       if (!u.ref.startsWith('refs/heads/') && !u.ref.startsWith('refs/tags/')) throw new PushRefusal('ref_refused', `refusing ${u.ref}: only branches and tags can be pushed`);
@@ -142,10 +144,10 @@ export class PreReceive {
       return 0;
     }
     if (ZERO_SHA.test(main.new)) throw new PushRefusal('ref_refused', 'refusing to delete main: it is the branch allgo publishes from');
-    return this.publish(push, { repos, repo: push.repo, commit: main.new, env }, say);
+    return this.publish(push, { repos, repo: push.repo, commit: main.new, env }, say, options);
   }
 
-  private async publish(push: PushContext, at: Pushed, say: Say): Promise<number> {
+  private async publish(push: PushContext, at: Pushed, say: Say, options: PushOptions): Promise<number> {
     const { store, repos, config, validators } = this.deps;
     const { commit } = at;
     const short = commit.slice(0, 12);
@@ -189,6 +191,7 @@ export class PreReceive {
         description,
         image: imageTag(this.deps.imageNamespace, push.app, manifest.version),
         pusherId: push.user.id,
+        promote: options.promote ?? manifest.promote ?? true,
       });
       this.deps.sources.set(version.id, { repo: at.repo, tree, env: at.env });
       try {
@@ -238,7 +241,9 @@ export class PreReceive {
       final = store.versions.byId(versionId)!;
     }
     if (final.state === 'ready') {
-      say(`\npublished ${push.app} ${final.label}\n  ${appUrl(push, push.app)}\n\n`);
+      const current = defaultVersion(store, { id: final.appId });
+      const release = current?.id === final.id ? ' (now its default version)' : `; its default stays ${current?.label ?? 'unset'} (make it the default: allgo promote ${push.app} ${final.label})`;
+      say(`\npublished ${push.app} ${final.label}${release}\n  ${appUrl(push, push.app)}\n\n`);
       return 0;
     }
     // The build log's route needs the owner's token: name the command that sends it.

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { mayManage, maySee } from '../auth.js';
+import { mayManage } from '../auth.js';
 import { notFound } from '../errors.js';
 import { appFacts, appSummary, appUrl, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
 import { readHeartbeats } from '../../common/heartbeats.js';
@@ -8,7 +8,7 @@ import type { App, User, Version } from '../store/index.js';
 import { cwlTool, type ToolFacts } from '../descriptions/cwl.js';
 import { boutiquesDescriptor } from '../descriptions/boutiques.js';
 import { pinnedImage } from '../../common/registry.js';
-import type { ApiDeps } from './context.js';
+import { findApp, type ApiDeps } from './context.js';
 import { def, errors, textResponse } from './api-schemas.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The app\'s name or id' } } };
@@ -24,11 +24,7 @@ const toolFacts = (a: App, v: Version): ToolFacts => ({
 export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
 
-  const find = (ref: string, user: User | null): App => {
-    const found = store.apps.byRef(ref);
-    if (!found || !maySee(user, found)) throw notFound.app(ref);
-    return found;
-  };
+  const find = (ref: string, user: User | null): App => findApp(store, ref, user);
 
   app.get<{ Reply: AppList }>('/api/v1/apps', { schema: { tags: ['apps'], summary: 'Apps you can see', response: { 200: def('AppList'), ...errors(401) } } }, async (req) => ({
     apps: store.apps.listVisible(req.user).map((a) => appSummary(store, a, req, config.defaultQueue)),
@@ -46,7 +42,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         ...appFacts(store, a, config.defaultQueue),
         private: a.private,
         url: appUrl(req, a.name),
-        versions: versions.map((v) => ({ ...versionFacts(v), ...versionInputs(v), state: v.state, image_digest: v.imageDigest, ...(owner ? { error: v.error } : {}) })),
+        versions: versions.map((v) => ({ ...versionFacts(v), ...versionInputs(v), state: v.state, image_digest: v.imageDigest, yanked: v.yanked, ...(owner ? { error: v.error } : {}) })),
         queues: queueInfo(config.queues),
         ...(owner ? { git_url: `${req.publicUrl}/git/${a.name}.git` } : {}),
       };

@@ -3,12 +3,13 @@ import type {} from '../plugins/auth.js';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config.js';
-import type { Store, User } from '../store/index.js';
+import type { App, Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
 import type { DownloadKeys } from '../download-keys.js';
 import type { ServerEvents } from '../events.js';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError, notFound } from '../errors.js';
+import { maySee } from '../auth.js';
 import type { LinkBase } from '../plugins/public-url.js';
 
 /** What the API routes are given: everything comes in, nothing is imported as a singleton. */
@@ -34,6 +35,13 @@ export function requireAdmin(req: FastifyRequest, what: string): User {
   const me = requireUser(req);
   if (!me.isAdmin) throw new ForbiddenError(`only admins can ${what}`);
   return me;
+}
+
+/** An app the caller may see, by name or id; to anyone else it does not exist. */
+export function findApp(store: Store, ref: string, user: User | null): App {
+  const found = store.apps.byRef(ref);
+  if (!found || !maySee(user, found)) throw notFound.app(ref);
+  return found;
 }
 
 export const userNameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The user name.' } } };

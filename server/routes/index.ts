@@ -6,6 +6,7 @@ import { jobRoutes } from './jobs.js';
 import { jobEventRoutes } from './job-events.js';
 import { jobZipRoutes } from './job-zip.js';
 import { appRoutes } from './apps.js';
+import { releaseRoutes } from './releases.js';
 import { userRoutes } from './users.js';
 import { healthRoutes } from './health.js';
 import { datastoreRoutes } from './datastore.js';
@@ -19,6 +20,7 @@ export const api = fp<ApiDeps>(
     await jobEventRoutes(app, deps);
     await jobZipRoutes(app, deps);
     await appRoutes(app, deps);
+    await releaseRoutes(app, deps);
     await userRoutes(app, deps);
     await healthRoutes(app, deps);
     await datastoreRoutes(app, deps);

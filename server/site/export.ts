@@ -5,7 +5,7 @@
 import type { Config } from '../../common/config.js';
 import type { Store, App } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
-import { appFacts, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
+import { appFacts, queueInfo, releaseFacts, versionFacts, versionInputs } from '../app-facts.js';
 
 type ExportedApp = SiteExport['apps'][number];
 
@@ -29,10 +29,17 @@ function exportApp(store: Store, app: App, defaultQueue: string): ExportedApp | 
   // listVisible(null) already leaves private apps out; this guards against a change there.
   if (app.private || !app.manifest) return null;
   const facts = appFacts(store, app, defaultQueue);
-  if (!facts.latest_version) return null;
-  const versions = store.versions.listForApp(app.id).filter((v) => v.state === 'ready');
-  return { ...facts, latest_version: facts.latest_version, versions: versions.map((v) => {
-    const { parameters, free_params } = versionInputs(v);
-    return { ...versionFacts(v), parameters, free_params };
-  }) };
+  if (!facts.latest_version || !facts.default_version) return null;
+  // A yanked version is in the history, not in the run form.
+  const versions = store.versions.listForApp(app.id).filter((v) => v.state === 'ready' && !v.yanked);
+  return {
+    ...facts,
+    latest_version: facts.latest_version,
+    default_version: facts.default_version,
+    versions: versions.map((v) => {
+      const { parameters, free_params } = versionInputs(v);
+      return { ...versionFacts(v), parameters, free_params };
+    }),
+    releases: store.releases.history(app.id).map(releaseFacts),
+  };
 }

@@ -2,6 +2,7 @@ import { openDb, type Db } from './db.js';
 import { UserStore } from './users.js';
 import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
+import { ReleaseStore } from './releases.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
@@ -13,6 +14,8 @@ export interface Store {
   users: UserStore;
   apps: AppStore;
   versions: VersionStore;
+  /** Default-version pointers and their history. */
+  releases: ReleaseStore;
   jobs: JobStore;
   runnerTokens: RunnerTokenStore;
   /** Aggregates for /metrics. */
@@ -31,6 +34,7 @@ export function openStore(file: string): Store {
     users: new UserStore(db),
     apps: new AppStore(db),
     versions: new VersionStore(db),
+    releases: new ReleaseStore(db),
     jobs: new JobStore(db),
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
