@@ -59,7 +59,7 @@ export interface AllgoManifest {
   queue?: string;
   private?: boolean;
   /**
-   * Whether a version that builds becomes the app's default at once. false: it is published but the default stays until `allgo promote`. The push option `git push -o allgo.promote=false` does the same for one push.
+   * Whether a version that builds becomes the app's default at once. false: it is published but the default stays until `allgo promote`. The push option `git push -o allgo.promote=false` does the same for one push. Default true.
    */
   promote?: boolean;
   /**
@@ -97,6 +97,12 @@ export interface AllgoManifest {
    * MB of input files a job may upload.
    */
   input_limit?: number;
+  /**
+   * Push-time tests: after the image builds, each case runs as a job would, and the version goes live only if every one passes.
+   *
+   * @maxItems 50
+   */
+  tests?: ManifestTestCase[];
 }
 /**
  * One typed parameter of allgo.yaml's `parameters`.
@@ -191,6 +197,68 @@ export interface ManifestParameter {
    */
   group?: string;
 }
+/**
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "TestCase".
+ */
+export interface ManifestTestCase {
+  name: string;
+  /**
+   * Free text (split like a shell would), or a map of typed values by parameter id; a file parameter's value names one of `inputs` by its file name.
+   */
+  params?:
+    | string
+    | {
+        [k: string]: ParameterValue;
+      };
+  /**
+   * Paths in the repository, copied into the job's folder under their file names.
+   *
+   * @maxItems 20
+   */
+  inputs?: string[];
+  /**
+   * Seconds the case may run (default 60).
+   */
+  timeout?: number;
+  expect?: ManifestTestExpectation;
+}
+/**
+ * What a case must leave. In contains, matches and sha256, a key names a file of the job's folder, or allgo.log for its output.
+ *
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "TestExpectation".
+ */
+export interface ManifestTestExpectation {
+  /**
+   * Default 0.
+   */
+  exit_code?: number;
+  /**
+   * Files that must exist in the job's folder.
+   *
+   * @maxItems 100
+   */
+  files?: string[];
+  /**
+   * Text each file must contain.
+   */
+  contains?: {
+    [k: string]: string;
+  };
+  /**
+   * A regular expression (JavaScript syntax) each file must match.
+   */
+  matches?: {
+    [k: string]: string;
+  };
+  /**
+   * The SHA-256 (hex) each file must have.
+   */
+  sha256?: {
+    [k: string]: string;
+  };
+}
 
 // api.schema.json
 /**
@@ -239,6 +307,7 @@ export type AppDetail = AppFacts & {
      */
     error?: string | null;
     yanked?: Yanked;
+    tests?: VersionTests;
     /**
      * The version's typed parameters as its allgo.yaml declares them; empty for an app that takes free text (job[param]).
      */
@@ -269,6 +338,16 @@ export type AppDetail = AppFacts & {
 export type Yanked = null | {
   reason: string;
   at: string;
+};
+/**
+ * The version's push-time tests: all passed, or the version would not be ready. null: its allgo.yaml declares none.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "VersionTests".
+ */
+export type VersionTests = null | {
+  passed: boolean;
+  cases: TestResult[];
 };
 /**
  * text/plain
@@ -550,6 +629,17 @@ export interface AppFacts {
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "TestResult".
+ */
+export interface TestResult {
+  name: string;
+  /**
+   * How long the case ran.
+   */
+  seconds: number;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "QueueInfo".
  */
 export interface QueueInfo {
@@ -608,6 +698,10 @@ export interface Release {
    * A yank's reason; why a rollback happened when it was not asked for.
    */
   reason: string | null;
+  /**
+   * How many push-time tests the version passed; null: it declares none.
+   */
+  tests_passed: number | null;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -1054,8 +1148,25 @@ export interface BuildPayload {
    * Whether build steps have network (the bridge) or none.
    */
   network: boolean;
+  /**
+   * The manifest's push-time tests, ready to run in the job box once the image is built (and before it is pushed).
+   */
+  tests?: {
+    name: string;
+    argv: string[];
+    inputs: {
+      name: string;
+      /**
+       * The file's content, base64.
+       */
+      data: string;
+    }[];
+    timeoutMs: number;
+    memoryMb: number;
+    cpus?: number;
+    expect: ManifestTestExpectation;
+  }[];
 }
-
 // build-result.schema.json
 /**
  * Return value of a successful build job.
@@ -1067,6 +1178,13 @@ export interface BuildResult {
    * The image's size unpacked, in bytes.
    */
   size?: number;
+  /**
+   * The push-time tests, each passed (a build with a failing one fails).
+   */
+  tests?: {
+    name: string;
+    seconds: number;
+  }[];
   /**
    * Where the image went, when the payload asked for a push.
    */
@@ -1635,6 +1753,13 @@ export interface SiteExport {
       commit: string;
       created_at: string;
       finished_at: string | null;
+      /**
+       * The version's push-time tests: all passed, or the version would not be ready. null: its allgo.yaml declares none.
+       */
+      tests?: null | {
+        passed: boolean;
+        cases: TestResult[];
+      };
       /**
        * The version's typed parameters: the run form's fields.
        */

@@ -131,7 +131,7 @@ export class OutcomeRecorder {
         const r = job.returnvalue as BuildResult;
         // Ready means pullable from every runner host: a builder that skipped the push fails it.
         if (job.data.push && !r.pushed) outcome = { state: 'failed', error: `the builder did not push the image to ${job.data.push.repository} (is it an older allgo?); push again` };
-        else outcome = { state: 'ready', imageId: r.imageId, size: r.size, pushed: r.pushed };
+        else outcome = { state: 'ready', imageId: r.imageId, size: r.size, pushed: r.pushed, tests: r.tests };
       }
       else if (state === 'failed') outcome = { state: 'failed', error: job.failedReason || 'the build failed' };
     }

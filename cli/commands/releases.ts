@@ -32,8 +32,8 @@ ${CONNECTION_HELP}`,
     if (list.releases.length === 0) return EXIT.ok;
     process.stdout.write(
       table(
-        ['WHEN', 'ACTION', 'VERSION', 'COMMIT', 'BY', 'DEFAULT', 'REASON'],
-        list.releases.map((r) => [shortTime(r.at), r.action, r.version, r.commit.slice(0, 10), r.by, r.default ? 'yes' : '', r.reason]),
+        ['WHEN', 'ACTION', 'VERSION', 'COMMIT', 'BY', 'DEFAULT', 'TESTS', 'REASON'],
+        list.releases.map((r) => [shortTime(r.at), r.action, r.version, r.commit.slice(0, 10), r.by, r.default ? 'yes' : '', r.tests_passed === null ? '' : `${r.tests_passed} passed`, r.reason]),
         { max: 80 },
       ),
     );

@@ -10,7 +10,7 @@ import type { Config } from '../../common/config.js';
 import type { App, Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { ServerEvents } from '../events.js';
-import type { Validators } from '../../schemas/index.js';
+import type { BuildPayload, Validators } from '../../schemas/index.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
@@ -24,6 +24,7 @@ import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
 import { defaultVersion } from '../releases.js';
 import { readPushOptions, type PushOptions } from './push-options.js';
+import { readTests } from './push-tests.js';
 import type { PushOutcome } from '../metrics/server-metrics.js';
 import {
   PushRefusal,
@@ -157,6 +158,7 @@ export class PreReceive {
     checkBuildNetwork(manifest, config);
     checkCeilings(manifest, await ceilings(config, this.deps.docker));
     const description = await readDescription(at, manifest);
+    const tests = await readTests(at, manifest, push.app);
     // The build gets the Dockerfile as checked, never the one pushed.
     const tree = await repos.treeWith(at.repo, commit, 'Dockerfile', Buffer.from(dockerfile.text), at.env);
 
@@ -195,7 +197,7 @@ export class PreReceive {
       });
       this.deps.sources.set(version.id, { repo: at.repo, tree, env: at.env });
       try {
-        return await this.build(push, version.id, manifest.build?.network ?? false, say);
+        return await this.build(push, version.id, manifest.build?.network ?? false, tests, say);
       } finally {
         this.deps.sources.delete(version.id);
       }
@@ -204,7 +206,7 @@ export class PreReceive {
     }
   }
 
-  private async build(push: PushContext, versionId: number, network: boolean, say: Say): Promise<number> {
+  private async build(push: PushContext, versionId: number, network: boolean, tests: NonNullable<BuildPayload['tests']>, say: Say): Promise<number> {
     const { store, queues, config, redis, events } = this.deps;
     const version = store.versions.byId(versionId)!;
     const logKey = buildLogKey(config.redisPrefix, versionId);
@@ -229,6 +231,7 @@ export class PreReceive {
       memoryMb: config.build.memoryMb,
       pidsLimit: config.build.pidsLimit,
       network,
+      ...(tests.length ? { tests } : {}),
       ...(config.registry ? { push: { repository: appRepository(config.registry, push.app) } } : {}),
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.

@@ -26,7 +26,8 @@ export type PushRefusalCode =
   | 'readme_too_big'
   | 'over_ceiling'
   | 'build_network_refused'
-  | 'bad_push_option';
+  | 'bad_push_option'
+  | 'test_invalid';
 
 export class PushRefusal extends Error {
   override name = 'PushRefusal';

@@ -16,6 +16,8 @@ export interface Release {
   user: string;
   reason: string | null;
   at: string;
+  /** How many push-time tests the version passed; null: it declares none. */
+  testsPassed: number | null;
 }
 
 interface Row {
@@ -29,6 +31,7 @@ interface Row {
   user_name: string;
   reason: string | null;
   created_at: string;
+  tests_passed: number | null;
 }
 
 const toRelease = (r: Row): Release => ({
@@ -42,6 +45,7 @@ const toRelease = (r: Row): Release => ({
   user: r.user_name,
   reason: r.reason,
   at: r.created_at,
+  testsPassed: r.tests_passed,
 });
 
 const statements = (db: Db) => ({
@@ -50,7 +54,7 @@ const statements = (db: Db) => ({
   insert: db.prepare('INSERT INTO releases (app_id, version_id, action, moved_default, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   history: db.prepare(
     `SELECT releases.id, releases.app_id, releases.version_id, versions.label, versions.commit_sha, releases.action, releases.moved_default,
-            users.name AS user_name, releases.reason, releases.created_at
+            users.name AS user_name, releases.reason, releases.created_at, json_array_length(versions.tests) AS tests_passed
      FROM releases JOIN versions ON versions.id = releases.version_id JOIN users ON users.id = releases.user_id
      WHERE releases.app_id = ? ORDER BY releases.id DESC`,
   ),

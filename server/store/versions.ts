@@ -26,6 +26,13 @@ export interface Version {
   promote: boolean;
   /** Set when its owner yanked it: new jobs may not name it; its old jobs keep their records. */
   yanked: { reason: string; at: string } | null;
+  /** The push-time tests it passed; null when its allgo.yaml declares none (or before it is ready). */
+  tests: TestResult[] | null;
+}
+
+interface TestResult {
+  name: string;
+  seconds: number;
 }
 
 interface Row {
@@ -49,6 +56,7 @@ interface Row {
   promote: number;
   yanked_reason: string | null;
   yanked_at: string | null;
+  tests: string | null;
 }
 
 const toVersion = (r: Row): Version => ({
@@ -71,10 +79,11 @@ const toVersion = (r: Row): Version => ({
   finishedAt: r.finished_at,
   promote: r.promote === 1,
   yanked: r.yanked_at ? { reason: r.yanked_reason ?? '', at: r.yanked_at } : null,
+  tests: r.tests ? (JSON.parse(r.tests) as TestResult[]) : null,
 });
 
 export type BuildOutcome =
-  | { state: 'ready'; imageId: string; size?: number; pushed?: { repository: string; digest: string } }
+  | { state: 'ready'; imageId: string; size?: number; pushed?: { repository: string; digest: string }; tests?: TestResult[] }
   | { state: 'failed'; error: string };
 
 /**
@@ -87,7 +96,7 @@ export function runnableImage(v: Version): string {
 }
 
 // Columns listed without build_log: logs are read only through buildLog().
-const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, image_repository, image_digest, image_size, error, pusher_id, created_at, finished_at, promote, yanked_reason, yanked_at';
+const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, image_repository, image_digest, image_size, error, pusher_id, created_at, finished_at, promote, yanked_reason, yanked_at, tests';
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
@@ -103,7 +112,7 @@ const statements = (db: Db) => ({
   byImageId: db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`),
   listBuilding: db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`),
   finish: db.prepare(
-    `UPDATE versions SET state = ?, image_id = ?, image_repository = ?, image_digest = ?, image_size = ?, error = ?, build_log = ?, finished_at = ?
+    `UPDATE versions SET state = ?, image_id = ?, image_repository = ?, image_digest = ?, image_size = ?, error = ?, build_log = ?, finished_at = ?, tests = ?
      WHERE id = ? AND state = 'building'`,
   ),
   buildLog: db.prepare('SELECT build_log FROM versions WHERE id = ?'),
@@ -169,7 +178,7 @@ export class VersionStore {
   /** Only a building version can finish, so a late or repeated report changes nothing. */
   finish(id: number, outcome: BuildOutcome, buildLog: string): boolean {
     const ready = outcome.state === 'ready' ? outcome : null;
-    const info = this.sql.finish.run(outcome.state, ready?.imageId ?? null, ready?.pushed?.repository ?? null, ready?.pushed?.digest ?? null, ready?.size ?? null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
+    const info = this.sql.finish.run(outcome.state, ready?.imageId ?? null, ready?.pushed?.repository ?? null, ready?.pushed?.digest ?? null, ready?.size ?? null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), ready?.tests?.length ? JSON.stringify(ready.tests) : null, id);
     return info.changes === 1;
   }
 

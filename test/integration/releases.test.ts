@@ -104,9 +104,9 @@ describe('releases', () => {
     expect(await allgo(['yank', app, '2.0', '--reason', 'wrong output'], { home, env })).toMatchObject({ code: 0, stdout: `${app}: version 2.0 yanked\n${app}: the default version is now 1.0\n` });
     const list = await allgo(['releases', app], { home, env });
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^default version: 1\.0\nWHEN +ACTION +VERSION +COMMIT +BY +DEFAULT +REASON\n/);
-    expect(list.stdout).toMatch(/ rollback +1\.0 +[0-9a-f]{10} +admin +yes +2\.0 was yanked\n/);
-    expect(list.stdout).toMatch(/ yank +2\.0 +[0-9a-f]{10} +admin +- +wrong output\n/);
+    expect(list.stdout).toMatch(/^default version: 1\.0\nWHEN +ACTION +VERSION +COMMIT +BY +DEFAULT +TESTS +REASON\n/);
+    expect(list.stdout).toMatch(/ rollback +1\.0 +[0-9a-f]{10} +admin +yes +- +2\.0 was yanked\n/);
+    expect(list.stdout).toMatch(/ yank +2\.0 +[0-9a-f]{10} +admin +- +- +wrong output\n/);
     const missing = await allgo(['yank', app, '1.0'], { home, env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing --reason');
