@@ -283,6 +283,20 @@ export type JobResult = 'success' | 'error' | 'timeout' | 'aborted';
  */
 export type VersionState = 'building' | 'ready' | 'failed';
 /**
+ * What the job's program last said of its progress: a line `##allgo progress 42 [stage]` on its output, or the same in a .allgo-progress file of its folder. null: it said nothing (yet).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobProgress".
+ */
+export type JobProgress = null | {
+  percent: number;
+  stage: string | null;
+  /**
+   * When the runner saw it.
+   */
+  at: string;
+};
+/**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "AppDetail".
  */
@@ -503,6 +517,7 @@ export interface JobStatus {
    * While waiting: 1 starts next.
    */
   queue_position?: number | null;
+  progress?: JobProgress;
   /**
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */
@@ -1562,6 +1577,17 @@ export interface RunProgress {
    * Bytes of allgo's own lines (the image pull) before the job's output in allgo.log; a runner re-attaching skips only the output already there.
    */
   logPreamble?: number;
+  /**
+   * What the job's program last said of its progress: a line `##allgo progress 42 [stage]` on its output, or the same in a .allgo-progress file of its folder. null: it said nothing (yet).
+   */
+  progress?: null | {
+    percent: number;
+    stage: string | null;
+    /**
+     * When the runner saw it.
+     */
+    at: string;
+  };
 }
 
 // run-result.schema.json

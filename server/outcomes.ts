@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey, runJobNumber } from '../common/queues.js';
 import { readWholeLog } from '../common/log-stream.js';
 import { isFinishedJob, isFinishedVersion } from '../common/states.js';
-import type { BuildResult, RunResult } from '../schemas/index.js';
+import type { BuildResult, RunProgress, RunResult } from '../schemas/index.js';
 import type { Store } from './store/index.js';
 import type { BuildOutcome } from './store/versions.js';
 import type { Queues } from './queues.js';
@@ -176,8 +176,11 @@ export class OutcomeRecorder {
     } else if (state === 'failed') {
       changed = store.jobs.finish(jobId, { result: 'error', exitCode: null, message: `the runner failed: ${job.failedReason}` });
     } else if (state === 'active') {
-      const p = job.progress as { state?: string; startedAt?: string } | number;
-      if (typeof p === 'object' && p?.state === 'running') changed = store.jobs.markRunning(jobId, p.startedAt ?? new Date().toISOString());
+      const p = job.progress as RunProgress | number;
+      if (typeof p === 'object' && p?.state === 'running') {
+        changed = store.jobs.markRunning(jobId, p.startedAt ?? new Date().toISOString());
+        if (p.progress && store.progress.set(jobId, p.progress)) changed = true;
+      }
     }
     if (changed) events.emit('job', jobId);
   }

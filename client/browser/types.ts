@@ -16,8 +16,12 @@ export type Runner = import('../../schemas/types.js').RunnerList['runners'][numb
 /** The `data` of a `state` event. */
 export type JobStateEvent = Pick<JobSummary, 'result' | 'exit_code' | 'message' | 'started_at' | 'finished_at'> & { status: JobState };
 
+/** The `data` of a `progress` event: what the job's program last said of its progress. */
+export type JobProgressEvent = NonNullable<import('../../schemas/types.js').JobProgress>;
+
 /** One event of GET /api/v1/jobs/N/events, its data decoded. */
 export type JobEvent =
   | { type: 'state'; id?: string; state: JobStateEvent }
   | { type: 'log'; id?: string; text: string }
+  | { type: 'progress'; id?: string; progress: JobProgressEvent }
   | { type: 'end'; id?: string };

@@ -106,13 +106,13 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const files = await datastore.filesOf(job);
       if (job.state !== 'done') {
         const waiting = job.state === 'waiting' ? { position: await queues.position(job.queue, job.id).catch(() => null) } : null;
-        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting);
+        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting, store.progress.get(job.id));
       }
       // A done job's record no longer changes but to leave `done`, and its kept listing is
       // replaced when its files change: its answer is made once per link base, then reused.
       const kept = doneAnswers.get(files);
       if (kept?.jobId === job.id && kept.base === req.publicUrl) return reply.type(JSON_TYPE).send(kept.body);
-      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null)) as string;
+      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null, store.progress.get(job.id))) as string;
       doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
       return reply.type(JSON_TYPE).send(body);
     },

@@ -107,7 +107,7 @@ const MIGRATIONS: Migration[] = [
   // The typed values of a job of an app with parameters (a JSON object, defaults filled in);
   // NULL for an app that takes free text only.
   `ALTER TABLE jobs ADD COLUMN params TEXT;`,
-  // Releases: an app's default version is a pointer its owner moves (promote, rollback), not
+  // Releases (and, in the same step, push-time test results and job progress): an app's default version is a pointer its owner moves (promote, rollback), not
   // "the newest ready". Each move, each publication and each yank is one row of its history.
   // moved_default says whether the row made its version the default (rollback replays them).
   // Apps and their history start as they were: the newest ready version is the default.
@@ -128,6 +128,13 @@ const MIGRATIONS: Migration[] = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX releases_app ON releases(app_id, id);
+   -- A running job's latest progress as its program reports it (##allgo progress lines, .allgo-progress).
+   CREATE TABLE job_progress (
+     job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+     percent REAL NOT NULL,
+     stage TEXT,
+     at TEXT NOT NULL
+   );
    UPDATE apps SET default_version_id = (SELECT id FROM versions WHERE versions.app_id = apps.id AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1);
    INSERT INTO releases (app_id, version_id, action, moved_default, user_id, created_at)
      SELECT app_id, id, 'publish', 1, pusher_id, COALESCE(finished_at, created_at) FROM versions WHERE state = 'ready' ORDER BY finished_at, id;`,

@@ -3,6 +3,7 @@ import { UserStore } from './users.js';
 import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
 import { ReleaseStore } from './releases.js';
+import { JobProgressStore } from './job-progress.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
@@ -17,6 +18,8 @@ export interface Store {
   /** Default-version pointers and their history. */
   releases: ReleaseStore;
   jobs: JobStore;
+  /** Running jobs' latest reported progress. */
+  progress: JobProgressStore;
   runnerTokens: RunnerTokenStore;
   /** Aggregates for /metrics. */
   jobStats: JobStats;
@@ -36,6 +39,7 @@ export function openStore(file: string): Store {
     versions: new VersionStore(db),
     releases: new ReleaseStore(db),
     jobs: new JobStore(db),
+    progress: new JobProgressStore(db),
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
     usage: new UserUsage(db),
