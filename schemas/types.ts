@@ -371,7 +371,7 @@ export type VersionTests = null | {
  */
 export type Text = string;
 /**
- * text/event-stream: events `state` (JSON), `log` (JSON string; its id resumes with Last-Event-ID), `end`.
+ * text/event-stream: events `state` (JSON), `progress` (JSON: percent, stage, at), `log` (JSON string; its id resumes with Last-Event-ID), `end`.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "EventStream".
