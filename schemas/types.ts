@@ -518,6 +518,7 @@ export interface JobStatus {
    */
   queue_position?: number | null;
   progress?: JobProgress;
+  estimated_start?: JobStartEstimate;
   /**
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */
@@ -539,6 +540,22 @@ export interface JobStatus {
    * The key named by the job id: file name → download URL (A||GO's).
    */
   [k: string]: unknown;
+}
+/**
+ * While waiting: when the job may start, from its place in line and its queue's recent run times.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobStartEstimate".
+ */
+export interface JobStartEstimate {
+  /**
+   * null: the queue has too little history to tell (basis says so).
+   */
+  at: string | null;
+  /**
+   * What the estimate rests on, in words.
+   */
+  basis: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema

@@ -4,6 +4,7 @@ import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
 import { ReleaseStore } from './releases.js';
 import { JobProgressStore } from './job-progress.js';
+import { QueueHistory } from './queue-history.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
@@ -20,6 +21,8 @@ export interface Store {
   jobs: JobStore;
   /** Running jobs' latest reported progress. */
   progress: JobProgressStore;
+  /** Queues' recent run times, for waiting jobs' estimated starts. */
+  queueHistory: QueueHistory;
   runnerTokens: RunnerTokenStore;
   /** Aggregates for /metrics. */
   jobStats: JobStats;
@@ -40,6 +43,7 @@ export function openStore(file: string): Store {
     releases: new ReleaseStore(db),
     jobs: new JobStore(db),
     progress: new JobProgressStore(db),
+    queueHistory: new QueueHistory(db),
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
     usage: new UserUsage(db),

@@ -1,3 +1,5 @@
+// While a job waits, its answer gives its place and an estimated start, which says so when its
+// queue has too little history.
 // A program reports its progress without any allgo library: `##allgo progress 42 stage` lines
 // on its output, or a .allgo-progress file in its folder. The runner relays the latest; the
 // job's answer, its event stream and `allgo run --wait` show it; the lines stay in the log.
@@ -6,7 +8,8 @@ import { AllgoClient } from '../../client/index.js';
 import { waitForJob } from '../helpers/platform.js';
 import { cliTest, allgo } from '../helpers/cli.js';
 
-const test = cliTest();
+// One slot: a second job waits behind the first, for the estimated start.
+const test = cliTest({ configYaml: 'runner: {concurrency: 1}\n' });
 
 // Each step sleeps past the runner's look (about once a second), so each one is seen.
 const REPORTING = `bash 'echo "##allgo progress 10 starting"; sleep 2.5; echo "##allgo progress 60 aligning reads"; sleep 2.5; echo "80 writing" > .allgo-progress; sleep 2.5; echo done'`;
@@ -36,5 +39,18 @@ describe('job progress', () => {
     expect(r.stderr).toMatch(/^allgo: progress \[#{18}\.{12}\]  60% aligning reads$/m);
     expect(r.stderr).toMatch(/^allgo: progress \[#{24}\.{6}\]  80% writing$/m);
     expect(r.stdout).toContain('done\n');
+  });
+
+  test('a waiting job says where it stands and, with too little history, that it cannot tell when it starts', async ({ platform: p, probe, user }) => {
+    const queue = 'interactive';
+    const first = await p.submit(probe, 'sleep 30', { token: user.token, queue });
+    await expect.poll(async () => (await p.job(first, user.token)).status).toBe('running');
+    const second = await p.submit(probe, 'exit 0', { token: user.token, queue });
+    expect(await p.job(second, user.token)).toMatchObject({
+      status: 'waiting',
+      queue_position: 1,
+      estimated_start: { at: null, basis: `not enough history: 0 finished runs in queue ${queue} (5 needed)` },
+    });
+    for (const id of [second, first]) await p.api(`/api/v1/jobs/${id}/cancel`, { method: 'POST', token: user.token });
   });
 });
