@@ -15,6 +15,7 @@ import type { RegistryAuth } from '../common/registry.js';
 import { buildImage, BuildFailedError } from './build-image.js';
 import { pushImage } from './push-image.js';
 import { describeBuildFailure } from './describe-failure.js';
+import { runTests, TestFailedError, type TestBox } from './run-tests.js';
 
 export interface BuilderDeps {
   docker: Docker;
@@ -30,6 +31,8 @@ export interface BuilderDeps {
   server: ServerClient;
   /** Sent to the registry a payload names; none for an open registry. */
   registryAuth?: RegistryAuth;
+  /** The job box's limits, for push-time tests (the runner settings of this host's config). */
+  testBox: TestBox;
   log: Logger;
 }
 
@@ -50,19 +53,21 @@ export function startBuilder(deps: BuilderDeps): Worker<BuildPayload, BuildResul
       try {
         const result = await buildImage(deps.docker, deps.server, p, writer, both, deps.registryAuth);
         writer.write(`Built ${appImageName(p.app, p.version)} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})\n`);
+        // Tested before it is pushed: a version that fails its tests is never pullable.
+        if (p.tests?.length) result.tests = await runTests(deps.docker, result.imageId, p.tests, deps.testBox, (l) => writer.write(l), both);
         // A version is ready only once runners on other hosts can pull it.
         if (p.push) result.pushed = await pushImage(deps.docker, result.imageId, p.push.repository, p.version, deps.registryAuth, (l) => writer.write(l), both);
         log.info({ imageId: result.imageId, digest: result.pushed?.digest }, 'build done');
         return result;
       } catch (err) {
         const raw = (err as Error).message;
-        const reason = timeout.aborted ? `the build went over its time limit of ${formatDuration(p.timeLimitMs)}` : describeBuildFailure(raw);
+        const reason = timeout.aborted ? `the build went over its time limit of ${formatDuration(p.timeLimitMs)}` : err instanceof TestFailedError ? raw : describeBuildFailure(raw);
         // The log keeps Docker's own words (when they differ) for whoever debugs the build.
         if (!timeout.aborted && reason !== raw) writer.write(`${RAW_DOCKER_ERROR}${raw}\n`);
         writer.write(`Build failed: ${reason}\n`);
         log.warn({ err }, 'build failed');
         // A failing Dockerfile fails the same way again: no retry.
-        throw err instanceof BuildFailedError || timeout.aborted ? new UnrecoverableError(reason) : new Error(reason);
+        throw err instanceof BuildFailedError || err instanceof TestFailedError || timeout.aborted ? new UnrecoverableError(reason) : new Error(reason);
       } finally {
         await writer.end();
       }

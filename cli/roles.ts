@@ -125,7 +125,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
     if (roles.builder || roles.runner) {
       const { client, hello } = await connectToServer(config, running.server ? internalBase(running.server.internal) : null, roles);
       if (roles.builder) {
-        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, server: client, registryAuth: registryAuth(config.registry), log: log.child({ role: 'builder' }) });
+        const w = startBuilder({ docker, connection: redis(), redis: redis(), prefix: hello.redisPrefix, concurrency: config.builderConcurrency, allowNetwork: config.build.allowNetwork, server: client, registryAuth: registryAuth(config.registry), testBox: { user: config.runnerUser, pidsLimit: config.pidsLimit, tmpMb: config.tmpMb, maxFiles: config.maxFiles, logLimitBytes: config.logLimitBytes }, log: log.child({ role: 'builder' }) });
         closers.push(() => closeWorker(w));
       }
       if (roles.runner) {

@@ -2,7 +2,7 @@
 // submits, follows the job to its end and downloads its results.
 import { AllgoClient, inputName, type ClientOptions, type InputFile, type NodeTypedParams, type Output } from './api.js';
 import { followJob } from './follow.js';
-import type { AppDetail, JobCreated, JobStateEvent, JobStatus } from './browser/types.js';
+import type { AppDetail, JobCreated, JobProgressEvent, JobStateEvent, JobStatus } from './browser/types.js';
 
 /**
  * `P`: the app's typed values, where the caller knows them, e.g.
@@ -25,6 +25,8 @@ export interface RunOptions<P extends NodeTypedParams = NodeTypedParams> {
   queue?: string;
   onLog?: (text: string) => void;
   onState?: (state: JobStateEvent) => void;
+  /** Each progress the job's program reports. */
+  onProgress?: (progress: JobProgressEvent) => void;
   onSubmitted?: (job: JobCreated) => void;
   onUploadProgress?: (sent: number, total: number) => void;
   /** Where results are saved (default: the current directory). Inputs are not downloaded back. */
@@ -66,7 +68,7 @@ export class App<P extends NodeTypedParams = NodeTypedParams> {
       signal: opts.signal,
     });
     opts.onSubmitted?.(submitted);
-    const job = await followJob(this.client, submitted.id, { onLog: opts.onLog, onState: opts.onState, signal: opts.signal });
+    const job = await followJob(this.client, submitted.id, { onLog: opts.onLog, onState: opts.onState, onProgress: opts.onProgress, signal: opts.signal });
     const outputs =
       opts.download === false ? [] : await this.client.downloadAll(job, opts.outDir ?? process.cwd(), { skip: [...files.map(inputName), ...typedFileNames(opts.params)], signal: opts.signal });
     return { ...job, outputs };

@@ -2,7 +2,7 @@
 // available (an A||GO server, a proxy that buffers), by polling the job and its log.
 import { ApiError } from './browser/errors.js';
 import type { AllgoClient } from './api.js';
-import type { JobStatus, JobStateEvent } from './browser/types.js';
+import type { JobProgressEvent, JobStatus, JobStateEvent } from './browser/types.js';
 import { isFinishedJob, QUEUED_JOB_STATES } from '../common/states.js';
 
 export interface FollowOptions {
@@ -10,6 +10,8 @@ export interface FollowOptions {
   onLog?: (text: string) => void;
   /** Each change of state or result. */
   onState?: (state: JobStateEvent) => void;
+  /** Each progress the job's program reports (##allgo progress lines, .allgo-progress). */
+  onProgress?: (progress: JobProgressEvent) => void;
   signal?: AbortSignal;
   /** How often to poll when polling (default 1000 ms). */
   pollMs?: number;
@@ -30,6 +32,7 @@ export async function followJob(client: AllgoClient, id: number, opts: FollowOpt
         seen.log += e.text.length;
         opts.onLog?.(e.text);
       } else if (e.type === 'state') state(e.state);
+      else if (e.type === 'progress') opts.onProgress?.(e.progress);
     }
     // The stream ended with the job; the poll below only reads its final record.
     return await poll(client, id, { ...opts, onLog: undefined }, seen, state);

@@ -8,13 +8,14 @@ import { hostname } from 'node:os';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import type { RunPayload, RunResult, ClaimAnswer } from '../schemas/index.js';
+import type { RunPayload, RunProgress, RunResult, ClaimAnswer } from '../schemas/index.js';
 import { verdictKey } from '../common/queues.js';
 import { clearCancelRequest, isCancelRequested } from '../common/cancel-requests.js';
 import { LogWriter, readWholeLog } from '../common/log-stream.js';
 import { RUNNER_CODES } from '../common/runner-protocol.js';
 import { logFileOf, type RunOptions, type Verdict } from './run-container.js';
 import { decideTakeover, progressOf } from './takeover.js';
+import { watchProgress } from './progress-watch.js';
 import { RefusedError, type ServerClient } from '../common/server-client.js';
 import { uploadOutputs, type WorkDirs } from './stage.js';
 import type { ImageCache } from './image-cache.js';
@@ -132,6 +133,10 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
     if (!resumed) await job.updateProgress(running);
     log.info({ resumed, attempt, stagingMs }, resumed ? 'job re-attached' : 'job started');
     containerMayExist = true;
+    // BullMQ keeps one progress object: each report adds to what the last one said.
+    let reported: RunProgress = resumed && progress ? progress : running;
+    const report = (patch: Partial<RunProgress>) => job.updateProgress((reported = { ...reported, ...patch }));
+    const watch = watchProgress(workdir, logFileOf(workdir), (jobProgress) => report({ progress: jobProgress }));
     const result = await backend.run(p, workdir, attempt, ctx.options, {
       live,
       cancel: cancel.signal,
@@ -140,14 +145,14 @@ export async function runJob(ctx: JobContext, job: Job<RunPayload, RunResult>, t
       prepareImage: (say) => image.ready(say, cancel.signal),
       logPreamble: resumed ? (progress?.logPreamble ?? 0) : 0,
       // Kept in the progress, so whichever runner re-attaches skips only the output already there.
-      setLogPreamble: (bytes) => job.updateProgress({ ...(resumed && progress ? progress : running), logPreamble: bytes }),
+      setLogPreamble: (bytes) => report({ logPreamble: bytes }),
       setVerdict: async (v: Verdict) => void (await redis.set(verdictKey(prefix, p.jobId), JSON.stringify(v), 'EX', VERDICT_TTL_S)),
       step: (step) => log.debug({ step }, 'job step'),
       getVerdict: async () => {
         const text = await redis.get(verdictKey(prefix, p.jobId));
         return text ? (JSON.parse(text) as Verdict) : null;
       },
-    });
+    }).finally(() => watch.stop());
     if (result === 'detached') {
       // Taken over on another engine (this host was taken for lost): nobody can re-attach to
       // this container, and the job runs there now, so this one stops.

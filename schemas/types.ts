@@ -63,6 +63,10 @@ export interface AllgoManifest {
    */
   cache?: boolean;
   /**
+   * Whether a version that builds becomes the app's default at once. false: it is published but the default stays until `allgo promote`. The push option `git push -o allgo.promote=false` does the same for one push. Default true.
+   */
+  promote?: boolean;
+  /**
    * @maxItems 20
    */
   tags?: string[];
@@ -97,6 +101,12 @@ export interface AllgoManifest {
    * MB of input files a job may upload.
    */
   input_limit?: number;
+  /**
+   * Push-time tests: after the image builds, each case runs as a job would, and the version goes live only if every one passes.
+   *
+   * @maxItems 50
+   */
+  tests?: ManifestTestCase[];
 }
 /**
  * One typed parameter of allgo.yaml's `parameters`.
@@ -191,6 +201,68 @@ export interface ManifestParameter {
    */
   group?: string;
 }
+/**
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "TestCase".
+ */
+export interface ManifestTestCase {
+  name: string;
+  /**
+   * Free text (split like a shell would), or a map of typed values by parameter id; a file parameter's value names one of `inputs` by its file name.
+   */
+  params?:
+    | string
+    | {
+        [k: string]: ParameterValue;
+      };
+  /**
+   * Paths in the repository, copied into the job's folder under their file names.
+   *
+   * @maxItems 20
+   */
+  inputs?: string[];
+  /**
+   * Seconds the case may run (default 60).
+   */
+  timeout?: number;
+  expect?: ManifestTestExpectation;
+}
+/**
+ * What a case must leave. In contains, matches and sha256, a key names a file of the job's folder, or allgo.log for its output.
+ *
+ * This interface was referenced by `AllgoManifest`'s JSON-Schema
+ * via the `definition` "TestExpectation".
+ */
+export interface ManifestTestExpectation {
+  /**
+   * Default 0.
+   */
+  exit_code?: number;
+  /**
+   * Files that must exist in the job's folder.
+   *
+   * @maxItems 100
+   */
+  files?: string[];
+  /**
+   * Text each file must contain.
+   */
+  contains?: {
+    [k: string]: string;
+  };
+  /**
+   * A regular expression (JavaScript syntax) each file must match.
+   */
+  matches?: {
+    [k: string]: string;
+  };
+  /**
+   * The SHA-256 (hex) each file must have.
+   */
+  sha256?: {
+    [k: string]: string;
+  };
+}
 
 // api.schema.json
 /**
@@ -215,6 +287,20 @@ export type JobResult = 'success' | 'error' | 'timeout' | 'aborted';
  */
 export type VersionState = 'building' | 'ready' | 'failed';
 /**
+ * What the job's program last said of its progress: a line `##allgo progress 42 [stage]` on its output, or the same in a .allgo-progress file of its folder. null: it said nothing (yet).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobProgress".
+ */
+export type JobProgress = null | {
+  percent: number;
+  stage: string | null;
+  /**
+   * When the runner saw it.
+   */
+  at: string;
+};
+/**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "AppDetail".
  */
@@ -238,6 +324,8 @@ export type AppDetail = AppFacts & {
      * Owner only.
      */
     error?: string | null;
+    yanked?: Yanked;
+    tests?: VersionTests;
     /**
      * The version's typed parameters as its allgo.yaml declares them; empty for an app that takes free text (job[param]).
      */
@@ -260,6 +348,26 @@ export type AppDetail = AppFacts & {
   git_url?: string;
 };
 /**
+ * Set when its owner yanked the version: new jobs naming it are refused with this reason; its old jobs keep their records.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Yanked".
+ */
+export type Yanked = null | {
+  reason: string;
+  at: string;
+};
+/**
+ * The version's push-time tests: all passed, or the version would not be ready. null: its allgo.yaml declares none.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "VersionTests".
+ */
+export type VersionTests = null | {
+  passed: boolean;
+  cases: TestResult[];
+};
+/**
  * text/plain
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -267,7 +375,7 @@ export type AppDetail = AppFacts & {
  */
 export type Text = string;
 /**
- * text/event-stream: events `state` (JSON), `log` (JSON string; its id resumes with Last-Event-ID), `end`.
+ * text/event-stream: events `state` (JSON), `progress` (JSON: percent, stage, at), `log` (JSON string; its id resumes with Last-Event-ID), `end`.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "EventStream".
@@ -424,6 +532,8 @@ export interface JobStatus {
    * While waiting: 1 starts next.
    */
   queue_position?: number | null;
+  progress?: JobProgress;
+  estimated_start?: JobStartEstimate;
   /**
    * GET /api/v1/jobs/N/files.zip with the job's key: every file as one zip, no token needed.
    */
@@ -465,6 +575,22 @@ export interface JobStatus {
    * The key named by the job id: file name → download URL (A||GO's).
    */
   [k: string]: unknown;
+}
+/**
+ * While waiting: when the job may start, from its place in line and its queue's recent run times.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "JobStartEstimate".
+ */
+export interface JobStartEstimate {
+  /**
+   * null: the queue has too little history to tell (basis says so).
+   */
+  at: string | null;
+  /**
+   * What the estimate rests on, in words.
+   */
+  basis: string;
 }
 /**
  * POST /api/v1/jobs/N/rerun: the same app, version, parameters and inputs again, always run for real (never served from the result cache); options override the version or the queue.
@@ -529,6 +655,7 @@ export interface AppSummary {
   tags: string[];
   private: boolean;
   latest_version: string | null;
+  default_version: string | null;
   updated_at: string;
   url: string;
 }
@@ -586,9 +713,24 @@ export interface AppFacts {
   created_at: string;
   updated_at: string;
   /**
-   * The newest ready version.
+   * The newest ready version not yanked.
    */
   latest_version: string | null;
+  /**
+   * The version a job that names none runs: the release pointer its owner moves (allgo promote, allgo rollback). null: none (never published, or every version yanked).
+   */
+  default_version: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "TestResult".
+ */
+export interface TestResult {
+  name: string;
+  /**
+   * How long the case ran.
+   */
+  seconds: number;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -626,6 +768,63 @@ export interface QueueInfo {
    * GET /api/v1/queues only. false: no live runner serves this queue, so its jobs wait until one joins.
    */
   served?: boolean;
+}
+/**
+ * One change of an app's releases: a version published (and whether it became the default), promoted, rolled back to, or yanked.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Release".
+ */
+export interface Release {
+  action: 'publish' | 'promote' | 'rollback' | 'yank';
+  version: string;
+  commit: string;
+  /**
+   * The user who made the change (the pusher, for a publication).
+   */
+  by: string;
+  at: string;
+  /**
+   * Whether this change made the version the default.
+   */
+  default: boolean;
+  /**
+   * A yank's reason; why a rollback happened when it was not asked for.
+   */
+  reason: string | null;
+  /**
+   * How many push-time tests the version passed; null: it declares none.
+   */
+  tests_passed: number | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "ReleaseList".
+ */
+export interface ReleaseList {
+  app: string;
+  default_version: string | null;
+  /**
+   * Newest first.
+   */
+  releases: Release[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "PromoteRequest".
+ */
+export interface PromoteRequest {
+  version: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "YankRequest".
+ */
+export interface YankRequest {
+  /**
+   * Shown to whoever names the version in a job.
+   */
+  reason: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -1056,8 +1255,25 @@ export interface BuildPayload {
    * Whether build steps have network (the bridge) or none.
    */
   network: boolean;
+  /**
+   * The manifest's push-time tests, ready to run in the job box once the image is built (and before it is pushed).
+   */
+  tests?: {
+    name: string;
+    argv: string[];
+    inputs: {
+      name: string;
+      /**
+       * The file's content, base64.
+       */
+      data: string;
+    }[];
+    timeoutMs: number;
+    memoryMb: number;
+    cpus?: number;
+    expect: ManifestTestExpectation;
+  }[];
 }
-
 // build-result.schema.json
 /**
  * Return value of a successful build job.
@@ -1069,6 +1285,13 @@ export interface BuildResult {
    * The image's size unpacked, in bytes.
    */
   size?: number;
+  /**
+   * The push-time tests, each passed (a build with a failing one fails).
+   */
+  tests?: {
+    name: string;
+    seconds: number;
+  }[];
   /**
    * Where the image went, when the payload asked for a push.
    */
@@ -1446,6 +1669,17 @@ export interface RunProgress {
    * Bytes of allgo's own lines (the image pull) before the job's output in allgo.log; a runner re-attaching skips only the output already there.
    */
   logPreamble?: number;
+  /**
+   * What the job's program last said of its progress: a line `##allgo progress 42 [stage]` on its output, or the same in a .allgo-progress file of its folder. null: it said nothing (yet).
+   */
+  progress?: null | {
+    percent: number;
+    stage: string | null;
+    /**
+     * When the runner saw it.
+     */
+    at: string;
+  };
 }
 
 // run-result.schema.json
@@ -1622,13 +1856,28 @@ export interface SiteExport {
      */
     latest_version: string;
     /**
-     * Ready versions, newest first.
+     * Only apps with a default version are in the catalog.
+     */
+    default_version: string;
+    /**
+     * The app's release history, newest first.
+     */
+    releases: Release[];
+    /**
+     * Ready versions not yanked, newest first.
      */
     versions: {
       version: string;
       commit: string;
       created_at: string;
       finished_at: string | null;
+      /**
+       * The version's push-time tests: all passed, or the version would not be ready. null: its allgo.yaml declares none.
+       */
+      tests?: null | {
+        passed: boolean;
+        cases: TestResult[];
+      };
       /**
        * The version's typed parameters: the run form's fields.
        */

@@ -5,9 +5,11 @@
 import type { QueueConfig } from '../common/config.js';
 import { inputSchema } from '../common/parameters/input-schema.js';
 import { formatDuration } from '../common/duration.js';
-import type { AppFacts, AppSummary, QueueInfo } from '../schemas/index.js';
+import type { AppFacts, AppSummary, QueueInfo, Release, VersionTests } from '../schemas/index.js';
 import type { App, Store, Version } from './store/index.js';
 import type { LinkBase } from './plugins/public-url.js';
+import type { Release as ReleaseRow } from './store/releases.js';
+import { defaultVersion } from './releases.js';
 
 export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts {
   const m = app.manifest;
@@ -28,6 +30,7 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
     created_at: app.createdAt,
     updated_at: app.updatedAt,
     latest_version: store.versions.latestReadyLabel(app.id),
+    default_version: defaultVersion(store, app)?.label ?? null,
   };
 }
 
@@ -46,6 +49,7 @@ export function appSummary(store: Store, app: App, base: LinkBase, defaultQueue:
     tags: f.tags,
     private: app.private,
     latest_version: f.latest_version,
+    default_version: f.default_version,
     updated_at: f.updated_at,
     url: appUrl(base, app.name),
   };
@@ -60,8 +64,19 @@ function summaryOf(description: string): string {
   return chars.length <= SUMMARY_MAX ? first : `${chars.slice(0, SUMMARY_MAX - 1).join('')}…`;
 }
 
+interface VersionFacts {
+  version: string;
+  commit: string;
+  created_at: string;
+  finished_at: string | null;
+  tests: VersionTests;
+}
+
 /** What anyone may know of a ready version; the API adds its state, and its error for the owner. */
-export const versionFacts = (v: Pick<Version, 'label' | 'commit' | 'createdAt' | 'finishedAt'>) => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt });
+export const versionFacts = (v: Pick<Version, 'label' | 'commit' | 'createdAt' | 'finishedAt' | 'tests'>): VersionFacts => ({ version: v.label, commit: v.commit, created_at: v.createdAt, finished_at: v.finishedAt, tests: v.tests ? { passed: true, cases: v.tests } : null });
+
+/** One change of an app's releases, as the API and the catalog show it. */
+export const releaseFacts = (r: ReleaseRow): Release => ({ action: r.action, version: r.version, commit: r.commit, by: r.user, at: r.at, default: r.movedDefault, reason: r.reason, tests_passed: r.testsPassed });
 
 /** What a version takes: its typed parameters, whether free text too, and its values' JSON Schema. */
 export const versionInputs = (v: Pick<Version, 'manifest'>) => {

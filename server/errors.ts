@@ -121,6 +121,21 @@ export class RerunError extends AllgoError {
   }
 }
 
+/** A job names a version its owner yanked: the answer carries the owner's reason. */
+export class VersionYankedError extends AllgoError {
+  constructor(app: string, version: string, reason: string, fallback: string | null) {
+    const instead = fallback ? `; run the default version (${fallback}) instead` : '';
+    super('version_yanked', 410, `version ${version} of ${app} was withdrawn by its provider: ${reason}${instead}`);
+  }
+}
+
+/** A release change that cannot be made as asked (promote a failed version, roll back with nothing before). */
+export class ReleaseError extends AllgoError {
+  constructor(code: 'version_not_ready' | 'version_yanked' | 'nothing_to_roll_back' | 'already_yanked', message: string) {
+    super(code, 409, message);
+  }
+}
+
 export const notFound = {
   app: (name: string | number) => new NotFoundError(`no app ${JSON.stringify(String(name))}: check the name or id (GET /api/v1/apps lists them)`),
   job: (id: string | number) => new NotFoundError(`no job ${id}`),

@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 export interface ServerEventMap {
   version: [versionId: number];
   job: [jobId: number];
+  /** An app's default version moved, or one of its versions was yanked. */
+  release: [appId: number];
 }
 
 export class ServerEvents extends EventEmitter<ServerEventMap> {

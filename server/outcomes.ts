@@ -10,11 +10,12 @@ import type { Logger } from 'pino';
 import { BUILD_QUEUE, runQueueName, buildJobId, buildLogKey, runJobNumber } from '../common/queues.js';
 import { readWholeLog } from '../common/log-stream.js';
 import { isFinishedJob, isFinishedVersion } from '../common/states.js';
-import type { BuildResult, RunResult } from '../schemas/index.js';
+import type { BuildResult, RunProgress, RunResult } from '../schemas/index.js';
 import type { Store } from './store/index.js';
 import type { BuildOutcome } from './store/versions.js';
 import type { Queues } from './queues.js';
 import type { ServerEvents } from './events.js';
+import { published } from './releases.js';
 
 const SWEEP_MS = 5000;
 /** Each full sweep reads every waiting job from BullMQ: the safety net for one lost meanwhile (a Redis reset). */
@@ -130,14 +131,14 @@ export class OutcomeRecorder {
         const r = job.returnvalue as BuildResult;
         // Ready means pullable from every runner host: a builder that skipped the push fails it.
         if (job.data.push && !r.pushed) outcome = { state: 'failed', error: `the builder did not push the image to ${job.data.push.repository} (is it an older allgo?); push again` };
-        else outcome = { state: 'ready', imageId: r.imageId, size: r.size, pushed: r.pushed };
+        else outcome = { state: 'ready', imageId: r.imageId, size: r.size, pushed: r.pushed, tests: r.tests };
       }
       else if (state === 'failed') outcome = { state: 'failed', error: job.failedReason || 'the build failed' };
     }
     if (!outcome) return;
     const log = await readWholeLog(redis, buildLogKey(prefix, versionId), BUILD_LOG_MAX).catch(() => '');
     if (store.versions.finish(versionId, outcome, log)) {
-      if (outcome.state === 'ready') store.apps.publish(version.appId, version.manifest, version.description);
+      if (outcome.state === 'ready') published(store, version);
       this.deps.log.info({ versionId, state: outcome.state }, 'build recorded');
     }
     events.emit('version', versionId);
@@ -175,8 +176,11 @@ export class OutcomeRecorder {
     } else if (state === 'failed') {
       changed = store.jobs.finish(jobId, { result: 'error', exitCode: null, message: `the runner failed: ${job.failedReason}` });
     } else if (state === 'active') {
-      const p = job.progress as { state?: string; startedAt?: string } | number;
-      if (typeof p === 'object' && p?.state === 'running') changed = store.jobs.markRunning(jobId, p.startedAt ?? new Date().toISOString());
+      const p = job.progress as RunProgress | number;
+      if (typeof p === 'object' && p?.state === 'running') {
+        changed = store.jobs.markRunning(jobId, p.startedAt ?? new Date().toISOString());
+        if (p.progress && store.progress.set(jobId, p.progress)) changed = true;
+      }
     }
     if (changed) events.emit('job', jobId);
   }

@@ -54,12 +54,12 @@ export function editFile(dir: string, file: string, change: (text: string) => st
   writeFileSync(path, change(readFileSync(path, 'utf8')));
 }
 
-/** Asynchronous on purpose: the server under test runs in this same process. */
-export function push(dir: string, baseUrl: string, app: string, user: string, token: string, ref = 'main'): Promise<PushResult> {
+/** Asynchronous on purpose: the server under test runs in this same process. `options` are push options (`-o`). */
+export function push(dir: string, baseUrl: string, app: string, user: string, token: string, ref = 'main', options: string[] = []): Promise<PushResult> {
   const url = new URL(`/git/${app}.git`, baseUrl);
   url.username = user;
   url.password = token;
-  return runAsync('git', ['-C', dir, 'push', url.toString(), ref]);
+  return runAsync('git', ['-C', dir, 'push', ...options.flatMap((o) => ['-o', o]), url.toString(), ref]);
 }
 
 /** Runs a command without blocking the event loop; output is stdout then stderr. */

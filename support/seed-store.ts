@@ -2,6 +2,7 @@
 // of what reads the catalog, without git or Docker.
 import type { AllgoManifest } from '../schemas/index.js';
 import type { App, Store, User } from '../server/store/index.js';
+import { published } from '../server/releases.js';
 
 export interface SeedApp {
   name: string;
@@ -31,7 +32,7 @@ export function publishApp(store: Store, seed: SeedApp): App {
     });
     if (ok) {
       store.versions.finish(v.id, { state: 'ready', imageId: `sha256:${'e'.repeat(64)}` }, 'built\n');
-      store.apps.publish(app.id, manifest, seed.description ?? '');
+      published(store, store.versions.byId(v.id)!);
     } else {
       store.versions.finish(v.id, { state: 'failed', error: 'the build failed' }, 'RUN exit 3\n');
     }

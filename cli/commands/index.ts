@@ -22,12 +22,16 @@ import { storage } from './storage.js';
 import { userPrune } from './user-prune.js';
 import { userSet } from './user-set.js';
 import { versions } from './versions.js';
+import { releases } from './releases.js';
+import { promote } from './promote.js';
+import { rollback } from './rollback.js';
+import { yank } from './yank.js';
 import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../lib/command.js';
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
 import { resolveCredentials, type Credentials } from '../../client/index.js';
 
 const USER_COMMANDS = [login, apps, app, run, rerun, jobs, job, logs, get, cancel, exportImage];
-const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
+const PROVIDER_COMMANDS = [init, remote, versions, releases, promote, rollback, yank, buildLog, credential];
 const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));
 

@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { App, inputName, type AllgoClient, type FinishedJob, type JobCreated, type Preset } from '../../client/index.js';
 import { parse, client, CliError, UsageError, CONNECTION_HELP, CONNECTION_OPTIONS, type Command } from '../lib/command.js';
 import { EXIT, exitCodeOf } from '../lib/exit-codes.js';
-import { progressBar } from '../lib/progress.js';
+import { jobProgressLine, progressBar } from '../lib/progress.js';
 import { parseSets } from '../lib/set-values.js';
 import { parametersHelp } from '../lib/params-help.js';
 
@@ -21,11 +21,11 @@ Uploads the files as the job's inputs. Without --wait, prints the job's id and r
   --help-params    the app's typed parameters (of --version, default the latest), as a --help
   --param "…"      the parameter string, split like a shell would on the server
   --preset NAME    use one of the app's presets (see "allgo app APP")
-  --version V      default: the latest ready version
+  --version V      default: the app's default version (allgo releases APP)
   --queue Q        default: the app's queue
-  --wait           stream the log to stdout until the job ends, then download its results
-                   (its inputs excepted) and exit 0 only if it succeeded (4 error, 5 timeout,
-                   6 cancelled)
+  --wait           stream the log to stdout (its reported progress to stderr) until the job
+                   ends, then download its results (its inputs excepted) and exit 0 only if
+                   it succeeded (4 error, 5 timeout, 6 cancelled)
   --out DIR        where --wait saves the results (default: the current directory)
 ${CONNECTION_HELP}`,
 
@@ -87,6 +87,8 @@ ${CONNECTION_HELP}`,
           process.stderr.write(`allgo: job ${s.id} submitted; waiting for it to finish (Ctrl-C leaves it running)\n`);
         },
         onLog: (text) => process.stdout.write(text),
+        // On stderr, a line per change: the job's own output keeps stdout, and its lines interleave.
+        onProgress: (p) => process.stderr.write(`allgo: ${jobProgressLine(p.percent, p.stage)}\n`),
       });
     } finally {
       bar?.done();

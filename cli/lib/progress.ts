@@ -11,6 +11,12 @@ export function progressLine(sent: number, total: number, barWidth = 30): string
   return `uploading ${pct} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${humanBytes(sent)} / ${humanBytes(total)}`;
 }
 
+/** A job's reported progress as one line: `[#####.....]  42% aligning reads`. */
+export function jobProgressLine(percent: number, stage: string | null, barWidth = 30): string {
+  const filled = Math.round((Math.min(Math.max(percent, 0), 100) / 100) * barWidth);
+  return `progress [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${`${Math.floor(percent)}%`.padStart(4)}${stage ? ` ${stage}` : ''}`;
+}
+
 export interface ProgressBar {
   update(sent: number, total: number): void;
   /** Erases the bar. */

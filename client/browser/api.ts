@@ -5,7 +5,7 @@
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
 import { appendTypedParams, type NamedFile, type TypedParams } from './typed-params.js';
-import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobRerun, JobStatus, RoCrate, NewUser, Queues, Runner, PruneResult, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
+import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobRerun, JobStatus, RoCrate, NewUser, Queues, Runner, PruneResult, ReleaseList, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -96,6 +96,26 @@ export class ApiClient {
 
   app(name: string | number): Promise<AppDetail> {
     return this.json(`/api/v1/apps/${encodeURIComponent(name)}`);
+  }
+
+  /** An app's release history, newest first, and its default version. */
+  releases(app: string | number): Promise<ReleaseList> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/releases`);
+  }
+
+  /** Makes a ready version the app's default (its owner only). */
+  promote(app: string | number, version: string): Promise<ReleaseList> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/promote`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version }) });
+  }
+
+  /** Moves the app's default back to the version that was the default before (its owner only). */
+  rollback(app: string | number): Promise<ReleaseList> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/rollback`, { method: 'POST' });
+  }
+
+  /** Withdraws a version from new jobs, with the reason they are told (its owner only). */
+  yank(app: string | number, version: string, reason: string): Promise<ReleaseList> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/versions/${encodeURIComponent(version)}/yank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
   }
 
   queues(): Promise<Queues> {

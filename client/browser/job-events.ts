@@ -5,7 +5,7 @@
 // answer that is not an event stream, and an abort are final.
 import { ApiError } from './errors.js';
 import { readSse, SseParser } from './sse.js';
-import type { JobEvent } from './types.js';
+import type { JobEvent, JobProgressEvent } from './types.js';
 
 export interface EventOptions {
   /** Resume after this event id (the SSE `Last-Event-ID`). */
@@ -58,6 +58,7 @@ function decodeEvent(type: string, data: string, id: string): JobEvent | null {
   try {
     if (type === 'state') return { type, id, state: JSON.parse(data) };
     if (type === 'log') return { type, id, text: JSON.parse(data) as string };
+    if (type === 'progress') return { type, id, progress: JSON.parse(data) as JobProgressEvent };
     if (type === 'end') return { type, id };
     return null;
   } catch {

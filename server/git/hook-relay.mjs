@@ -21,7 +21,10 @@ const gitEnv = {};
 for (const k of ['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH']) {
   if (process.env[k]) gitEnv[k] = process.env[k];
 }
-const body = JSON.stringify({ pushId, hook, updates: Buffer.concat(chunks).toString('utf8'), env: gitEnv, cwd: process.cwd() });
+// `git push -o NAME=VALUE`: git hands the hook each option as GIT_PUSH_OPTION_<i>.
+const pushOptions = [];
+for (let i = 0; i < Number(process.env.GIT_PUSH_OPTION_COUNT ?? 0); i++) pushOptions.push(process.env[`GIT_PUSH_OPTION_${i}`] ?? '');
+const body = JSON.stringify({ pushId, hook, updates: Buffer.concat(chunks).toString('utf8'), env: gitEnv, cwd: process.cwd(), pushOptions });
 
 let exitCode = 1;
 let sawVerdict = false;

@@ -22,7 +22,7 @@ export interface InternalDeps {
 }
 
 export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): Promise<void> {
-  app.post<{ Body: { pushId: string; hook: string; updates: string; env: GitEnv } }>('/internal/git-hook', async (req, reply) => {
+  app.post<{ Body: { pushId: string; hook: string; updates: string; env: GitEnv; pushOptions?: unknown } }>('/internal/git-hook', async (req, reply) => {
     const secret = req.headers['x-allgo-hook-secret'];
     if (typeof secret !== 'string' || !same(secret, deps.hookSecret)) return reply.code(403).send({ error: 'bad hook secret', code: 'forbidden' });
     const push = deps.pushes.get(req.body.pushId);
@@ -41,7 +41,8 @@ export async function internalRoutes(app: FastifyInstance, deps: InternalDeps): 
     for (const [k, v] of Object.entries(req.body.env ?? {})) {
       if (/^GIT_(OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|QUARANTINE_PATH)$/.test(k) && typeof v === 'string') env[k] = v;
     }
-    const exit = await deps.preReceive.handle(push, parseUpdates(req.body.updates ?? ''), env, (text) => send({ out: text }));
+    const options = Array.isArray(req.body.pushOptions) ? req.body.pushOptions.filter((o): o is string => typeof o === 'string') : [];
+    const exit = await deps.preReceive.handle(push, parseUpdates(req.body.updates ?? ''), env, (text) => send({ out: text }), options);
     send({ exit });
     res.end();
   });

@@ -10,7 +10,7 @@ import type { Config } from '../../common/config.js';
 import type { App, Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { ServerEvents } from '../events.js';
-import type { Validators } from '../../schemas/index.js';
+import type { BuildPayload, Validators } from '../../schemas/index.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { buildLogKey } from '../../common/queues.js';
 import { followLog } from '../../common/log-stream.js';
@@ -22,6 +22,9 @@ import { mayManage, maySee } from '../auth.js';
 import { ZERO_SHA, type GitEnv, type Repos } from './repos.js';
 import { PushOutput } from './push-output.js';
 import { appUrl } from '../app-facts.js';
+import { defaultVersion } from '../releases.js';
+import { readPushOptions, type PushOptions } from './push-options.js';
+import { readTests } from './push-tests.js';
 import type { PushOutcome } from '../metrics/server-metrics.js';
 import {
   PushRefusal,
@@ -101,9 +104,9 @@ export class PreReceive {
   constructor(private readonly deps: PreReceiveDeps) {}
 
   /** Returns git's exit status for the hook: 0 accepts the push. */
-  async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+  async handle(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say, pushOptions: readonly string[] = []): Promise<number> {
     try {
-      const status = await this.receive(push, updates, env, say);
+      const status = await this.receive(push, updates, env, say, readPushOptions(pushOptions));
       this.deps.countPush?.(status === 0 ? 'accepted' : 'failed');
       return status;
     } catch (err) {
@@ -119,7 +122,7 @@ export class PreReceive {
     }
   }
 
-  private async receive(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say): Promise<number> {
+  private async receive(push: PushContext, updates: RefUpdate[], env: GitEnv, say: Say, options: PushOptions): Promise<number> {
     const { store, repos, config } = this.deps;
     for (const u of updates) {
       if (!u.ref.startsWith('refs/heads/') && !u.ref.startsWith('refs/tags/')) throw new PushRefusal('ref_refused', `refusing ${u.ref}: only branches and tags can be pushed`);
@@ -142,10 +145,10 @@ export class PreReceive {
       return 0;
     }
     if (ZERO_SHA.test(main.new)) throw new PushRefusal('ref_refused', 'refusing to delete main: it is the branch allgo publishes from');
-    return this.publish(push, { repos, repo: push.repo, commit: main.new, env }, say);
+    return this.publish(push, { repos, repo: push.repo, commit: main.new, env }, say, options);
   }
 
-  private async publish(push: PushContext, at: Pushed, say: Say): Promise<number> {
+  private async publish(push: PushContext, at: Pushed, say: Say, options: PushOptions): Promise<number> {
     const { store, repos, config, validators } = this.deps;
     const { commit } = at;
     const short = commit.slice(0, 12);
@@ -155,6 +158,7 @@ export class PreReceive {
     checkBuildNetwork(manifest, config);
     checkCeilings(manifest, await ceilings(config, this.deps.docker));
     const description = await readDescription(at, manifest);
+    const tests = await readTests(at, manifest, push.app);
     // The build gets the Dockerfile as checked, never the one pushed.
     const tree = await repos.treeWith(at.repo, commit, 'Dockerfile', Buffer.from(dockerfile.text), at.env);
 
@@ -189,10 +193,11 @@ export class PreReceive {
         description,
         image: imageTag(this.deps.imageNamespace, push.app, manifest.version),
         pusherId: push.user.id,
+        promote: options.promote ?? manifest.promote ?? true,
       });
       this.deps.sources.set(version.id, { repo: at.repo, tree, env: at.env });
       try {
-        return await this.build(push, version.id, manifest.build?.network ?? false, say);
+        return await this.build(push, version.id, manifest.build?.network ?? false, tests, say);
       } finally {
         this.deps.sources.delete(version.id);
       }
@@ -201,7 +206,7 @@ export class PreReceive {
     }
   }
 
-  private async build(push: PushContext, versionId: number, network: boolean, say: Say): Promise<number> {
+  private async build(push: PushContext, versionId: number, network: boolean, tests: NonNullable<BuildPayload['tests']>, say: Say): Promise<number> {
     const { store, queues, config, redis, events } = this.deps;
     const version = store.versions.byId(versionId)!;
     const logKey = buildLogKey(config.redisPrefix, versionId);
@@ -226,6 +231,7 @@ export class PreReceive {
       memoryMb: config.build.memoryMb,
       pidsLimit: config.build.pidsLimit,
       network,
+      ...(tests.length ? { tests } : {}),
       ...(config.registry ? { push: { repository: appRepository(config.registry, push.app) } } : {}),
     });
     // Relay the log until the builder marks its end, then wait for the store to say how it ended.
@@ -238,7 +244,9 @@ export class PreReceive {
       final = store.versions.byId(versionId)!;
     }
     if (final.state === 'ready') {
-      say(`\npublished ${push.app} ${final.label}\n  ${appUrl(push, push.app)}\n\n`);
+      const current = defaultVersion(store, { id: final.appId });
+      const release = current?.id === final.id ? ' (now its default version)' : `; its default stays ${current?.label ?? 'unset'} (make it the default: allgo promote ${push.app} ${final.label})`;
+      say(`\npublished ${push.app} ${final.label}${release}\n  ${appUrl(push, push.app)}\n\n`);
       return 0;
     }
     // The build log's route needs the owner's token: name the command that sends it.

@@ -25,7 +25,9 @@ export type PushRefusalCode =
   | 'unknown_queue'
   | 'readme_too_big'
   | 'over_ceiling'
-  | 'build_network_refused';
+  | 'build_network_refused'
+  | 'bad_push_option'
+  | 'test_invalid';
 
 export class PushRefusal extends Error {
   override name = 'PushRefusal';

@@ -42,6 +42,9 @@ interface Admitted {
   kind: 'existing' | 'new' | 'hidden';
 }
 
+/** Push options (`git push -o allgo.promote=false`) reach the hook only when receive-pack offers them. */
+const RECEIVE_CONFIG = ['-c', 'receive.advertisePushOptions=true'];
+
 const pktLine = (s: string): string => (s.length + 4).toString(16).padStart(4, '0') + s;
 
 /** Plain-text refusals: git prints their body to the user as `remote:` lines. */
@@ -100,7 +103,7 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
     if (!who) return reply;
     // A repository that does not exist (or is not yours to see) advertises as an empty one.
     const dir = who.kind === 'existing' ? repos.path(who.app) : await repos.empty();
-    const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', dir], {
+    const child = spawn('git', [...RECEIVE_CONFIG, service.slice(4), '--stateless-rpc', '--advertise-refs', dir], {
       env: { ...process.env, ...protocolEnv(req) },
     });
     reply.hijack();
@@ -136,7 +139,7 @@ export async function smartHttp(app: FastifyInstance, deps: SmartHttpDeps): Prom
  * once git exits, before the answer ends, so a client's next request sees what it left.
  */
 function serve(req: FastifyRequest, reply: FastifyReply, service: Service, repo: string, env: Record<string, string>, done: () => unknown): void {
-  const child = spawn('git', [service.slice(4), '--stateless-rpc', repo], { env: { ...process.env, ...protocolEnv(req), ...env } });
+  const child = spawn('git', [...RECEIVE_CONFIG, service.slice(4), '--stateless-rpc', repo], { env: { ...process.env, ...protocolEnv(req), ...env } });
   let body = req.body as Readable;
   if (req.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip());
   body.pipe(child.stdin);

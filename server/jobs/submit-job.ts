@@ -11,7 +11,8 @@ import type { Config, QueueConfig } from '../../common/config.js';
 import { DEFAULT_JOB_MEMORY_MB } from '../../common/manifest.js';
 import { runLogKey } from '../../common/queues.js';
 import type { TypedValues } from '../../common/parameters/check-values.js';
-import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, notFound } from '../errors.js';
+import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, VersionYankedError, notFound } from '../errors.js';
+import { defaultVersion } from '../releases.js';
 import { maySee } from '../auth.js';
 import type { App, Job, Store, User, Version } from '../store/index.js';
 import { runnableImage } from '../store/versions.js';
@@ -40,7 +41,7 @@ export interface SubmitDeps {
 export interface JobRequest extends ParamsRequest {
   /** The app's id or name. */
   app: string;
-  /** Default: the latest ready version. */
+  /** Default: the app's default version (releases.ts). */
   version?: string;
   /** Default: the app's queue, else the server's. */
   queue?: string;
@@ -156,11 +157,12 @@ function resolveVersion(store: Store, app: App, label: string | undefined): Vers
     const v = store.versions.byLabel(app.id, label);
     if (!v) throw notFound.version(app.name, label);
     if (v.state !== 'ready') throw new ConflictError(`version ${label} of ${app.name} is not ready (${v.state}): pick a ready version`);
+    if (v.yanked) throw new VersionYankedError(app.name, label, v.yanked.reason, defaultVersion(store, app)?.label ?? null);
     return v;
   }
-  const latest = store.versions.latestReady(app.id);
-  if (!latest) throw new ConflictError(`${app.name} has no ready version yet: its provider must push one`);
-  return latest;
+  const chosen = defaultVersion(store, app);
+  if (!chosen) throw new ConflictError(`${app.name} has no default version: its provider must push or promote one`);
+  return chosen;
 }
 
 /** The server's upload limit was enforced while reading, and the app's too when its fields came first; this is the app's for the rest. */

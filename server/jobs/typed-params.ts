@@ -35,7 +35,7 @@ export class VersionInputs {
   private readonly checkers = new ValueCheckers();
   private readonly byVersion = new Map<number, ValueChecker>();
 
-  private checkerOf(v: Version, parameters: readonly ManifestParameter[]): ValueChecker {
+  private checkerOf(v: Pick<Version, 'id'>, parameters: readonly ManifestParameter[]): ValueChecker {
     let c = this.byVersion.get(v.id);
     if (!c) {
       c = this.checkers.compile(parameters, { coerce: true });
@@ -46,7 +46,7 @@ export class VersionInputs {
     return c;
   }
 
-  plan(v: Version, appName: string, request: ParamsRequest): ParamsPlan {
+  plan(v: Pick<Version, 'id' | 'label' | 'manifest'>, appName: string, request: ParamsRequest): ParamsPlan {
     const m = v.manifest;
     const parameters = m.parameters;
     if (!parameters) {

@@ -43,7 +43,7 @@ export async function appRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         ...appFacts(store, a, config.defaultQueue),
         private: a.private,
         url: appUrl(req, a.name),
-        versions: versions.map((v) => ({ ...versionFacts(v), ...versionInputs(v), state: v.state, image_digest: v.imageDigest, ...(owner ? { error: v.error } : {}) })),
+        versions: versions.map((v) => ({ ...versionFacts(v), ...versionInputs(v), state: v.state, image_digest: v.imageDigest, yanked: v.yanked, ...(owner ? { error: v.error } : {}) })),
         queues: queueInfo(config.queues),
         ...(owner ? { git_url: `${req.publicUrl}/git/${a.name}.git` } : {}),
       };

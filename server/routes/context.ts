@@ -3,7 +3,7 @@ import type {} from '../plugins/auth.js';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
 import type { Config } from '../../common/config.js';
-import type { Store, User } from '../store/index.js';
+import type { App, Store, User } from '../store/index.js';
 import type { Queues } from '../queues.js';
 import type { Datastore } from '../datastore.js';
 import type { DownloadKeys } from '../download-keys.js';

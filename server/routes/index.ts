@@ -8,6 +8,7 @@ import { jobZipRoutes } from './job-zip.js';
 import { jobProvenanceRoutes } from './job-provenance.js';
 import { appRoutes } from './apps.js';
 import { appImageRoutes } from './app-images.js';
+import { releaseRoutes } from './releases.js';
 import { userRoutes } from './users.js';
 import { healthRoutes } from './health.js';
 import { datastoreRoutes } from './datastore.js';
@@ -23,6 +24,7 @@ export const api = fp<ApiDeps>(
     await jobProvenanceRoutes(app, deps);
     await appRoutes(app, deps);
     await appImageRoutes(app, deps);
+    await releaseRoutes(app, deps);
     await userRoutes(app, deps);
     await healthRoutes(app, deps);
     await datastoreRoutes(app, deps);

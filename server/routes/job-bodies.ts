@@ -1,6 +1,6 @@
 // What the jobs API says about a job, built from the store's record; the shapes are
 // schemas/api.schema.json's (JobSummary, JobStatus).
-import type { JobStatus, JobSummary } from '../../schemas/index.js';
+import type { JobProgress, JobStartEstimate, JobStatus, JobSummary } from '../../schemas/index.js';
 import type { Job } from '../store/index.js';
 import { jobUrl } from './context.js';
 import { LOG_FILE } from '../../common/files.js';
@@ -50,7 +50,7 @@ function listedFiles<F extends { name: string }>(job: Job, files: F[]): F[] {
 }
 
 /** A||GO's two keys first, exactly (see job-status-serializer.ts); the rest are additions old clients ignore. */
-export function jobStatus(config: Urls, job: Job, key: string, all: { name: string; size: number }[], waiting: { position: number | null } | null): JobStatus {
+export function jobStatus(config: Urls, job: Job, key: string, all: { name: string; size: number }[], waiting: { position: number | null; estimate?: JobStartEstimate } | null, progress: JobProgress | null = null): JobStatus {
   const files = listedFiles(job, all);
   const urls: Record<string, string> = {};
   for (const f of files) urls[f.name] = fileUrl(config, job, key, f.name);
@@ -59,6 +59,8 @@ export function jobStatus(config: Urls, job: Job, key: string, all: { name: stri
     status: job.state,
     ...jobSummary(config, job),
     ...(waiting ? { queue_position: waiting.position } : {}),
+    ...(waiting?.estimate ? { estimated_start: waiting.estimate } : {}),
+    progress,
     files: files.map((f) => ({ name: f.name, size: f.size, url: fileUrl(config, job, key, f.name), kind: fileKind(job, f.name) })),
     ...(files.length < all.length ? { files_total: all.length } : {}),
     zip_url: zipUrl(config, job, key),

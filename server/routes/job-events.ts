@@ -36,7 +36,7 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     {
       schema: {
         tags: ['jobs'],
-        summary: 'Live state and log (Server-Sent Events), resumable with Last-Event-ID',
+        summary: 'Live state, progress and log (Server-Sent Events), resumable with Last-Event-ID',
         params: jobIdParams,
         querystring: { type: 'object', properties: { last_event_id: { type: 'string', description: 'Same as the Last-Event-ID header' } } },
         response: { 200: contentResponse('state, log and end events', { 'text/event-stream': 'EventStream' }), ...errors(401, 404) },
@@ -66,11 +66,15 @@ export async function jobEventRoutes(app: FastifyInstance, deps: ApiDeps): Promi
 
     let last = first;
     send('state', state(last));
+    let progress = store.progress.get(id);
+    if (progress) send('progress', progress);
     const onJob = (changed: number) => {
       if (changed !== id) return;
       const now = store.jobs.byId(id);
       if (now && (now.state !== last.state || now.result !== last.result)) send('state', state(now));
       if (now) last = now;
+      const p = store.progress.get(id);
+      if (p && p.at !== progress?.at) send('progress', (progress = p));
     };
     events.on('job', onJob);
     const keepalive = setInterval(() => !gone.aborted && res.write(': keepalive\n\n'), KEEPALIVE_MS);

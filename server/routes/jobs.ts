@@ -9,7 +9,7 @@ import { isFinishedJob } from '../../common/states.js';
 import { runLogKey } from '../../common/queues.js';
 import { readWholeLog } from '../../common/log-stream.js';
 import { LOG_SLACK_BYTES } from '../staging.js';
-import type { JobCancelled, JobCreated, JobList, JobStatus } from '../../schemas/index.js';
+import type { JobCancelled, JobCreated, JobList, JobStartEstimate, JobStatus } from '../../schemas/index.js';
 import type { Job, User } from '../store/index.js';
 import { inputLimitOf, submitJob } from '../jobs/submit-job.js';
 import { UploadSlots } from '../jobs/upload-slots.js';
@@ -23,6 +23,7 @@ import type { JobFile } from '../datastore.js';
 import { jobStatus, jobSummary } from './job-bodies.js';
 import { jobStatusSerializers } from './job-status-serializer.js';
 import { def, errors, jobIdParams, textResponse } from './api-schemas.js';
+import { estimateStart } from '../jobs/start-estimate.js';
 
 type ById = { Params: { id: string } };
 
@@ -39,6 +40,15 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
     if (!job || !maySeeJob(user, job)) throw notFound.job(id);
     return job;
+  };
+
+  /** A waiting job's place in line, and when it may start. */
+  const waitingFacts = async (job: Job): Promise<{ position: number | null; estimate?: JobStartEstimate }> => {
+    const position = await queues.position(job.queue, job.id).catch(() => null);
+    if (position === null) return { position };
+    const concurrency = config.queues.find((q) => q.name === job.queue)?.concurrency ?? null;
+    const h = store.queueHistory;
+    return { position, estimate: estimateStart({ queue: job.queue, position, durations: h.recentDurations(job.queue), running: h.running(job.queue), concurrency, now: Date.now() }) };
   };
 
   app.post<{ Reply: JobCreated }>(
@@ -106,14 +116,14 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const job = visibleJob(req.params.id, requireUser(req));
       const files = await datastore.filesOf(job);
       if (job.state !== 'done') {
-        const waiting = job.state === 'waiting' ? { position: await queues.position(job.queue, job.id).catch(() => null) } : null;
-        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting);
+        const waiting = job.state === 'waiting' ? await waitingFacts(job) : null;
+        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting, store.progress.get(job.id));
       }
       // A done job's record no longer changes but to leave `done`, and its kept listing is
       // replaced when its files change: its answer is made once per link base, then reused.
       const kept = doneAnswers.get(files);
       if (kept?.jobId === job.id && kept.base === req.publicUrl) return reply.type(JSON_TYPE).send(kept.body);
-      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null)) as string;
+      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null, store.progress.get(job.id))) as string;
       doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
       return reply.type(JSON_TYPE).send(body);
     },

@@ -5,7 +5,7 @@
 import type { Config } from '../../common/config.js';
 import type { Store, App, Version } from '../store/index.js';
 import type { SiteExport } from '../../schemas/index.js';
-import { appFacts, queueInfo, versionFacts, versionInputs } from '../app-facts.js';
+import { appFacts, queueInfo, releaseFacts, versionFacts, versionInputs } from '../app-facts.js';
 
 type ExportedApp = SiteExport['apps'][number];
 
@@ -30,9 +30,16 @@ function exportApp(store: Store, app: App, versions: readonly Omit<Version, 'des
   // listVisible(null) already leaves private apps out; this guards against a change there.
   if (app.private || !app.manifest) return null;
   const facts = appFacts(store, app, defaultQueue);
-  if (!facts.latest_version) return null;
-  return { ...facts, latest_version: facts.latest_version, versions: versions.map((v) => {
-    const { parameters, free_params } = versionInputs(v);
-    return { ...versionFacts(v), parameters, free_params };
-  }) };
+  if (!facts.latest_version || !facts.default_version) return null;
+  return {
+    ...facts,
+    latest_version: facts.latest_version,
+    default_version: facts.default_version,
+    // A yanked version is in the history, not in the run form.
+    versions: versions.filter((v) => !v.yanked).map((v) => {
+      const { parameters, free_params } = versionInputs(v);
+      return { ...versionFacts(v), parameters, free_params };
+    }),
+    releases: store.releases.history(app.id).map(releaseFacts),
+  };
 }

@@ -34,10 +34,14 @@ export async function startSiteRebuilds(deps: SiteDeps): Promise<RunningSite> {
   // A version that became ready or failed: the app's manifest, visibility, tags or versions may have changed.
   const onVersion = (versionId: number) => rebuilds.requestSoon(`version ${versionId}`);
   events.on('version', onVersion);
+  // A promotion, rollback or yank: the default version and the history shown changed.
+  const onRelease = (appId: number) => rebuilds.requestSoon(`releases of app ${appId}`);
+  events.on('release', onRelease);
   await rebuilds.request('server start');
   return {
     async close() {
       events.off('version', onVersion);
+      events.off('release', onRelease);
       await rebuilds.close();
     },
   };

@@ -121,6 +121,37 @@ const MIGRATIONS: Migration[] = [
    ALTER TABLE jobs ADD COLUMN rerun_of INTEGER;
    ALTER TABLE jobs ADD COLUMN not_reproduced TEXT;
    CREATE INDEX jobs_cache_key ON jobs(cache_key, id) WHERE cache_key IS NOT NULL;`,
+  // Releases (and, in the same step, push-time test results and job progress): an app's default version is a pointer its owner moves (promote, rollback), not
+  // "the newest ready". Each move, each publication and each yank is one row of its history.
+  // moved_default says whether the row made its version the default (rollback replays them).
+  // Apps and their history start as they were: the newest ready version is the default.
+  `ALTER TABLE apps ADD COLUMN default_version_id INTEGER REFERENCES versions(id);
+   ALTER TABLE versions ADD COLUMN promote INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE versions ADD COLUMN yanked_reason TEXT;
+   ALTER TABLE versions ADD COLUMN yanked_at TEXT;
+   -- The push-time tests' results (JSON), NULL for a version whose allgo.yaml declares none.
+   ALTER TABLE versions ADD COLUMN tests TEXT;
+   CREATE TABLE releases (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     version_id INTEGER NOT NULL REFERENCES versions(id),
+     action TEXT NOT NULL CHECK (action IN ('publish', 'promote', 'rollback', 'yank')),
+     moved_default INTEGER NOT NULL,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     reason TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX releases_app ON releases(app_id, id);
+   -- A running job's latest progress as its program reports it (##allgo progress lines, .allgo-progress).
+   CREATE TABLE job_progress (
+     job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+     percent REAL NOT NULL,
+     stage TEXT,
+     at TEXT NOT NULL
+   );
+   UPDATE apps SET default_version_id = (SELECT id FROM versions WHERE versions.app_id = apps.id AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1);
+   INSERT INTO releases (app_id, version_id, action, moved_default, user_id, created_at)
+     SELECT app_id, id, 'publish', 1, pusher_id, COALESCE(finished_at, created_at) FROM versions WHERE state = 'ready' ORDER BY finished_at, id;`,
 ];
 
 /**

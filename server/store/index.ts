@@ -2,6 +2,9 @@ import { openDb, type Db } from './db.js';
 import { UserStore } from './users.js';
 import { AppStore } from './apps.js';
 import { VersionStore } from './versions.js';
+import { ReleaseStore } from './releases.js';
+import { JobProgressStore } from './job-progress.js';
+import { QueueHistory } from './queue-history.js';
 import { JobStore } from './jobs.js';
 import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
@@ -13,7 +16,13 @@ export interface Store {
   users: UserStore;
   apps: AppStore;
   versions: VersionStore;
+  /** Default-version pointers and their history. */
+  releases: ReleaseStore;
   jobs: JobStore;
+  /** Running jobs' latest reported progress. */
+  progress: JobProgressStore;
+  /** Queues' recent run times, for waiting jobs' estimated starts. */
+  queueHistory: QueueHistory;
   runnerTokens: RunnerTokenStore;
   /** Aggregates for /metrics. */
   jobStats: JobStats;
@@ -31,7 +40,10 @@ export function openStore(file: string): Store {
     users: new UserStore(db),
     apps: new AppStore(db),
     versions: new VersionStore(db),
+    releases: new ReleaseStore(db),
     jobs: new JobStore(db),
+    progress: new JobProgressStore(db),
+    queueHistory: new QueueHistory(db),
     runnerTokens: new RunnerTokenStore(db),
     jobStats: new JobStats(db),
     usage: new UserUsage(db),

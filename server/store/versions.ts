@@ -22,6 +22,17 @@ export interface Version {
   pusherId: number;
   createdAt: string;
   finishedAt: string | null;
+  /** Whether the version becomes the app's default once ready (allgo.yaml `promote`, the push option). */
+  promote: boolean;
+  /** Set when its owner yanked it: new jobs may not name it; its old jobs keep their records. */
+  yanked: { reason: string; at: string } | null;
+  /** The push-time tests it passed; null when its allgo.yaml declares none (or before it is ready). */
+  tests: TestResult[] | null;
+}
+
+interface TestResult {
+  name: string;
+  seconds: number;
 }
 
 interface Row {
@@ -42,6 +53,10 @@ interface Row {
   pusher_id: number;
   created_at: string;
   finished_at: string | null;
+  promote: number;
+  yanked_reason: string | null;
+  yanked_at: string | null;
+  tests: string | null;
 }
 
 const toVersion = (r: Row): Version => ({
@@ -62,10 +77,13 @@ const toVersion = (r: Row): Version => ({
   pusherId: r.pusher_id,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
+  promote: r.promote === 1,
+  yanked: r.yanked_at ? { reason: r.yanked_reason ?? '', at: r.yanked_at } : null,
+  tests: r.tests ? (JSON.parse(r.tests) as TestResult[]) : null,
 });
 
 export type BuildOutcome =
-  | { state: 'ready'; imageId: string; size?: number; pushed?: { repository: string; digest: string } }
+  | { state: 'ready'; imageId: string; size?: number; pushed?: { repository: string; digest: string }; tests?: TestResult[] }
   | { state: 'failed'; error: string };
 
 /**
@@ -78,28 +96,29 @@ export function runnableImage(v: Version): string {
 }
 
 // Columns listed without build_log: logs are read only through buildLog().
-const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, image_repository, image_digest, image_size, error, pusher_id, created_at, finished_at';
+const COLS = 'id, app_id, label, commit_sha, state, manifest, manifest_digest, description, image, image_id, image_repository, image_digest, image_size, error, pusher_id, created_at, finished_at, promote, yanked_reason, yanked_at, tests';
 
 /** Each statement compiled once, when the store opens: compiling costs about as much as running one. */
 const statements = (db: Db) => ({
   dropFailed: db.prepare("DELETE FROM versions WHERE app_id = ? AND label = ? AND state = 'failed'"),
   insert: db.prepare(
-    `INSERT INTO versions (app_id, label, commit_sha, state, manifest, manifest_digest, description, image, pusher_id, created_at)
-     VALUES (?, ?, ?, 'building', ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO versions (app_id, label, commit_sha, state, manifest, manifest_digest, description, image, pusher_id, created_at, promote)
+     VALUES (?, ?, ?, 'building', ?, ?, ?, ?, ?, ?, ?)`,
   ),
   byId: db.prepare(`SELECT ${COLS} FROM versions WHERE id = ?`),
   byLabel: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND label = ?`),
   listForApp: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? ORDER BY id DESC`),
-  latestReady: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
-  latestReadyLabel: db.prepare(`SELECT label FROM versions WHERE app_id = ? AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1`),
+  latestReady: db.prepare(`SELECT ${COLS} FROM versions WHERE app_id = ? AND state = 'ready' AND yanked_at IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1`),
+  latestReadyLabel: db.prepare(`SELECT label FROM versions WHERE app_id = ? AND state = 'ready' AND yanked_at IS NULL ORDER BY finished_at DESC, id DESC LIMIT 1`),
   allReady: db.prepare(`SELECT ${COLS.replace(' description,', " '' AS description,")} FROM versions WHERE state = 'ready' ORDER BY app_id, id DESC`),
   byImageId: db.prepare(`SELECT ${COLS} FROM versions WHERE image_id = ?`),
   listBuilding: db.prepare(`SELECT ${COLS} FROM versions WHERE state = 'building'`),
   finish: db.prepare(
-    `UPDATE versions SET state = ?, image_id = ?, image_repository = ?, image_digest = ?, image_size = ?, error = ?, build_log = ?, finished_at = ?
+    `UPDATE versions SET state = ?, image_id = ?, image_repository = ?, image_digest = ?, image_size = ?, error = ?, build_log = ?, finished_at = ?, tests = ?
      WHERE id = ? AND state = 'building'`,
   ),
   buildLog: db.prepare('SELECT build_log FROM versions WHERE id = ?'),
+  yank: db.prepare('UPDATE versions SET yanked_reason = ?, yanked_at = ? WHERE id = ? AND yanked_at IS NULL'),
 });
 
 export class VersionStore {
@@ -119,10 +138,12 @@ export class VersionStore {
     description: string;
     image: string;
     pusherId: number;
+    /** Default true: the version becomes the app's default once ready. */
+    promote?: boolean;
   }): Version {
     return this.db.transaction(() => {
       this.sql.dropFailed.run(input.appId, input.label);
-      const info = this.sql.insert.run(input.appId, input.label, input.commit, JSON.stringify(input.manifest), input.manifestDigest, input.description, input.image, input.pusherId, now());
+      const info = this.sql.insert.run(input.appId, input.label, input.commit, JSON.stringify(input.manifest), input.manifestDigest, input.description, input.image, input.pusherId, now(), input.promote === false ? 0 : 1);
       return this.byId(Number(info.lastInsertRowid))!;
     })();
   }
@@ -146,6 +167,7 @@ export class VersionStore {
     return (this.sql.listForApp.all(appId) as Row[]).map(toVersion);
   }
 
+  /** The newest ready version not yanked: the app's `latest_version`, not its default (releases.ts). */
   latestReady(appId: number): Version | null {
     const r = this.sql.latestReady.get(appId) as Row | undefined;
     return r ? toVersion(r) : null;
@@ -175,8 +197,13 @@ export class VersionStore {
   /** Only a building version can finish, so a late or repeated report changes nothing. */
   finish(id: number, outcome: BuildOutcome, buildLog: string): boolean {
     const ready = outcome.state === 'ready' ? outcome : null;
-    const info = this.sql.finish.run(outcome.state, ready?.imageId ?? null, ready?.pushed?.repository ?? null, ready?.pushed?.digest ?? null, ready?.size ?? null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), id);
+    const info = this.sql.finish.run(outcome.state, ready?.imageId ?? null, ready?.pushed?.repository ?? null, ready?.pushed?.digest ?? null, ready?.size ?? null, outcome.state === 'failed' ? outcome.error : null, buildLog, now(), ready?.tests?.length ? JSON.stringify(ready.tests) : null, id);
     return info.changes === 1;
+  }
+
+  /** Only the first yank counts: its reason and time stay. */
+  yank(id: number, reason: string): boolean {
+    return this.sql.yank.run(reason, now(), id).changes === 1;
   }
 
   buildLog(id: number): string | null {

@@ -111,6 +111,8 @@ describe('the generated site', () => {
     await page.waitForURL(`${p.url}/apps/${publicApp}/`);
     await expect(page.locator('.readme strong').textContent()).resolves.toBe('bold');
     await expect(page.locator('table', { hasText: 'Commit' }).innerText()).resolves.toContain('1.0');
+    // The release history, read without JavaScript: the probe's publication made it the default.
+    await expect(page.getByRole('table', { name: /Release history/ }).innerText()).resolves.toMatch(/published as default\s+1\.0/);
     await expect(page.getByRole('button', { name: 'Run' }).isDisabled()).resolves.toBe(true);
     await expect(page.getByText('Running an app needs').isVisible()).resolves.toBe(true);
     await ctx.close();

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { platformTest } from '../helpers/platform-test.js';
+import { commitAll, editFile, fixtureRepo, push } from '../helpers/git.js';
 
 interface OpenApi {
   openapi: string;
@@ -90,6 +91,21 @@ describe('the API reference', () => {
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/boutiques`);
     await call('GET', `/api/v1/apps/${probe}/versions/1.0/image?format=sif`);
     await (await call('GET', `/api/v1/apps/${probe}/versions/1.0/image?format=docker-archive`)).body?.cancel();
+    await call('GET', `/api/v1/apps/${probe}/releases`);
+    await call('POST', `/api/v1/apps/${probe}/promote`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '1.0' }) });
+    await call('POST', `/api/v1/apps/${probe}/promote`, { token: other, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '1.0' }) });
+    await call('POST', `/api/v1/apps/${probe}/rollback`, { token });
+    await call('POST', `/api/v1/apps/${probe}/versions/9.9/yank`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'wrong' }) });
+    await call('POST', `/api/v1/apps/${probe}/versions/1.0/yank`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({}) });
+    // A rollback and a yank that succeed need an app with two versions (not the probe, which runs the jobs below).
+    const released = p.appName('rel');
+    const repo = fixtureRepo('probe');
+    expect((await push(repo, p.url, released, 'admin', token)).code).toBe(0);
+    editFile(repo, 'allgo.yaml', (t) => t.replace('version: "1.0"', 'version: "1.1"'));
+    commitAll(repo, '1.1');
+    expect((await push(repo, p.url, released, 'admin', token)).code).toBe(0);
+    await call('POST', `/api/v1/apps/${released}/rollback`, { token });
+    await call('POST', `/api/v1/apps/${released}/versions/1.1/yank`, { token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'wrong' }) });
     await call('GET', '/api/v1/queues');
     await call('GET', '/api/v1/health');
     await call('GET', '/api/v1/runners', { token });

@@ -8,6 +8,7 @@ import { loadConfig } from '../../common/config.js';
 import { exportCatalog } from '../../server/site/export.js';
 import { loadSchema } from '../../schemas/index.js';
 import { publishApp } from '../../support/seed-store.js';
+import { yank } from '../../server/releases.js';
 
 let store: Store;
 let owner: User;
@@ -53,6 +54,20 @@ describe('exportCatalog', () => {
     });
     // Newest first, and the failed 2.0 is the owner's business only.
     expect(doc.apps[0].versions.map((v) => v.version)).toEqual(['1.1', '1.0']);
+  });
+
+  it('carries the default version and the release history, and leaves a yanked version out of the run form', () => {
+    const app = publishApp(store, { name: 'samusa', owner, versions: ['1.0', '1.1'] });
+    yank(store, app, '1.1', 'wrong counts', owner);
+    const [entry] = exportCatalog(store, config).apps;
+    expect(entry).toMatchObject({ default_version: '1.0', latest_version: '1.0' });
+    expect(entry.versions.map((v) => v.version)).toEqual(['1.0']);
+    expect(entry.releases.map((r) => [r.action, r.version, r.default, r.reason])).toEqual([
+      ['rollback', '1.0', true, '1.1 was yanked'],
+      ['yank', '1.1', false, 'wrong counts'],
+      ['publish', '1.1', true, null],
+      ['publish', '1.0', true, null],
+    ]);
   });
 
   it('leaves private apps out entirely, and apps with no ready version', () => {
