@@ -93,6 +93,26 @@ export interface AllgoManifest {
    * MB of input files a job may upload.
    */
   input_limit?: number;
+  /**
+   * `job` (default): each run is a batch job. `webapp`: each start is a session, a container that serves HTTP on `port`, routed by the server's proxy.
+   */
+  kind?: 'job' | 'webapp';
+  /**
+   * webapp: the TCP port the app listens on inside its container.
+   */
+  port?: number;
+  /**
+   * webapp: a path that must answer 2xx before the session is ready (default: the port accepting connections is enough).
+   */
+  health?: string;
+  /**
+   * webapp: a session with no request through the proxy for this long stops (default 30m).
+   */
+  idle_timeout?: string;
+  /**
+   * webapp: a session stops this long after it started, whatever its use (default 8h).
+   */
+  max_age?: string;
 }
 /**
  * One typed parameter of allgo.yaml's `parameters`.
