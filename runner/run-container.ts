@@ -19,6 +19,7 @@ import { dirUsage } from './dir-usage.js';
 import { PullCancelledError } from './image-cache.js';
 import { engineGoesAway, throwIfEngineAway } from './engine-health.js';
 import { containerExit } from './container-exit.js';
+import { boxOptions } from '../common/container-box.js';
 
 const JOB_MOUNT = JOB_DIR_IN_CONTAINER;
 const OUTPUT_CHECK_MS = 300;
@@ -216,6 +217,7 @@ export async function inspectJobContainer(docker: Docker, instance: string, jobI
 
 async function createJobContainer(docker: Docker, p: RunPayload, workdir: string, attempt: number, opts: RunOptions): Promise<Docker.Container> {
   try {
+    const box = boxOptions({ user: opts.user, pidsLimit: opts.pidsLimit, tmpMb: opts.tmpMb, maxFiles: opts.maxFiles, memoryMb: p.memoryMb, cpus: p.cpus, logLimitBytes: opts.logLimitBytes });
     return await docker.createContainer({
       name: containerName(opts.instance, p.jobId),
       Image: p.image,
@@ -223,27 +225,12 @@ async function createJobContainer(docker: Docker, p: RunPayload, workdir: string
       Entrypoint: p.argv,
       Cmd: [],
       WorkingDir: JOB_MOUNT,
-      User: opts.user,
+      User: box.User,
       Env: ['HOME=/tmp', 'TMPDIR=/tmp', `ALLGO_JOB_ID=${p.jobId}`],
       Labels: { [CONTAINER_LABELS.job]: String(p.jobId), [CONTAINER_LABELS.instance]: opts.instance, [CONTAINER_LABELS.queue]: p.queue, [CONTAINER_LABELS.attempt]: String(attempt) },
       Tty: false,
       NetworkDisabled: true,
-      HostConfig: {
-        Binds: [`${workdir}:${JOB_MOUNT}`],
-        NetworkMode: 'none',
-        ReadonlyRootfs: true,
-        // nr_inodes: /tmp may not hold more files than the job's folder may.
-        Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${opts.tmpMb}m,nr_inodes=${opts.maxFiles}` },
-        Memory: p.memoryMb * MB,
-        MemorySwap: p.memoryMb * MB,
-        NanoCpus: p.cpus ? Math.round(p.cpus * 1e9) : undefined,
-        PidsLimit: opts.pidsLimit,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        IpcMode: 'private',
-        // The engine's copy of the log only needs to outlast our reading of it.
-        LogConfig: { Type: 'json-file', Config: { 'max-size': `${Math.max(Math.ceil((opts.logLimitBytes * 2) / MB), 20)}m`, 'max-file': '1' } },
-      },
+      HostConfig: { ...box.HostConfig, Binds: [`${workdir}:${JOB_MOUNT}`], NetworkMode: 'none' },
     });
   } catch (err) {
     // Created meanwhile by another delivery of the same job: use that one.

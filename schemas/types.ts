@@ -210,6 +210,13 @@ export interface ManifestParameter {
 
 // api.schema.json
 /**
+ * A webapp session: starting → ready (its port, and its health path, answer) or failed (with its log's tail); stopped once it ends (`reason` says why).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionState".
+ */
+export type SessionState = 'starting' | 'ready' | 'failed' | 'stopped';
+/**
  * new → waiting → running → done, plus aborting (cancelled while running), archived (files expired) and deleted. common/states.ts says which are finished.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -300,6 +307,58 @@ export type Binary = string;
  */
 export interface AllgoApi {
   [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Session".
+ */
+export interface SessionStatus {
+  id: string;
+  app: string;
+  version: string;
+  state: SessionState;
+  /**
+   * Why it ended: idle_timeout, max_age, stopped by user, platform restart, or why it failed.
+   */
+  reason: string | null;
+  /**
+   * The session's address through the proxy (/s/ID/). The first visit with the owner's token (?token= or Authorization) sets a cookie scoped to the session.
+   */
+  url: string;
+  /**
+   * Its address at ID.<webapps.domain>, when the platform routes by host name.
+   */
+  host_url: string | null;
+  /**
+   * The last lines of its log, for a session that failed.
+   */
+  log_tail: string | null;
+  created_at: string;
+  ready_at: string | null;
+  ended_at: string | null;
+  idle_timeout_s: number;
+  max_age_s: number;
+  /**
+   * A live session: when it stops unless a request comes first (the earlier of its idle timeout and its max age).
+   */
+  expires_at: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionList".
+ */
+export interface SessionList {
+  sessions: SessionStatus[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionStart".
+ */
+export interface SessionStart {
+  /**
+   * Default: the latest ready version.
+   */
+  version?: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -1297,6 +1356,39 @@ export interface AllgoConfigFile {
      * The bearer token Prometheus sends (Authorization: Bearer <token>); ALLGO_METRICS_TOKEN overrides it. Unset: /metrics answers 404.
      */
     token?: string;
+  };
+  /**
+   * Sessions of `kind: webapp` apps: how many, how they are routed, and the proxy's limits.
+   */
+  webapps?: {
+    /**
+     * Sessions starting or ready at once on the platform (default 20).
+     */
+    max_sessions?: number;
+    /**
+     * Sessions starting or ready at once per user (default 2).
+     */
+    per_user?: number;
+    /**
+     * Route each session at ID.<domain> too (a wildcard DNS name pointing at the server), besides /s/ID/.
+     */
+    domain?: string;
+    /**
+     * A session whose port (and health path) does not answer by then fails (default 2m).
+     */
+    start_timeout?: string;
+    /**
+     * Longest the proxy waits for an app's answer (default 60s).
+     */
+    proxy_timeout?: string;
+    /**
+     * Largest request body the proxy forwards, in MB (default 10).
+     */
+    body_mb?: number;
+    /**
+     * How often idle and old sessions are looked for (default 5s).
+     */
+    sweep?: string;
   };
 }
 

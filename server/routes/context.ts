@@ -10,6 +10,7 @@ import type { DownloadKeys } from '../download-keys.js';
 import type { ServerEvents } from '../events.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { LinkBase } from '../plugins/public-url.js';
+import type { SessionService } from '../sessions/session-service.js';
 
 /** What the API routes are given: everything comes in, nothing is imported as a singleton. */
 export interface ApiDeps {
@@ -22,6 +23,8 @@ export interface ApiDeps {
   redis: Redis;
   docker: Docker;
   events: ServerEvents;
+  /** Webapp sessions: started, stopped and swept by the server. */
+  sessions: SessionService;
 }
 
 /** req.user is set by the auth plugin (plugins/auth.ts). */

@@ -12,6 +12,7 @@ import { datastoreRoutes } from './datastore.js';
 import { runnerRoutes } from './runners.js';
 import { storageRoutes } from './storage.js';
 import { adminRoutes } from './admin.js';
+import { sessionRoutes } from './sessions.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -25,6 +26,7 @@ export const api = fp<ApiDeps>(
     await runnerRoutes(app, deps);
     await storageRoutes(app, deps);
     await adminRoutes(app, deps);
+    await sessionRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

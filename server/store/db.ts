@@ -107,6 +107,25 @@ const MIGRATIONS: Migration[] = [
   // The typed values of a job of an app with parameters (a JSON object, defaults filled in);
   // NULL for an app that takes free text only.
   `ALTER TABLE jobs ADD COLUMN params TEXT;`,
+  // Sessions of webapps: a container started on demand and routed by the server's proxy.
+  // The id is random and DNS-safe: it names the session's URL (/s/ID/, ID.<domain>).
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     version_id INTEGER NOT NULL REFERENCES versions(id),
+     state TEXT NOT NULL CHECK (state IN ('starting', 'ready', 'failed', 'stopped')),
+     reason TEXT,
+     log_tail TEXT,
+     address TEXT,
+     idle_timeout_ms INTEGER NOT NULL,
+     max_age_ms INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     ready_at TEXT,
+     ended_at TEXT,
+     last_request_at TEXT
+   );
+   CREATE INDEX sessions_live ON sessions(state, user_id);`,
 ];
 
 /**

@@ -1,0 +1,85 @@
+// Webapp sessions over the API: start one, read one, list mine, stop one. The work is the
+// session service's (sessions/session-service.ts); these check who asks and answer.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SessionList, SessionStart, SessionStatus } from '../../schemas/index.js';
+import type { Session, Store } from '../store/index.js';
+import { WrongKindError, notFound } from '../errors.js';
+import { isWebapp } from '../../common/webapp-manifest.js';
+import { resolveApp, resolveVersion } from '../jobs/submit-job.js';
+import { sessionPath } from '../sessions/session-service.js';
+import { requireUser, type ApiDeps } from './context.js';
+import { def, errors } from './api-schemas.js';
+
+const appParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: "The app's name or id" } } };
+const sessionParams = { type: 'object', required: ['name', 'id'], properties: { name: { type: 'string' }, id: { type: 'string', description: 'The session id.' } } };
+
+/** A session as its owner reads it. */
+function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: string | null): SessionStatus {
+  const app = store.apps.byId(s.appId);
+  const version = store.versions.byId(s.versionId);
+  const live = s.state === 'starting' || s.state === 'ready';
+  const last = Date.parse(s.lastRequestAt ?? s.readyAt ?? s.createdAt);
+  const expires = Math.min(Date.parse(s.createdAt) + s.maxAgeMs, last + s.idleTimeoutMs);
+  const scheme = req.publicUrl.startsWith('https:') ? 'https' : 'http';
+  return {
+    id: s.id,
+    app: app?.name ?? String(s.appId),
+    version: version?.label ?? '',
+    state: s.state,
+    reason: s.reason,
+    url: `${req.publicUrl}${sessionPath(s.id)}`,
+    host_url: domain ? `${scheme}://${s.id}.${domain}/` : null,
+    log_tail: s.logTail,
+    created_at: s.createdAt,
+    ready_at: s.readyAt,
+    ended_at: s.endedAt,
+    idle_timeout_s: s.idleTimeoutMs / 1000,
+    max_age_s: s.maxAgeMs / 1000,
+    expires_at: live ? new Date(expires).toISOString() : null,
+  };
+}
+
+export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store, sessions, config } = deps;
+  const domain = config.webapps.domain;
+  const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => {
+    const me = requireUser(req);
+    const s = store.sessions.byId(id);
+    // Another user's session does not exist for them; admins may see and stop any.
+    if (!s || (s.userId !== me.id && !me.isAdmin) || store.apps.byRef(req.params.name)?.id !== s.appId) throw notFound.session(id);
+    return s;
+  };
+
+  app.post<{ Params: { name: string }; Body: SessionStart | undefined; Reply: SessionStatus }>(
+    '/api/v1/apps/:name/sessions',
+    { schema: { tags: ['sessions'], summary: 'Start a session of a webapp', params: appParams, body: { ...def('SessionStart'), nullable: true }, response: { 201: def('Session'), ...errors(400, 401, 404, 409, 429) } } },
+    async (req, reply) => {
+      const me = requireUser(req);
+      const a = resolveApp(store, me, req.params.name);
+      const v = resolveVersion(store, a, req.body?.version);
+      if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
+      const s = sessions.start(me, a, v);
+      return reply.code(201).send(sessionStatus(store, req, s, domain));
+    },
+  );
+
+  app.get<{ Params: { name: string; id: string }; Reply: SessionStatus }>(
+    '/api/v1/apps/:name/sessions/:id',
+    { schema: { tags: ['sessions'], summary: 'One of your sessions', params: sessionParams, response: { 200: def('Session'), ...errors(401, 404) } } },
+    async (req) => sessionStatus(store, req, mine(req, req.params.id), domain),
+  );
+
+  app.delete<{ Params: { name: string; id: string }; Reply: SessionStatus }>(
+    '/api/v1/apps/:name/sessions/:id',
+    { schema: { tags: ['sessions'], summary: 'Stop one of your sessions', params: sessionParams, response: { 200: def('Session'), ...errors(401, 404) } } },
+    async (req) => {
+      const s = mine(req, req.params.id);
+      await sessions.stop(s.id, 'stopped by user');
+      return sessionStatus(store, req, store.sessions.byId(s.id)!, domain);
+    },
+  );
+
+  app.get<{ Reply: SessionList }>('/api/v1/sessions', { schema: { tags: ['sessions'], summary: 'Your sessions, newest first', response: { 200: def('SessionList'), ...errors(401) } } }, async (req) => ({
+    sessions: store.sessions.listForUser(requireUser(req).id).map((s) => sessionStatus(store, req, s, domain)),
+  }));
+}

@@ -1,0 +1,129 @@
+// Webapps for real: push examples/viewer, start a session, reach it through /s/ID/ with the
+// owner's token (then its cookie), exchange WebSocket messages, and see everyone else get 404;
+// stop it and it is gone, container and network. Sessions end by themselves (idle timeout,
+// max age), one that never opens its port fails with its log, and the caps refuse, naming which.
+import { describe, expect, onTestFinished } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import WebSocket from 'ws';
+import { platformTest } from '../helpers/platform-test.js';
+import { exampleRepo, editFile, push } from '../helpers/git.js';
+import { sessionLeftovers, startSession, stopAllSessions, waitSession } from '../helpers/sessions.js';
+import type { Platform } from '../helpers/platform.js';
+
+const test = platformTest({ configYaml: 'webapps: {per_user: 1, start_timeout: 4s, sweep: 200ms}\n' });
+
+
+/** Pushes examples/viewer, its allgo.yaml edited, as a fresh app; its name. */
+async function pushViewer(p: Platform, edit: (yaml: string) => string = (y) => y): Promise<string> {
+  const app = p.appName('viewer');
+  const r = await push(exampleRepo('viewer', (dir) => editFile(dir, 'allgo.yaml', edit)), p.url, app, 'admin', p.adminToken);
+  expect(r.code, r.output).toBe(0);
+  return app;
+}
+
+const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0];
+
+describe('webapp sessions', () => {
+  test('starts a session, serves it to its owner only at /s/ID/, with WebSockets, and stops it', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const other = await p.addUser(`other-${Date.now()}`);
+    const app = await pushViewer(p);
+    const started = await startSession(p, app, user.token);
+    expect(started).toMatchObject({ app, version: '1.0', state: 'starting', url: `${p.url}/s/${started.id}/`, host_url: null, idle_timeout_s: 1800, max_age_s: 28800 });
+    expect(started.id).toMatch(/^s[a-z0-9]{11}$/);
+    const ready = await waitSession(p, app, started.id, user.token);
+    expect(ready.state, ready.log_tail ?? '').toBe('ready');
+
+    // A job of a webapp, or a session of a job app, is refused with what to do instead.
+    await expect(p.submit(app, '', { token: user.token })).rejects.toThrow(/400 .*"code":"webapp_not_runnable"/);
+
+    // First visit with the token: a cookie for this session, and the same URL without the token.
+    const first = await fetch(`${ready.url}?token=${user.token}`, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe(`/s/${ready.id}/`);
+    expect(first.headers.get('set-cookie')).toMatch(new RegExp(`^allgo_session=[A-Za-z0-9_-]+; Path=/s/${ready.id}/; HttpOnly; SameSite=Lax$`));
+    const cookie = cookieOf(first);
+    const page = await fetch(ready.url, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<h1>CSV viewer</h1>');
+    expect(html).toContain('sample.csv: 6 points (x, y)');
+    // The app built its links from X-Forwarded-Prefix.
+    expect(html).toContain(`<script src="/s/${ready.id}/app.js">`);
+    // The Authorization header opens it too; the app never sees the token.
+    expect((await fetch(`${ready.url}healthz`, { headers: { authorization: `Token token=${user.token}` } })).status).toBe(200);
+
+    // Everyone else: the same 404 as no session at all.
+    for (const headers of [{} as Record<string, string>, { authorization: `Token token=${other}` }, { authorization: `Token token=${p.adminToken}` }, { cookie: 'allgo_session=forged' }]) {
+      const res = await fetch(ready.url, { headers });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'not_found' });
+    }
+    expect((await fetch(`${ready.url}?token=${other}`, { redirect: 'manual' })).status).toBe(404);
+    expect((await p.api(`/api/v1/apps/${app}/sessions/${ready.id}`, { token: other })).status).toBe(404);
+
+    // A WebSocket through the proxy, with the cookie.
+    const ws = new WebSocket(`${ready.url.replace(/^http/, 'ws')}ws`, { headers: { cookie } });
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.once('open', () => ws.send('hello through allgo'));
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('error', reject);
+    });
+    expect(echoed).toBe('echo: hello through allgo');
+    // Without the cookie the upgrade is refused.
+    const refused = await new Promise<number>((resolve) => {
+      const w = new WebSocket(`${ready.url.replace(/^http/, 'ws')}ws`);
+      w.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      w.once('open', () => resolve(101));
+      w.once('error', () => resolve(-1));
+    });
+    expect(refused).toBe(404);
+
+    // The per-user cap (1 here) refuses a second one, saying whose cap is full.
+    const second = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token: user.token });
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ code: 'sessions_full_user', error: expect.stringContaining('your limit') });
+
+    const wsClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    const stopped = await p.api(`/api/v1/apps/${app}/sessions/${ready.id}`, { method: 'DELETE', token: user.token });
+    expect(await stopped.json()).toMatchObject({ state: 'stopped', reason: 'stopped by user', expires_at: null });
+    await wsClosed;
+    expect((await fetch(ready.url, { headers: { cookie } })).status).toBe(404);
+    await expect.poll(() => sessionLeftovers(ready.id), { message: "the session's container and network to be gone" }).toEqual([]);
+    const mine = (await (await p.api('/api/v1/sessions', { token: user.token })).json()) as { sessions: { id: string }[] };
+    expect(mine.sessions.map((s) => s.id)).toContain(ready.id);
+  });
+
+  test('a session ends by itself after its idle timeout, and after its max age however busy', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const idle = await pushViewer(p, (y) => y.replace('idle_timeout: 30m', 'idle_timeout: 2s'));
+    const s = await startSession(p, idle, user.token);
+    expect((await waitSession(p, idle, s.id, user.token)).state).toBe('ready');
+    const ended = await waitSession(p, idle, s.id, user.token, ['starting', 'ready'], 30_000);
+    expect(ended).toMatchObject({ state: 'stopped', reason: 'idle_timeout' });
+    await expect.poll(() => sessionLeftovers(s.id), { message: "the session's container and network to be gone" }).toEqual([]);
+
+    const old = await pushViewer(p, (y) => y.replace('idle_timeout: 30m', 'idle_timeout: 1h').replace('max_age: 8h', 'max_age: 6s'));
+    const t = await startSession(p, old, user.token);
+    expect((await waitSession(p, old, t.id, user.token)).state).toBe('ready');
+    // Busy all along: requests every 300 ms until it ends.
+    let status = 200;
+    while (status === 200) {
+      status = (await fetch(`${t.url}healthz`, { headers: { authorization: `Token ${user.token}` } })).status;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(status).toBe(404);
+    expect(await waitSession(p, old, t.id, user.token, ['starting', 'ready'])).toMatchObject({ state: 'stopped', reason: 'max_age' });
+  });
+
+  test('a session that never opens its port fails with its log, leaving nothing behind', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const app = await pushViewer(p, (y) => y.replace('entrypoint: /usr/local/bin/viewer', 'entrypoint: sh -c "echo broken app starting; sleep 600"'));
+    const s = await startSession(p, app, user.token);
+    const failed = await waitSession(p, app, s.id, user.token);
+    expect(failed).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^not ready after 4s: nothing answered on port 8000/) });
+    expect(failed.log_tail).toContain('broken app starting');
+    await expect.poll(() => sessionLeftovers(s.id), { message: "the session's container and network to be gone" }).toEqual([]);
+    expect((await fetch(`${s.url}?token=${user.token}`, { redirect: 'manual' })).status).toBe(404);
+  });
+});
