@@ -36,3 +36,15 @@ export async function stopAllSessions(p: Platform, token: string): Promise<void>
   const { sessions } = (await (await p.api('/api/v1/sessions', { token })).json()) as { sessions: SessionStatus[] };
   for (const s of sessions) if (s.state === 'starting' || s.state === 'ready') await p.api(`/api/v1/apps/${s.app}/sessions/${s.id}`, { method: 'DELETE', token });
 }
+
+/** The session's network as the engine has it: its gateway (the host's address on it) and the container's address. */
+export function sessionNetwork(id: string): { name: string; gateway: string; bridge: string; containerIp: string } {
+  const name = execFileSync('docker', ['network', 'ls', '--filter', `label=allgo.session=${id}`, '--format', '{{.Name}}'], { encoding: 'utf8' }).trim();
+  const info = JSON.parse(execFileSync('docker', ['network', 'inspect', name], { encoding: 'utf8' }))[0] as {
+    IPAM: { Config: { Gateway: string }[] };
+    Options: Record<string, string>;
+    Containers: Record<string, { IPv4Address: string }>;
+  };
+  const container = Object.values(info.Containers)[0];
+  return { name, gateway: info.IPAM.Config[0].Gateway, bridge: info.Options['com.docker.network.bridge.name'], containerIp: container.IPv4Address.split('/')[0] };
+}
