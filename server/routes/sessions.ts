@@ -20,7 +20,9 @@ function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: st
   const live = s.state === 'starting' || s.state === 'ready';
   const last = Date.parse(s.lastRequestAt ?? s.readyAt ?? s.createdAt);
   const expires = Math.min(Date.parse(s.createdAt) + s.maxAgeMs, last + s.idleTimeoutMs);
-  const scheme = req.publicUrl.startsWith('https:') ? 'https' : 'http';
+  // Its host name on the platform's own scheme and port, unless the domain names a port.
+  const pub = new URL(req.publicUrl);
+  const hostPort = domain && !domain.includes(':') && pub.port ? `:${pub.port}` : '';
   return {
     id: s.id,
     app: app?.name ?? String(s.appId),
@@ -28,7 +30,7 @@ function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: st
     state: s.state,
     reason: s.reason,
     url: `${req.publicUrl}${sessionPath(s.id)}`,
-    host_url: domain ? `${scheme}://${s.id}.${domain}/` : null,
+    host_url: domain ? `${pub.protocol}//${s.id}.${domain}${hostPort}/` : null,
     log_tail: s.logTail,
     created_at: s.createdAt,
     ready_at: s.readyAt,
