@@ -12,19 +12,26 @@ import { packageRoot } from '../../schemas/index.js';
 import { platformTest } from '../helpers/platform-test.js';
 import { exampleRepo, editFile, push } from '../helpers/git.js';
 import { sessionNetwork, startSession, stopAllSessions, waitSession } from '../helpers/sessions.js';
+import type { Platform } from '../helpers/platform.js';
 
-const test = platformTest({ configYaml: 'webapps: {per_user: 2, start_timeout: 30s, sweep: 200ms}\n' });
+const test = platformTest({ configYaml: 'webapps: {per_user: 2, start_timeout: 30s, proxy_timeout: 3s, sweep: 200ms}\n' });
+
+/** examples/viewer's image running test/fixtures/webapp-probe/probe.py instead; the app's name. */
+async function pushProber(p: Platform): Promise<string> {
+  const prober = p.appName('prober');
+  const repo = exampleRepo('viewer', (dir) => {
+    cpSync(join(packageRoot(), 'test', 'fixtures', 'webapp-probe', 'probe.py'), join(dir, 'probe.py'));
+    editFile(dir, 'Dockerfile', (d) => `${d}COPY probe.py /usr/local/bin/probe\n`);
+    editFile(dir, 'allgo.yaml', (y) => y.replace('entrypoint: /usr/local/bin/viewer', 'entrypoint: python3 /usr/local/bin/probe').replace('health: /healthz\n', ''));
+  });
+  expect((await push(repo, p.url, prober, 'admin', p.adminToken)).code).toBe(0);
+  return prober;
+}
 
 describe('webapp isolation', () => {
   test('a session reaches neither the host, nor another session, nor the internet', async ({ platform: p, user }) => {
     onTestFinished(() => stopAllSessions(p, user.token));
-    const prober = p.appName('prober');
-    const repo = exampleRepo('viewer', (dir) => {
-      cpSync(join(packageRoot(), 'test', 'fixtures', 'webapp-probe', 'probe.py'), join(dir, 'probe.py'));
-      editFile(dir, 'Dockerfile', (d) => `${d}COPY probe.py /usr/local/bin/probe\n`);
-      editFile(dir, 'allgo.yaml', (y) => y.replace('entrypoint: /usr/local/bin/viewer', 'entrypoint: python3 /usr/local/bin/probe').replace('health: /healthz\n', ''));
-    });
-    expect((await push(repo, p.url, prober, 'admin', p.adminToken)).code).toBe(0);
+    const prober = await pushProber(p);
     const viewer = p.appName('viewer');
     expect((await push(exampleRepo('viewer'), p.url, viewer, 'admin', p.adminToken)).code).toBe(0);
 
@@ -69,5 +76,29 @@ describe('webapp isolation', () => {
       execFileSync('iptables', ['-w', '5', '-I', ...rule]);
     }
     expect(await probe(netA.gateway, hostPort)).not.toBe('open');
+  });
+
+  test('an app that answers very slowly holds only its own requests: the API answers meanwhile, and they end 504', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const prober = await pushProber(p);
+    const s = await startSession(p, prober, user.token);
+    expect((await waitSession(p, prober, s.id, user.token)).state).toBe('ready');
+    const order: string[] = [];
+    const slow = Array.from({ length: 20 }, async () => {
+      const res = await fetch(`${s.url}slow`, { headers: { authorization: `Token ${user.token}` } });
+      order.push(`slow ${res.status}`);
+      return res;
+    });
+    // Each API call answers while all twenty slow requests are still waiting for the app.
+    for (let i = 0; i < 5; i++) {
+      const res = await p.api('/api/v1/sessions', { token: user.token });
+      order.push(`api ${res.status}`);
+    }
+    const answers = await Promise.all(slow);
+    expect(order.slice(0, 5)).toEqual(Array(5).fill('api 200'));
+    for (const res of answers) {
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ code: 'app_timeout' });
+    }
   });
 });
