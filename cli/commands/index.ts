@@ -16,6 +16,9 @@ import { logs } from './logs.js';
 import { remote } from './remote.js';
 import { run } from './run.js';
 import { runners } from './runners.js';
+import { sessions } from './sessions.js';
+import { start } from './start.js';
+import { stop } from './stop.js';
 import { storage } from './storage.js';
 import { userPrune } from './user-prune.js';
 import { userSet } from './user-set.js';
@@ -24,7 +27,7 @@ import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
 import { resolveCredentials, type Credentials } from '../../client/index.js';
 
-const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel];
+const USER_COMMANDS = [login, apps, app, run, jobs, job, logs, get, cancel, start, sessions, stop];
 const PROVIDER_COMMANDS = [init, remote, versions, buildLog, credential];
 const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));
