@@ -43,6 +43,10 @@ function forwarded(req: FastifyRequest, headers: Record<string, unknown>): Recor
 export const sessionProxy = fp<ProxyDeps>(
   async (app, deps) => {
     const { webapps } = deps.config;
+    // The proxied paths are the apps', not the API's: out of the API reference.
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     const gate = async (req: FastifyRequest, reply: FastifyReply) => {
       const id = (req.params as { sid: string }).sid;
       const s = deps.sessionStore.byId(id);
