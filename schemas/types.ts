@@ -352,6 +352,20 @@ export interface SessionList {
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionShare".
+ */
+export interface SessionShare {
+  /**
+   * The share link: whoever opens it gets in (a cookie of its own) until it is revoked or replaced.
+   */
+  url: string;
+  /**
+   * The same on the session's host name, when the platform routes by host name.
+   */
+  host_url: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "SessionStart".
  */
 export interface SessionStart {

@@ -25,6 +25,8 @@ export interface ApiDeps {
   events: ServerEvents;
   /** Webapp sessions: started, stopped and swept by the server. */
   sessions: SessionService;
+  /** The server's secret: session share links' keys are derived from it (sessions/session-access.ts). */
+  secret: string;
 }
 
 /** req.user is set by the auth plugin (plugins/auth.ts). */

@@ -1,12 +1,14 @@
 // Webapp sessions over the API: start one, read one, list mine, stop one. The work is the
 // session service's (sessions/session-service.ts); these check who asks and answer.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SessionList, SessionStart, SessionStatus } from '../../schemas/index.js';
+import { randomBytes } from 'node:crypto';
+import type { SessionList, SessionShare, SessionStart, SessionStatus } from '../../schemas/index.js';
 import type { Session, Store } from '../store/index.js';
 import { WrongKindError, notFound } from '../errors.js';
 import { isWebapp } from '../../common/webapp-manifest.js';
 import { resolveApp, resolveVersion } from '../jobs/submit-job.js';
 import { sessionPath } from '../sessions/session-service.js';
+import { shareKey } from '../sessions/session-access.js';
 import { requireUser, type ApiDeps } from './context.js';
 import { def, errors } from './api-schemas.js';
 
@@ -42,7 +44,7 @@ function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: st
 }
 
 export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { store, sessions, config } = deps;
+  const { store, sessions, config, secret } = deps;
   const domain = config.webapps.domain;
   const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => {
     const me = requireUser(req);
@@ -78,6 +80,28 @@ export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const s = mine(req, req.params.id);
       await sessions.stop(s.id, 'stopped by user');
       return sessionStatus(store, req, store.sessions.byId(s.id)!, domain);
+    },
+  );
+
+  app.post<{ Params: { name: string; id: string }; Reply: SessionShare }>(
+    '/api/v1/apps/:name/sessions/:id/share',
+    { schema: { tags: ['sessions'], summary: 'Make a share link of one of your sessions (a new one revokes the last)', params: sessionParams, response: { 201: def('SessionShare'), ...errors(401, 404) } } },
+    async (req, reply) => {
+      const s = mine(req, req.params.id);
+      store.sessions.setShareNonce(s.id, randomBytes(16).toString('hex'));
+      const status = sessionStatus(store, req, store.sessions.byId(s.id)!, domain);
+      const key = shareKey(secret, store.sessions.byId(s.id)!)!;
+      return reply.code(201).send({ url: `${status.url}?share=${key}`, host_url: status.host_url ? `${status.host_url}?share=${key}` : null });
+    },
+  );
+
+  app.delete<{ Params: { name: string; id: string }; Reply: SessionStatus }>(
+    '/api/v1/apps/:name/sessions/:id/share',
+    { schema: { tags: ['sessions'], summary: 'Revoke the share link of one of your sessions, and every visit it let in', params: sessionParams, response: { 200: def('Session'), ...errors(401, 404) } } },
+    async (req) => {
+      const s = mine(req, req.params.id);
+      store.sessions.setShareNonce(s.id, null);
+      return sessionStatus(store, req, s, domain);
     },
   );
 

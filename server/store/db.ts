@@ -126,6 +126,9 @@ const MIGRATIONS: Migration[] = [
      last_request_at TEXT
    );
    CREATE INDEX sessions_live ON sessions(state, user_id);`,
+  // A session's share link: its key is derived from this nonce and the server's secret (never
+  // stored); a new share or a revocation changes or clears it, and every link and cookie it made dies.
+  `ALTER TABLE sessions ADD COLUMN share_nonce TEXT;`,
 ];
 
 /**

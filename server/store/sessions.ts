@@ -20,6 +20,8 @@ export interface Session {
   readyAt: string | null;
   endedAt: string | null;
   lastRequestAt: string | null;
+  /** Set while a share link is out (session-access.ts derives its key); null: none. */
+  shareNonce: string | null;
 }
 
 interface Row {
@@ -37,6 +39,7 @@ interface Row {
   ready_at: string | null;
   ended_at: string | null;
   last_request_at: string | null;
+  share_nonce: string | null;
 }
 
 const toSession = (r: Row): Session => ({
@@ -54,6 +57,7 @@ const toSession = (r: Row): Session => ({
   readyAt: r.ready_at,
   endedAt: r.ended_at,
   lastRequestAt: r.last_request_at,
+  shareNonce: r.share_nonce,
 });
 
 const LIVE = "state IN ('starting', 'ready')";
@@ -99,6 +103,10 @@ export class SessionStore {
   /** Ends a live session once: false when it had already ended. */
   end(id: string, state: 'failed' | 'stopped', reason: string, logTail: string | null = null): boolean {
     return this.db.prepare(`UPDATE sessions SET state = ?, reason = ?, log_tail = COALESCE(?, log_tail), ended_at = ? WHERE id = ? AND ${LIVE}`).run(state, reason, logTail, now(), id).changes === 1;
+  }
+
+  setShareNonce(id: string, nonce: string | null): void {
+    this.db.prepare('UPDATE sessions SET share_nonce = ? WHERE id = ?').run(nonce, id);
   }
 
   touch(id: string, at: string): void {

@@ -150,6 +150,9 @@ describe('the API reference', () => {
     await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token });
     await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token: other });
     await call('GET', '/api/v1/sessions', { token });
+    await call('POST', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token });
+    await call('POST', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token: other });
+    await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token });
     await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token });
 
     // Every documented route was exercised with a success answer.

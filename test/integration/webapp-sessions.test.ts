@@ -1,5 +1,6 @@
 // Webapps for real: push examples/viewer, start a session, reach it through /s/ID/ with the
-// owner's token (then its cookie), exchange WebSocket messages, and see everyone else get 404;
+// owner's token (then its cookie), exchange WebSocket messages, and see everyone else get 404
+// (a share link lets others in until revoked);
 // stop it and it is gone, container and network. Sessions end by themselves (idle timeout,
 // max age), one that never opens its port fails with its log, and the caps refuse, naming which.
 import { describe, expect, onTestFinished } from 'vitest';
@@ -78,6 +79,23 @@ describe('webapp sessions', () => {
       w.once('error', () => resolve(-1));
     });
     expect(refused).toBe(404);
+
+    // A share link lets anyone in, with a cookie of its own, until it is revoked.
+    const share = (await (await p.api(`/api/v1/apps/${app}/sessions/${ready.id}/share`, { method: 'POST', token: user.token })).json()) as { url: string };
+    expect(share.url).toMatch(new RegExp(`^${ready.url}\\?share=[A-Za-z0-9_-]{43}$`));
+    const shared = await fetch(share.url, { redirect: 'manual' });
+    expect(shared.status).toBe(303);
+    expect(shared.headers.get('location')).toBe(`/s/${ready.id}/`);
+    const sharedCookie = cookieOf(shared);
+    expect(sharedCookie).not.toBe(cookie);
+    expect((await fetch(ready.url, { headers: { cookie: sharedCookie } })).status).toBe(200);
+    expect((await fetch(`${ready.url}?share=${'A'.repeat(43)}`, { redirect: 'manual' })).status).toBe(404);
+    expect((await p.api(`/api/v1/apps/${app}/sessions/${ready.id}/share`, { method: 'POST', token: other })).status).toBe(404);
+    expect((await p.api(`/api/v1/apps/${app}/sessions/${ready.id}/share`, { method: 'DELETE', token: user.token })).status).toBe(200);
+    expect((await fetch(share.url, { redirect: 'manual' })).status).toBe(404);
+    expect((await fetch(ready.url, { headers: { cookie: sharedCookie } })).status).toBe(404);
+    // The owner's own cookie still opens it.
+    expect((await fetch(ready.url, { headers: { cookie } })).status).toBe(200);
 
     // The per-user cap (1 here) refuses a second one, saying whose cap is full.
     const second = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token: user.token });
