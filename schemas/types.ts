@@ -584,6 +584,10 @@ export interface AppFacts {
    * Markdown, as the provider wrote it (the catalog renders and sanitises it).
    */
   description: string;
+  /**
+   * Present for a webapp (its latest ready version says `kind: webapp`): started as sessions, not run as jobs.
+   */
+  kind?: 'webapp';
   owner: string;
   tags: string[];
   contact: string | null;
