@@ -13,6 +13,7 @@ import { runnerRoutes } from './runners.js';
 import { storageRoutes } from './storage.js';
 import { adminRoutes } from './admin.js';
 import { sessionRoutes } from './sessions.js';
+import { sessionEventRoutes } from './session-events.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -27,6 +28,7 @@ export const api = fp<ApiDeps>(
     await storageRoutes(app, deps);
     await adminRoutes(app, deps);
     await sessionRoutes(app, deps);
+    await sessionEventRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -16,7 +16,7 @@ const appParams = { type: 'object', required: ['name'], properties: { name: { ty
 const sessionParams = { type: 'object', required: ['name', 'id'], properties: { name: { type: 'string' }, id: { type: 'string', description: 'The session id.' } } };
 
 /** A session as its owner reads it. */
-function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: string | null): SessionStatus {
+export function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: string | null): SessionStatus {
   const app = store.apps.byId(s.appId);
   const version = store.versions.byId(s.versionId);
   const live = s.state === 'starting' || s.state === 'ready';
@@ -43,16 +43,18 @@ function sessionStatus(store: Store, req: FastifyRequest, s: Session, domain: st
   };
 }
 
+/** The session `id` of app `name`, if it is the caller's; another user's does not exist for them (admins may see and stop any). */
+export function callersSession(store: Store, req: FastifyRequest, name: string, id: string): Session {
+  const me = requireUser(req);
+  const s = store.sessions.byId(id);
+  if (!s || (s.userId !== me.id && !me.isAdmin) || store.apps.byRef(name)?.id !== s.appId) throw notFound.session(id);
+  return s;
+}
+
 export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, sessions, config, secret } = deps;
   const domain = config.webapps.domain;
-  const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => {
-    const me = requireUser(req);
-    const s = store.sessions.byId(id);
-    // Another user's session does not exist for them; admins may see and stop any.
-    if (!s || (s.userId !== me.id && !me.isAdmin) || store.apps.byRef(req.params.name)?.id !== s.appId) throw notFound.session(id);
-    return s;
-  };
+  const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => callersSession(store, req, req.params.name, id);
 
   app.post<{ Params: { name: string }; Body: SessionStart | undefined; Reply: SessionStatus }>(
     '/api/v1/apps/:name/sessions',

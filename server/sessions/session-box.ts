@@ -2,6 +2,7 @@
 // network of its own, `--internal` (no route to the internet), with inter-container traffic
 // off and the host fenced off its bridge (host-fence.ts). Named and labelled after the
 // installation and the session, so a restarted server finds them again.
+import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { boxOptions, type BoxLimits } from '../../common/container-box.js';
 import { CONTAINER_LABELS } from '../../common/labels.js';
@@ -97,4 +98,27 @@ export async function sessionBoxesOnEngine(docker: Docker, instance: string): Pr
   const filters = { label: [SESSION_LABEL, `${CONTAINER_LABELS.instance}=${instance}`] };
   const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
   return new Set([...containers.map((c) => c.Labels[SESSION_LABEL]), ...networks.map((n) => n.Labels?.[SESSION_LABEL] ?? '')].filter(Boolean));
+}
+
+/** The container's log from its start, followed until it stops (or `signal`), as text chunks. */
+export async function followSessionLog(docker: Docker, instance: string, id: string, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+  const stream = (await docker.getContainer(sessionContainerName(instance, id)).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      onText(chunk.toString('utf8'));
+      done();
+    },
+  });
+  docker.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve) => {
+    const end = () => {
+      stream.destroy();
+      resolve();
+    };
+    stream.once('end', end);
+    stream.once('close', end);
+    stream.once('error', end);
+    if (signal.aborted) end();
+    signal.addEventListener('abort', end, { once: true });
+  });
 }

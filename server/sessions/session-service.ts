@@ -15,7 +15,7 @@ import { webappSettings } from '../../common/webapp-manifest.js';
 import { baseArgv } from '../../common/parameters/build-argv.js';
 import { runnableImage } from '../store/versions.js';
 import { SessionsFullError } from '../errors.js';
-import { removeSessionBox, sessionBoxesOnEngine, sessionLogTail, sessionRunning, startSessionBox } from './session-box.js';
+import { followSessionLog, removeSessionBox, sessionBoxesOnEngine, sessionLogTail, sessionRunning, startSessionBox } from './session-box.js';
 import { waitReady } from './wait-ready.js';
 
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -94,6 +94,14 @@ export class SessionService {
   upstream(id: string): string | null {
     const s = this.deps.store.sessions.byId(id);
     return s?.state === 'ready' && s.address ? `http://${s.address}` : null;
+  }
+
+  /** The session's log as it is printed, until its container stops or `signal`; false: it has no container (yet, or any more). */
+  async followLog(id: string, onText: (text: string) => void, signal: AbortSignal): Promise<boolean> {
+    return followSessionLog(this.deps.docker, this.deps.instance, id, onText, signal).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** A request went through the proxy: the idle clock starts again. */

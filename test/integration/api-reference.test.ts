@@ -154,6 +154,8 @@ describe('the API reference', () => {
     await call('POST', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token: other });
     await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token });
     await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token });
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}/events`, { token });
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}/events`, { token: other });
 
     // Every documented route was exercised with a success answer.
     for (const [path, methods] of Object.entries(doc.paths)) {

@@ -102,12 +102,27 @@ describe('webapp sessions', () => {
     expect(second.status).toBe(429);
     expect(await second.json()).toMatchObject({ code: 'sessions_full_user', error: expect.stringContaining('your limit') });
 
+    // Its log, live over Server-Sent Events: the app's own lines, then its end once stopped.
+    const events = await p.api(`/api/v1/apps/${app}/sessions/${ready.id}/events`, { token: user.token });
+    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    while (!seen.includes('viewer listening on port 8000')) seen += (await reader.read()).value ?? '';
+    expect(seen).toMatch(/^event: state\ndata: \{"id":"s[a-z0-9]{11}".*"state":"ready"/);
+    expect((await p.api(`/api/v1/apps/${app}/sessions/${ready.id}/events`, { token: other })).status).toBe(404);
+
     const wsClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     const stopped = await p.api(`/api/v1/apps/${app}/sessions/${ready.id}`, { method: 'DELETE', token: user.token });
     expect(await stopped.json()).toMatchObject({ state: 'stopped', reason: 'stopped by user', expires_at: null });
     await wsClosed;
     expect((await fetch(ready.url, { headers: { cookie } })).status).toBe(404);
     await expect.poll(() => sessionLeftovers(ready.id), { message: "the session's container and network to be gone" }).toEqual([]);
+    while (!seen.includes('event: end')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      seen += chunk.value;
+    }
+    expect(seen).toMatch(/event: state\ndata: \{[^\n]*"state":"stopped"[^\n]*\n\nevent: end\ndata: \{\}\n\n$/);
     const mine = (await (await p.api('/api/v1/sessions', { token: user.token })).json()) as { sessions: { id: string }[] };
     expect(mine.sessions.map((s) => s.id)).toContain(ready.id);
   });
