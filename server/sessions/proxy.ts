@@ -60,6 +60,7 @@ export const sessionProxy = fp<ProxyDeps>(
         return reply.code(413).send({ error: `the request body is over the ${Math.round(webapps.bodyLimitBytes / 1048576)} MB a session may be sent (webapps.body_mb)`, code: 'payload_too_large' });
       }
       deps.sessions.touch(id);
+      if (req.headers.upgrade?.toLowerCase() === 'websocket') deps.sessions.holdOpen(id, req.raw.socket);
       (req as ProxiedRequest)[UPSTREAM] = upstream;
     };
 

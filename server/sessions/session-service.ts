@@ -38,6 +38,8 @@ export interface SessionDeps {
 export class SessionService {
   /** Last request through the proxy, per ready session: written to the store at each sweep. */
   private readonly seen = new Map<string, number>();
+  /** WebSockets open through the proxy, per session: while any is, the session is in use. */
+  private readonly sockets = new Map<string, number>();
   /** Boots in progress, so a stop (or close) can cut one short. */
   private readonly booting = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -109,6 +111,17 @@ export class SessionService {
     if (this.seen.has(id)) this.seen.set(id, Date.now());
   }
 
+  /** A WebSocket through the proxy: the session is in use for as long as it stays open. */
+  holdOpen(id: string, socket: { once(event: 'close', f: () => void): unknown }): void {
+    this.sockets.set(id, (this.sockets.get(id) ?? 0) + 1);
+    socket.once('close', () => {
+      const n = (this.sockets.get(id) ?? 1) - 1;
+      if (n > 0) this.sockets.set(id, n);
+      else this.sockets.delete(id);
+      this.touch(id);
+    });
+  }
+
   /** Ends a live session (false: it had ended already) and removes its box. */
   async stop(id: string, reason: string): Promise<boolean> {
     const { store, docker, instance, log } = this.deps;
@@ -132,6 +145,7 @@ export class SessionService {
         continue;
       }
       if (s.state !== 'ready') continue;
+      if (this.sockets.has(s.id)) this.seen.set(s.id, now);
       const last = this.seen.get(s.id) ?? Date.parse(s.lastRequestAt ?? s.readyAt ?? s.createdAt);
       if (now - last >= s.idleTimeoutMs) await this.stop(s.id, 'idle_timeout');
       else this.deps.store.sessions.touch(s.id, new Date(last).toISOString());

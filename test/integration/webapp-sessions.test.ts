@@ -132,6 +132,12 @@ describe('webapp sessions', () => {
     const idle = await pushViewer(p, (y) => y.replace('idle_timeout: 30m', 'idle_timeout: 2s'));
     const s = await startSession(p, idle, user.token);
     expect((await waitSession(p, idle, s.id, user.token)).state).toBe('ready');
+    // An open WebSocket is use, silent as it may be: the session outlives two idle timeouts.
+    const ws = new WebSocket(`${s.url.replace(/^http/, 'ws')}ws`, { headers: { authorization: `Token ${user.token}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await waitSession(p, idle, s.id, user.token, [])).state).toBe('ready');
+    ws.close();
     const ended = await waitSession(p, idle, s.id, user.token, ['starting', 'ready'], 30_000);
     expect(ended).toMatchObject({ state: 'stopped', reason: 'idle_timeout' });
     await expect.poll(() => sessionLeftovers(s.id), { message: "the session's container and network to be gone" }).toEqual([]);
