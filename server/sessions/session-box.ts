@@ -80,6 +80,9 @@ function demux(buf: Buffer): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** Puts the session's host fence back if it went (a firewall reload while the server was down). */
+export const refenceSession = (id: string): Promise<void> => fenceBridge(bridgeName(id));
+
 /** True while the session's container runs. */
 export async function sessionRunning(docker: Docker, instance: string, id: string): Promise<boolean> {
   const info = await docker.getContainer(sessionContainerName(instance, id)).inspect().catch(() => null);

@@ -15,7 +15,7 @@ import { webappSettings } from '../../common/webapp-manifest.js';
 import { baseArgv } from '../../common/parameters/build-argv.js';
 import { runnableImage } from '../store/versions.js';
 import { SessionsFullError } from '../errors.js';
-import { followSessionLog, removeSessionBox, sessionBoxesOnEngine, sessionLogTail, sessionRunning, startSessionBox } from './session-box.js';
+import { followSessionLog, refenceSession, removeSessionBox, sessionBoxesOnEngine, sessionLogTail, sessionRunning, startSessionBox } from './session-box.js';
 import { waitReady } from './wait-ready.js';
 
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -156,7 +156,8 @@ export class SessionService {
   async restore(): Promise<void> {
     const { store, docker, instance, log } = this.deps;
     for (const s of store.sessions.listLive()) {
-      if (s.state === 'ready' && (await sessionRunning(docker, instance, s.id))) {
+      const keep = s.state === 'ready' && (await sessionRunning(docker, instance, s.id)) && (await refenceSession(s.id).then(() => true, () => false));
+      if (keep) {
         this.seen.set(s.id, Date.parse(s.lastRequestAt ?? s.readyAt ?? s.createdAt));
         log.info({ session: s.id }, 'session found again');
       } else if (store.sessions.end(s.id, s.state === 'ready' ? 'stopped' : 'failed', 'platform restart', await sessionLogTail(docker, instance, s.id))) {

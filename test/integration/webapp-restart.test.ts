@@ -1,10 +1,11 @@
 // A platform restart with sessions running: a ready session whose container still runs is
-// found again and served by the new server; one still starting is ended, and no container or
+// found again, its host fence put back, and served by the new server; one still starting is ended, and no container or
 // network is left of it.
 import { describe, expect, it } from 'vitest';
 import { startPlatform } from '../helpers/platform.js';
 import { exampleRepo, editFile, push } from '../helpers/git.js';
-import { sessionLeftovers, startSession, waitSession } from '../helpers/sessions.js';
+import { execFileSync } from 'node:child_process';
+import { sessionLeftovers, sessionNetwork, startSession, waitSession } from '../helpers/sessions.js';
 
 describe('webapp sessions across a platform restart', () => {
   it('finds the ready session again and ends the one that was starting, leaving no orphan', async () => {
@@ -23,10 +24,15 @@ describe('webapp sessions across a platform restart', () => {
       await expect.poll(() => sessionLeftovers(starting.id).length, { message: 'the starting session to have its container' }).toBe(2);
 
       await first.running.close();
+      // A firewall reload while the server is down takes the session's fence with it.
+      const rule = ['INPUT', '-i', sessionNetwork(ready.id).bridge, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'];
+      execFileSync('iptables', ['-w', '5', '-D', ...rule]);
       // Same data dir, Redis prefix (so the same installation id) and admin.
       second = await startPlatform({ dataDir: first.dataDir, env: { ALLGO_REDIS_PREFIX: first.redisPrefix, ALLGO_ADMIN_TOKEN: first.adminToken } });
       const again = await waitSession(second, viewer, ready.id, token, ['starting']);
       expect(again.state).toBe('ready');
+      // The restart put the fence back before serving it.
+      expect(() => execFileSync('iptables', ['-w', '5', '-C', ...rule])).not.toThrow();
       const page = await fetch(`${second.url}/s/${ready.id}/`, { headers: { authorization: `Token ${token}` } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<h1>CSV viewer</h1>');
