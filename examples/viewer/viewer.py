@@ -9,7 +9,15 @@ import struct
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
-CSV_FILE = os.environ.get('VIEWER_CSV', '/usr/local/share/viewer/sample.csv')
+SAMPLE = '/usr/local/share/viewer/sample.csv'
+
+
+def csv_file():
+    # $VIEWER_CSV, else the first CSV file given at the session's start (its working folder), else the sample.
+    if os.environ.get('VIEWER_CSV'):
+        return os.environ['VIEWER_CSV']
+    given = sorted(f for f in os.listdir('.') if f.lower().endswith('.csv')) if os.access('.', os.R_OK) else []
+    return given[0] if given else SAMPLE
 
 
 def read_points(path):
@@ -82,8 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == '/ws' and self.headers.get('Upgrade', '').lower() == 'websocket':
             return self.websocket()
         if path == '/':
-            header, points = read_points(CSV_FILE)
-            page = PAGE.format(name=html.escape(os.path.basename(CSV_FILE)), count=len(points), header=html.escape(', '.join(header)), plot=svg_plot(points), base=html.escape(self.base()))
+            path = csv_file()
+            header, points = read_points(path)
+            page = PAGE.format(name=html.escape(os.path.basename(path)), count=len(points), header=html.escape(', '.join(header)), plot=svg_plot(points), base=html.escape(self.base()))
             return self.send_text(200, page, 'text/html; charset=utf-8')
         return self.send_text(404, 'not found\n')
 

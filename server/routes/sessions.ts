@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { SessionList, SessionShare, SessionStart, SessionStatus } from '../../schemas/index.js';
 import type { Session, Store } from '../store/index.js';
-import { WrongKindError, notFound } from '../errors.js';
+import { PayloadTooLargeError, WrongKindError, notFound } from '../errors.js';
+import { readSessionInputs } from '../sessions/session-inputs.js';
 import { isWebapp } from '../../common/webapp-manifest.js';
 import { resolveApp, resolveVersion } from '../jobs/submit-job.js';
 import { sessionPath } from '../sessions/session-service.js';
@@ -52,20 +53,34 @@ export function callersSession(store: Store, req: FastifyRequest, name: string, 
 }
 
 export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { store, sessions, config, secret } = deps;
+  const { store, sessions, config, secret, datastore } = deps;
   const domain = config.webapps.domain;
   const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => callersSession(store, req, req.params.name, id);
 
   app.post<{ Params: { name: string }; Body: SessionStart | undefined; Reply: SessionStatus }>(
     '/api/v1/apps/:name/sessions',
-    { schema: { tags: ['sessions'], summary: 'Start a session of a webapp', params: appParams, body: { ...def('SessionStart'), nullable: true }, response: { 201: def('Session'), ...errors(400, 401, 404, 409, 429) } } },
+    { schema: { tags: ['sessions'], summary: 'Start a session of a webapp (JSON, or multipart with input files: files[N] and version)', params: appParams, body: { ...def('SessionStart'), nullable: true }, response: { 201: def('Session'), ...errors(400, 401, 404, 409, 413, 429) } } },
     async (req, reply) => {
       const me = requireUser(req);
       const a = resolveApp(store, me, req.params.name);
-      const v = resolveVersion(store, a, req.body?.version);
-      if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
-      const s = sessions.start(me, a, v);
-      return reply.code(201).send(sessionStatus(store, req, s, domain));
+      if (!req.isMultipart()) {
+        const v = resolveVersion(store, a, req.body?.version);
+        if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
+        return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v), domain));
+      }
+      // With input files: they become the session's working folder, or go if it is refused.
+      const staging = await datastore.newStaging();
+      try {
+        const inputs = await readSessionInputs(req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 10, fieldSize: 1024 } }), staging, config.uploadLimitBytes, config.uploadMaxFiles);
+        const v = resolveVersion(store, a, inputs.version);
+        if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
+        const limit = v.manifest.input_limit;
+        if (limit !== undefined && inputs.bytes > limit * 1024 * 1024) throw new PayloadTooLargeError(`the input files are over the ${limit} MB ${a.name} takes (its input_limit)`);
+        return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v, staging), domain));
+      } catch (err) {
+        await datastore.discard(staging);
+        throw err;
+      }
     },
   );
 

@@ -9,6 +9,7 @@ import { CONTAINER_LABELS } from '../../common/labels.js';
 import { fenceBridge, unfenceBridge } from './host-fence.js';
 
 const SESSION_LABEL = 'allgo.session';
+const SESSION_WORKDIR = '/work';
 
 const sessionContainerName = (instance: string, id: string): string => `allgo-${instance}-session-${id}`;
 const networkName = (instance: string, id: string): string => `allgo-${instance}-session-${id}`;
@@ -22,6 +23,8 @@ export interface SessionSpec {
   argv: string[];
   port: number;
   basePath: string;
+  /** A host folder mounted as the working folder, /work (the session's input files). */
+  workdir?: string;
   box: Omit<BoxLimits, 'memoryMb' | 'cpus'> & { memoryMb: number; cpus?: number };
 }
 
@@ -49,7 +52,8 @@ export async function startSessionBox(docker: Docker, s: SessionSpec): Promise<s
     Env: ['HOME=/tmp', 'TMPDIR=/tmp', `PORT=${s.port}`, `ALLGO_BASE_PATH=${s.basePath}`, `ALLGO_SESSION_ID=${s.id}`],
     Labels: labels,
     Tty: false,
-    HostConfig: { ...box.HostConfig, NetworkMode: net },
+    ...(s.workdir ? { WorkingDir: SESSION_WORKDIR } : {}),
+    HostConfig: { ...box.HostConfig, NetworkMode: net, ...(s.workdir ? { Binds: [`${s.workdir}:${SESSION_WORKDIR}`] } : {}) },
   });
   await container.start();
   const info = await container.inspect();

@@ -7,6 +7,9 @@
 //   restore (at start): ready sessions whose container still runs are kept, every other live
 //   one ends `stopped` ("platform restart"), and any container or network left of it is removed.
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { handToJobUser } from '../../common/job-user.js';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../../common/config.js';
@@ -47,8 +50,11 @@ export class SessionService {
 
   constructor(private readonly deps: SessionDeps) {}
 
-  /** Records the session `starting` and boots it in the background; the answer does not wait for ready. */
-  start(user: User, app: App, version: Version): Session {
+  /**
+   * Records the session `starting` and boots it in the background; the answer does not wait for
+   * ready. `inputs`: a folder of input files, which becomes the session's working folder (/work).
+   */
+  start(user: User, app: App, version: Version, inputs?: string): Session {
     const { store, config } = this.deps;
     const { perUser, maxSessions } = config.webapps;
     if (store.sessions.countLive(user.id) >= perUser) throw new SessionsFullError('user', perUser);
@@ -56,21 +62,28 @@ export class SessionService {
     const w = webappSettings(version.manifest);
     const session = store.sessions.create({ id: newSessionId(), userId: user.id, appId: app.id, versionId: version.id, idleTimeoutMs: w.idleTimeoutMs, maxAgeMs: w.maxAgeMs });
     const abort = new AbortController();
-    const done = this.boot(session, version, abort.signal).finally(() => this.booting.delete(session.id));
+    const done = this.boot(session, version, abort.signal, inputs).finally(() => this.booting.delete(session.id));
     this.booting.set(session.id, { abort, done });
     return session;
   }
 
-  private async boot(session: Session, version: Version, signal: AbortSignal): Promise<void> {
+  private async boot(session: Session, version: Version, signal: AbortSignal, inputs?: string): Promise<void> {
     const { config, store, docker, instance, log } = this.deps;
     const w = webappSettings(version.manifest);
     const fail = async (why: string) => {
       const tail = await sessionLogTail(docker, instance, session.id);
-      await removeSessionBox(docker, instance, session.id);
+      await this.remove(session.id);
       if (store.sessions.end(session.id, 'failed', why, tail)) log.info({ session: session.id, why }, 'session failed');
     };
     try {
+      const workdir = inputs ? this.workdirOf(session.id) : undefined;
+      if (inputs && workdir) {
+        await mkdir(dirname(workdir), { recursive: true, mode: 0o700 });
+        await rename(inputs, workdir);
+        await handToJobUser(workdir, config.runnerUser);
+      }
       const address = await startSessionBox(docker, {
+        workdir,
         instance,
         id: session.id,
         image: runnableImage(version),
@@ -86,7 +99,7 @@ export class SessionService {
       if (store.sessions.markReady(session.id)) {
         this.seen.set(session.id, Date.now());
         log.info({ session: session.id, address }, 'session ready');
-      } else await removeSessionBox(docker, instance, session.id);
+      } else await this.remove(session.id);
     } catch (err) {
       if (!signal.aborted) await fail(`could not start: ${(err as Error).message}`);
     }
@@ -132,7 +145,7 @@ export class SessionService {
       boot.abort.abort();
       await boot.done;
     }
-    await removeSessionBox(docker, instance, id);
+    await this.remove(id);
     if (ended) log.info({ session: id, reason }, 'session stopped');
     return ended;
   }
@@ -165,7 +178,20 @@ export class SessionService {
       }
     }
     const live = new Set(store.sessions.listLive().map((s) => s.id));
-    for (const id of await sessionBoxesOnEngine(docker, instance)) if (!live.has(id)) await removeSessionBox(docker, instance, id);
+    for (const id of await sessionBoxesOnEngine(docker, instance)) if (!live.has(id)) await this.remove(id);
+    const folders = await readdir(join(this.deps.config.dataDir, 'sessions')).catch(() => [] as string[]);
+    for (const id of folders) if (!live.has(id)) await rm(this.workdirOf(id), { recursive: true, force: true });
+  }
+
+  /** A session's working folder, holding its input files, when it was given some. */
+  private workdirOf(id: string): string {
+    return join(this.deps.config.dataDir, 'sessions', id);
+  }
+
+  /** Its container, network, fence and working folder. */
+  private async remove(id: string): Promise<void> {
+    await removeSessionBox(this.deps.docker, this.deps.instance, id);
+    await rm(this.workdirOf(id), { recursive: true, force: true });
   }
 
   startSweeps(): void {

@@ -5,6 +5,8 @@
 // max age), one that never opens its port fails with its log, and the caps refuse, naming which.
 import { describe, expect, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { platformTest } from '../helpers/platform-test.js';
 import { exampleRepo, editFile, push } from '../helpers/git.js';
@@ -164,5 +166,29 @@ describe('webapp sessions', () => {
     expect(failed.log_tail).toContain('broken app starting');
     await expect.poll(() => sessionLeftovers(s.id), { message: "the session's container and network to be gone" }).toEqual([]);
     expect((await fetch(`${s.url}?token=${user.token}`, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  test('input files given at its start are its working folder, and go with it', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const app = await pushViewer(p);
+    const bad = new FormData();
+    bad.append('files[0]', new Blob(['x']), '../escape.csv');
+    const refused = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token: user.token, body: bad });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: expect.stringContaining('path separator') });
+
+    const form = new FormData();
+    form.append('version', '1.0');
+    form.append('files[0]', new Blob(['t,v\n0,0\n1,1\n2,4\n']), 'mine.csv');
+    const res = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token: user.token, body: form });
+    expect(res.status).toBe(201);
+    const s = (await res.json()) as { id: string; url: string };
+    expect((await waitSession(p, app, s.id, user.token)).state).toBe('ready');
+    const html = await (await fetch(s.url, { headers: { authorization: `Token ${user.token}` } })).text();
+    expect(html).toContain('mine.csv: 3 points (t, v)');
+    const folder = join(p.dataDir, 'sessions', s.id);
+    expect(readdirSync(folder)).toEqual(['mine.csv']);
+    await p.api(`/api/v1/apps/${app}/sessions/${s.id}`, { method: 'DELETE', token: user.token });
+    expect(existsSync(folder)).toBe(false);
   });
 });
