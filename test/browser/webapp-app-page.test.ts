@@ -1,5 +1,6 @@
 // A webapp's page in the catalog: "Start" instead of the run form, the session's state as it
-// starts, "Open" once ready (the app in a new page, reached with the token once), and "Stop".
+// starts, "Open" once ready (the app in a new page, reached with the token once), and "Stop";
+// My sessions lists it while it runs.
 import { describe, expect, onTestFinished } from 'vitest';
 import { browserTest, screenshot, signIn } from '../helpers/browser.js';
 import { exampleRepo, push } from '../helpers/git.js';
@@ -31,9 +32,22 @@ describe("a webapp's page", () => {
     await expect(viewer.locator('h1').textContent()).resolves.toBe('CSV viewer');
     expect(viewer.url()).not.toContain('token=');
 
+    // My sessions lists it, with its time left and a link to it.
+    const mine = await context.newPage();
+    await mine.goto(`${p.url}/my-sessions/`);
+    await mine.getByRole('link', { name: 'My sessions' }).waitFor();
+    const row = mine.locator('tr', { hasText: `${app} 1.0` });
+    await row.waitFor();
+    await expect(row.locator('.badge').textContent()).resolves.toBe('ready');
+    await expect(row.textContent()).resolves.toMatch(/\d+ min \d\d s/);
+    await expect(row.getByRole('link').getAttribute('href')).resolves.toMatch(new RegExp(`/s/s[a-z0-9]{11}/\\?token=`));
+    await screenshot(mine, 'webapp-my-sessions');
+
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('stopped (stopped by user)').waitFor();
     expect((await viewer.reload())?.status()).toBe(404);
+    await mine.reload();
+    await mine.getByText('No session running.').waitFor();
     await context.close();
   });
 });
