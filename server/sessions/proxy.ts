@@ -22,6 +22,7 @@ export interface ProxyDeps {
 }
 
 const UPSTREAM = Symbol('allgo.sessionUpstream');
+const SESSION_ID = /^s[a-z0-9]{11}$/;
 type ProxiedRequest = FastifyRequest & { [UPSTREAM]?: string };
 
 const notFoundBody = { error: 'no such session, or not yours: open it with your token (?token=) or ask its owner', code: 'not_found' };
@@ -66,6 +67,7 @@ export const sessionProxy = fp<ProxyDeps>(
 
     // /s/ID is the app's root too: relative links resolve under /s/ID/ only with the slash.
     app.get<{ Params: { sid: string } }>('/s/:sid', { schema: { hide: true } }, async (req, reply) => {
+      if (!SESSION_ID.test(req.params.sid)) return reply.code(404).send(notFoundBody);
       const q = req.url.indexOf('?');
       return reply.redirect(`/s/${req.params.sid}/${q >= 0 ? req.url.slice(q) : ''}`, 308);
     });

@@ -63,6 +63,10 @@ describe('webapp sessions', () => {
       expect(await res.json()).toMatchObject({ code: 'not_found' });
     }
     expect((await fetch(`${ready.url}?token=${other}`, { redirect: 'manual' })).status).toBe(404);
+    // The bare /s/ID is sent on to /s/ID/; no other name is, nor a header made of one.
+    const bare = await fetch(`${p.url}/s/${ready.id}?a=1`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, `/s/${ready.id}/?a=1`]);
+    expect((await fetch(`${p.url}/s/x%0d%0aset-cookie:%20a=b`, { redirect: 'manual' })).status).toBe(404);
     expect((await p.api(`/api/v1/apps/${app}/sessions/${ready.id}`, { token: other })).status).toBe(404);
 
     // A WebSocket through the proxy, with the cookie.
