@@ -7,6 +7,7 @@ import { createValidators, describeAjvError, type AllgoConfigFile } from '../sch
 import { parseDuration } from './duration.js';
 import { LABEL_RULE, isValidLabel } from './names.js';
 import { registryAddress, hiddenCredentials, type RegistryConfig } from './registry.js';
+import { readWebapps, type WebappsConfig } from './webapps-config.js';
 
 export interface QueueConfig {
   name: string;
@@ -122,6 +123,8 @@ export interface Config {
   site: Readonly<{ enabled: boolean; debounceMs: number }>;
   /** The bearer token GET /metrics asks for (ALLGO_METRICS_TOKEN, metrics.token); null: no /metrics. */
   metricsToken: string | null;
+  /** Webapp sessions (webapps.*). */
+  webapps: Readonly<WebappsConfig>;
 }
 
 export class ConfigError extends Error {
@@ -249,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     repoLimitBytes: Math.round((merged.limits?.repo_mb ?? 2048) * 1024 * 1024),
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
     metricsToken: metricsToken(env.ALLGO_METRICS_TOKEN || merged.metrics?.token),
+    webapps: readWebapps(merged.webapps),
   };
   return Object.freeze(config);
 }

@@ -5,6 +5,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describeAjvError, type AllgoManifest } from '../schemas/index.js';
 import { splitParams, ParamsError } from './split-params.js';
 import { checkParameters } from './parameters/check-parameters.js';
+import { checkKind } from './webapp-manifest.js';
 import manifestSchema from '../schemas/allgo.schema.json' with { type: 'json' };
 
 export const MANIFEST_MAX_BYTES = 64 * 1024;
@@ -67,7 +68,7 @@ export function parseManifest(source: Buffer | string, validate: ValidateFunctio
     }
   });
   if (presetProblems.length) throw new ManifestError(presetProblems);
-  const parameterProblems = checkParameters(value).map((p) => `${file}${lineOf(nodeAt(doc.contents, p.path.map(String)).offset)}: ${p.message}`);
+  const parameterProblems = [...checkParameters(value), ...checkKind(value)].map((p) => `${file}${lineOf(nodeAt(doc.contents, p.path.map(String)).offset)}: ${p.message}`);
   if (parameterProblems.length) throw new ManifestError(parameterProblems);
   return { manifest: value, digest: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -107,6 +107,26 @@ export interface AllgoManifest {
    * @maxItems 50
    */
   tests?: ManifestTestCase[];
+  /**
+   * `job` (default): each run is a batch job. `webapp`: each start is a session, a container that serves HTTP on `port`, routed by the server's proxy.
+   */
+  kind?: 'job' | 'webapp';
+  /**
+   * webapp: the TCP port the app listens on inside its container.
+   */
+  port?: number;
+  /**
+   * webapp: a path that must answer 2xx before the session is ready (default: the port accepting connections is enough).
+   */
+  health?: string;
+  /**
+   * webapp: a session with no request through the proxy for this long stops (default 30m).
+   */
+  idle_timeout?: string;
+  /**
+   * webapp: a session stops this long after it started, whatever its use (default 8h).
+   */
+  max_age?: string;
 }
 /**
  * One typed parameter of allgo.yaml's `parameters`.
@@ -266,6 +286,13 @@ export interface ManifestTestExpectation {
 
 // api.schema.json
 /**
+ * A webapp session: starting → ready (its port, and its health path, answer) or failed (with its log's tail); stopped once it ends (`reason` says why).
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionState".
+ */
+export type SessionState = 'starting' | 'ready' | 'failed' | 'stopped';
+/**
  * new → waiting → running → done, plus aborting (cancelled while running), archived (files expired) and deleted. common/states.ts says which are finished.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -399,6 +426,72 @@ export type ImageFormat = 'docker-archive' | 'oci' | 'squashfs';
  */
 export interface AllgoApi {
   [k: string]: unknown;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "Session".
+ */
+export interface SessionStatus {
+  id: string;
+  app: string;
+  version: string;
+  state: SessionState;
+  /**
+   * Why it ended: idle_timeout, max_age, stopped by user, platform restart, or why it failed.
+   */
+  reason: string | null;
+  /**
+   * The session's address through the proxy (/s/ID/). The first visit with the owner's token (?token= or Authorization) sets a cookie scoped to the session.
+   */
+  url: string;
+  /**
+   * Its address at ID.<webapps.domain>, when the platform routes by host name.
+   */
+  host_url: string | null;
+  /**
+   * The last lines of its log, for a session that failed.
+   */
+  log_tail: string | null;
+  created_at: string;
+  ready_at: string | null;
+  ended_at: string | null;
+  idle_timeout_s: number;
+  max_age_s: number;
+  /**
+   * A live session: when it stops unless a request comes first (the earlier of its idle timeout and its max age).
+   */
+  expires_at: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionList".
+ */
+export interface SessionList {
+  sessions: SessionStatus[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionShare".
+ */
+export interface SessionShare {
+  /**
+   * The share link: whoever opens it gets in (a cookie of its own) until it is revoked or replaced.
+   */
+  url: string;
+  /**
+   * The same on the session's host name, when the platform routes by host name.
+   */
+  host_url: string | null;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "SessionStart".
+ */
+export interface SessionStart {
+  /**
+   * Default: the latest ready version.
+   */
+  version?: string;
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -680,6 +773,10 @@ export interface AppFacts {
    * Markdown, as the provider wrote it (the catalog renders and sanitises it).
    */
   description: string;
+  /**
+   * Present for a webapp (its latest ready version says `kind: webapp`): started as sessions, not run as jobs.
+   */
+  kind?: 'webapp';
   owner: string;
   tags: string[];
   contact: string | null;
@@ -1575,6 +1672,39 @@ export interface AllgoConfigFile {
      * The bearer token Prometheus sends (Authorization: Bearer <token>); ALLGO_METRICS_TOKEN overrides it. Unset: /metrics answers 404.
      */
     token?: string;
+  };
+  /**
+   * Sessions of `kind: webapp` apps: how many, how they are routed, and the proxy's limits.
+   */
+  webapps?: {
+    /**
+     * Sessions starting or ready at once on the platform (default 20).
+     */
+    max_sessions?: number;
+    /**
+     * Sessions starting or ready at once per user (default 2).
+     */
+    per_user?: number;
+    /**
+     * Route each session at ID.<domain> too (a wildcard DNS name pointing at the server), besides /s/ID/.
+     */
+    domain?: string;
+    /**
+     * A session whose port (and health path) does not answer by then fails (default 2m).
+     */
+    start_timeout?: string;
+    /**
+     * Longest the proxy waits for an app's answer (default 60s).
+     */
+    proxy_timeout?: string;
+    /**
+     * Largest request body the proxy forwards, in MB (default 10).
+     */
+    body_mb?: number;
+    /**
+     * How often idle and old sessions are looked for (default 5s).
+     */
+    sweep?: string;
   };
 }
 

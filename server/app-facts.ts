@@ -18,6 +18,7 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
     name: app.name,
     title: m?.title ?? app.name,
     description: app.description,
+    ...(m?.kind === 'webapp' ? { kind: 'webapp' as const } : {}),
     owner: app.ownerName,
     tags: m?.tags ?? [],
     contact: m?.contact ?? null,

@@ -1,5 +1,5 @@
 // Wires the HTTP side, one plugin each: the route index, errors, metrics, multipart, the API reference,
-// who is calling, retention, the API, git, and the catalog. Listens nowhere: main does.
+// who is calling, retention, the API, the webapp sessions' proxy, git, and the catalog. Listens nowhere: main does.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
@@ -30,6 +30,10 @@ import { runnerApi } from './plugins/runner-api.js';
 import { siteRoutes } from './site/serve.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { metricsPlugin } from './metrics/plugin.js';
+import { instanceId } from '../common/instance.js';
+import { SessionService } from './sessions/session-service.js';
+import { sessionProxy } from './sessions/proxy.js';
+import { hostRouteRewriter } from './sessions/host-route.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -69,6 +73,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Node checks every connectionsCheckingInterval (30 s by default): a short timeout checks sooner.
     requestTimeout: config.uploadTimeoutMs,
     http: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.uploadTimeoutMs / 4)) },
+    // A session's own host name (webapps.domain) is served as its path route.
+    rewriteUrl: hostRouteRewriter(config.webapps.domain),
   });
   // Node holds a request whose headers arrived to headersTimeout (60 s) even when requestTimeout is shorter.
   app.server.headersTimeout = Math.min(app.server.headersTimeout, config.uploadTimeoutMs);
@@ -84,8 +90,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });
+  // Sessions left by the last run are found again or ended before any request comes.
+  const sessions = new SessionService({ config, store, docker: deps.docker, instance: await instanceId(deps.redis, config.redisPrefix), log: log.child({ role: 'sessions' }) });
+  await sessions.restore();
+  sessions.startSweeps();
+  app.addHook('onClose', async () => sessions.close());
   const imageExports = new ImageExports({ docker: deps.docker, dir: join(config.dataDir, 'image-exports'), auth: registryAuth(config.registry) });
-  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret), imageExports });
+  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret), imageExports, sessions });
+  await app.register(sessionProxy, { config, sessions, sessionStore: store.sessions, users: store.users, secret: deps.secret });
   // The internal listener: only what allgo's own parts call. main listens it on
   // config.internalListen (loopback by default), so none of it is served on the public port.
   const internal = Fastify({ loggerInstance: redactingLogger(log.child({ listener: 'internal' })) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });

@@ -136,9 +136,34 @@ export class ReleaseError extends AllgoError {
   }
 }
 
+/** A session would go over a cap (webapps.per_user or webapps.max_sessions): the answer says which. */
+export class SessionsFullError extends AllgoError {
+  constructor(which: 'user' | 'platform', limit: number) {
+    super(
+      `sessions_full_${which}`,
+      429,
+      which === 'user'
+        ? `you have ${limit} session${limit === 1 ? '' : 's'} running, your limit: stop one (DELETE /api/v1/apps/NAME/sessions/ID) before starting another`
+        : `the platform runs its most sessions at once (${limit}): try again when one has ended`,
+    );
+  }
+}
+
+/** Sessions are for `kind: webapp` apps, jobs for the others. */
+export class WrongKindError extends AllgoError {
+  constructor(app: string, kind: 'job' | 'webapp') {
+    super(
+      kind === 'webapp' ? 'webapp_not_runnable' : 'not_a_webapp',
+      400,
+      kind === 'webapp' ? `${app} is a webapp: start a session (POST /api/v1/apps/${app}/sessions) instead of running a job` : `${app} is not a webapp (kind: job): run a job instead (POST /api/v1/jobs)`,
+    );
+  }
+}
+
 export const notFound = {
   app: (name: string | number) => new NotFoundError(`no app ${JSON.stringify(String(name))}: check the name or id (GET /api/v1/apps lists them)`),
   job: (id: string | number) => new NotFoundError(`no job ${id}`),
+  session: (id: string) => new NotFoundError(`no session ${JSON.stringify(id)} of yours`),
   version: (app: string, v: string) => new NotFoundError(`app "${app}" has no version "${v}" (GET /api/v1/apps/${app} lists them)`),
 };
 

@@ -18,6 +18,9 @@ import { remote } from './remote.js';
 import { rerun } from './rerun.js';
 import { run } from './run.js';
 import { runners } from './runners.js';
+import { sessions } from './sessions.js';
+import { start } from './start.js';
+import { stop } from './stop.js';
 import { storage } from './storage.js';
 import { userPrune } from './user-prune.js';
 import { userSet } from './user-set.js';
@@ -30,7 +33,7 @@ import { CONNECTION_OPTIONS, describeError, UsageError, type Command } from '../
 import { EXIT, EXIT_CODES_HELP } from '../lib/exit-codes.js';
 import { resolveCredentials, type Credentials } from '../../client/index.js';
 
-const USER_COMMANDS = [login, apps, app, run, rerun, jobs, job, logs, get, cancel, exportImage];
+const USER_COMMANDS = [login, apps, app, run, rerun, jobs, job, logs, get, cancel, exportImage, start, sessions, stop];
 const PROVIDER_COMMANDS = [init, remote, versions, releases, promote, rollback, yank, buildLog, credential];
 const ADMIN_COMMANDS = [admin, runners, userSet, userPrune, storage];
 const COMMANDS = new Map<string, Command>([...USER_COMMANDS, ...PROVIDER_COMMANDS, ...ADMIN_COMMANDS].map((c) => [c.name, c]));

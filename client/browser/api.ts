@@ -5,7 +5,7 @@
 import { ApiError } from './errors.js';
 import { jobEvents, type EventOptions } from './job-events.js';
 import { appendTypedParams, type NamedFile, type TypedParams } from './typed-params.js';
-import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobRerun, JobStatus, RoCrate, NewUser, Queues, Runner, PruneResult, ReleaseList, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from './types.js';
+import type { AdminOverview, AppDetail, AppSummary, JobCancelled, JobCreated, JobEvent, JobList, JobRerun, JobStatus, RoCrate, NewUser, Queues, Runner, PruneResult, ReleaseList, RunnerTokenCreated, SessionList, SessionStatus, StorageList, User, UserLimitsPatch } from './types.js';
 
 export interface ApiClientOptions {
   /** The server's base URL (the site passes its own origin). */
@@ -198,6 +198,33 @@ export class ApiClient {
   /** DELETE /api/v1/jobs/N as is: cancels an unfinished job, deletes a finished one's files. */
   deleteJob(id: number): Promise<JobCancelled> {
     return this.json(`/api/v1/jobs/${id}`, { method: 'DELETE' });
+  }
+
+  /** Starts a session of a webapp (its latest ready version unless `version`); it answers `starting`. */
+  startSession(app: string, version?: string): Promise<SessionStatus> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(version ? { version } : {}) });
+  }
+
+  session(app: string, id: string): Promise<SessionStatus> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** My sessions, newest first. */
+  async sessions(): Promise<SessionStatus[]> {
+    return (await this.json<SessionList>('/api/v1/sessions')).sessions;
+  }
+
+  stopSession(app: string, id: string): Promise<SessionStatus> {
+    return this.json(`/api/v1/apps/${encodeURIComponent(app)}/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** Polls a session until it is no longer `starting`: ready, or failed with its log's tail. */
+  async waitForSession(app: string, id: string, opts: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<SessionStatus> {
+    for (;;) {
+      const s = await this.session(app, id);
+      if (s.state !== 'starting' || opts.signal?.aborted) return s;
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+    }
   }
 
   /** A response from the API, or the ApiError it answered with. */

@@ -3,7 +3,7 @@
 // Server-Sent Events rather than JSON bodies.
 import type { AppDetail, JobStatus, JobSummary, Queues } from '../../schemas/types.js';
 
-export type { AdminOverview, AppDetail, AppList, AppSummary, ImageFormat, JobCancelled, JobCreated, JobList, JobRerun, JobStatus, JobSummary, RoCrate, NewUser, PruneResult, Queues, Release, ReleaseList, RunnerList, RunnerTokenCreated, StorageList, User, UserLimitsPatch } from '../../schemas/types.js';
+export type { AdminOverview, AppDetail, AppList, AppSummary, ImageFormat, JobCancelled, JobCreated, JobList, JobRerun, JobStatus, JobSummary, RoCrate, NewUser, PruneResult, Queues, Release, ReleaseList, RunnerList, RunnerTokenCreated, SessionList, SessionStatus, StorageList, User, UserLimitsPatch } from '../../schemas/types.js';
 
 export type JobState = JobSummary['state'];
 export type JobResult = NonNullable<JobSummary['result']>;

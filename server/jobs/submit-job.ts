@@ -11,8 +11,9 @@ import type { Config, QueueConfig } from '../../common/config.js';
 import { DEFAULT_JOB_MEMORY_MB } from '../../common/manifest.js';
 import { runLogKey } from '../../common/queues.js';
 import type { TypedValues } from '../../common/parameters/check-values.js';
-import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, VersionYankedError, notFound } from '../errors.js';
+import { BadRequestError, ConflictError, PayloadTooLargeError, UnavailableError, VersionYankedError, WrongKindError, notFound } from '../errors.js';
 import { defaultVersion } from '../releases.js';
+import { isWebapp } from '../../common/webapp-manifest.js';
 import { maySee } from '../auth.js';
 import type { App, Job, Store, User, Version } from '../store/index.js';
 import { runnableImage } from '../store/versions.js';
@@ -128,6 +129,7 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
 function planRun(deps: SubmitDeps, user: User, request: JobRequest, inputFiles: FileDigest[]): RunPlan {
   const app = resolveApp(deps.store, user, request.app);
   const version = resolveVersion(deps.store, app, request.version);
+  if (isWebapp(version.manifest)) throw new WrongKindError(app.name, 'webapp');
   checkInputSize(app, version, request.inputBytes);
   const queue = resolveQueue(deps.config, version, request.queue);
   const { argv, shown, shownArgv, secret } = deps.inputs.plan(version, app.name, request);
@@ -146,13 +148,13 @@ async function serveFromCache(deps: SubmitDeps, job: Job, source: Job, staging: 
   return done;
 }
 
-function resolveApp(store: Store, user: User, ref: string): App {
+export function resolveApp(store: Store, user: User, ref: string): App {
   const found = store.apps.byRef(ref);
   if (!found || !maySee(user, found)) throw notFound.app(ref);
   return found;
 }
 
-function resolveVersion(store: Store, app: App, label: string | undefined): Version {
+export function resolveVersion(store: Store, app: App, label: string | undefined): Version {
   if (label) {
     const v = store.versions.byLabel(app.id, label);
     if (!v) throw notFound.version(app.name, label);

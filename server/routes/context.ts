@@ -11,6 +11,7 @@ import type { ServerEvents } from '../events.js';
 import type { ImageExports } from '../image-export/image-exports.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { LinkBase } from '../plugins/public-url.js';
+import type { SessionService } from '../sessions/session-service.js';
 
 /** What the API routes are given: everything comes in, nothing is imported as a singleton. */
 export interface ApiDeps {
@@ -25,6 +26,10 @@ export interface ApiDeps {
   events: ServerEvents;
   /** Versions' images as files (docker-archive, oci, squashfs), cached on disk. */
   imageExports: ImageExports;
+  /** Webapp sessions: started, stopped and swept by the server. */
+  sessions: SessionService;
+  /** The server's secret: session share links' keys are derived from it (sessions/session-access.ts). */
+  secret: string;
 }
 
 /** req.user is set by the auth plugin (plugins/auth.ts). */

@@ -15,6 +15,8 @@ import { datastoreRoutes } from './datastore.js';
 import { runnerRoutes } from './runners.js';
 import { storageRoutes } from './storage.js';
 import { adminRoutes } from './admin.js';
+import { sessionRoutes } from './sessions.js';
+import { sessionEventRoutes } from './session-events.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -31,6 +33,8 @@ export const api = fp<ApiDeps>(
     await runnerRoutes(app, deps);
     await storageRoutes(app, deps);
     await adminRoutes(app, deps);
+    await sessionRoutes(app, deps);
+    await sessionEventRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -121,6 +121,29 @@ const MIGRATIONS: Migration[] = [
    ALTER TABLE jobs ADD COLUMN rerun_of INTEGER;
    ALTER TABLE jobs ADD COLUMN not_reproduced TEXT;
    CREATE INDEX jobs_cache_key ON jobs(cache_key, id) WHERE cache_key IS NOT NULL;`,
+  // Sessions of webapps: a container started on demand and routed by the server's proxy.
+  // The id is random and DNS-safe: it names the session's URL (/s/ID/, ID.<domain>).
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     version_id INTEGER NOT NULL REFERENCES versions(id),
+     state TEXT NOT NULL CHECK (state IN ('starting', 'ready', 'failed', 'stopped')),
+     reason TEXT,
+     log_tail TEXT,
+     address TEXT,
+     idle_timeout_ms INTEGER NOT NULL,
+     max_age_ms INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     ready_at TEXT,
+     ended_at TEXT,
+     last_request_at TEXT
+   );
+   CREATE INDEX sessions_live ON sessions(state, user_id);`,
+  // A session's share link: its key is derived from this nonce and the server's secret (never
+  // stored); a new share or a revocation changes or clears it, and every link and cookie it made dies.
+  `ALTER TABLE sessions ADD COLUMN share_nonce TEXT;`,
+  // (test/unit/releases.test.ts undoes this step as the last one: a step added after it must move the test too.)
   // Releases (and, in the same step, push-time test results and job progress): an app's default version is a pointer its owner moves (promote, rollback), not
   // "the newest ready". Each move, each publication and each yank is one row of its history.
   // moved_default says whether the row made its version the default (rollback replays them).

@@ -10,6 +10,7 @@ import { RunnerTokenStore } from './runner-tokens.js';
 import { JobStats } from './job-stats.js';
 import { UserUsage } from './user-usage.js';
 import { AdminStats } from './admin-stats.js';
+import { SessionStore } from './sessions.js';
 
 export interface Store {
   db: Db;
@@ -30,6 +31,8 @@ export interface Store {
   usage: UserUsage;
   /** Failures and rankings for the admin overview. */
   adminStats: AdminStats;
+  /** Webapp sessions. */
+  sessions: SessionStore;
   close(): void;
 }
 
@@ -48,6 +51,7 @@ export function openStore(file: string): Store {
     jobStats: new JobStats(db),
     usage: new UserUsage(db),
     adminStats: new AdminStats(db),
+    sessions: new SessionStore(db),
     close: () => db.close(),
   };
 }
@@ -56,3 +60,4 @@ export type { User } from './users.js';
 export type { App } from './apps.js';
 export type { Version } from './versions.js';
 export type { Job } from './jobs.js';
+export type { Session } from './sessions.js';

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { uniqueName, waitForJob, type Platform } from '../helpers/platform.js';
 import { platformTest } from '../helpers/platform-test.js';
-import { commitAll, editFile, fixtureRepo, push } from '../helpers/git.js';
+import { commitAll, editFile, exampleRepo, fixtureRepo, push } from '../helpers/git.js';
 
 interface OpenApi {
   openapi: string;
@@ -164,6 +164,22 @@ describe('the API reference', () => {
     await call('POST', `/api/v1/jobs/${created.id}/cancel`, { token });
     await call('DELETE', `/api/v1/jobs/${created.id}`, { token });
     await call('GET', new URL(job.files[0].url).pathname);
+
+    // Webapp sessions: start, read, list and stop one; refusals.
+    const viewer = p.appName('viewer');
+    expect((await push(exampleRepo('viewer'), p.url, viewer, 'admin', token)).code).toBe(0);
+    const session = (await (await call('POST', `/api/v1/apps/${viewer}/sessions`, { token, headers: json, body: JSON.stringify({}) })).json()) as { id: string };
+    await call('POST', `/api/v1/apps/${probe}/sessions`, { token });
+    await call('POST', `/api/v1/apps/${viewer}/sessions`);
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token });
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token: other });
+    await call('GET', '/api/v1/sessions', { token });
+    await call('POST', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token });
+    await call('POST', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token: other });
+    await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}/share`, { token });
+    await call('DELETE', `/api/v1/apps/${viewer}/sessions/${session.id}`, { token });
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}/events`, { token });
+    await call('GET', `/api/v1/apps/${viewer}/sessions/${session.id}/events`, { token: other });
 
     // Every documented route was exercised with a success answer.
     for (const [path, methods] of Object.entries(doc.paths)) {

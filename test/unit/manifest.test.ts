@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { parseManifest, ManifestError, MANIFEST_MAX_BYTES } from '../../common/manifest.js';
 import { createValidators } from '../../schemas/index.js';
 import { refusal } from '../helpers/refusal.js';
+import { webappSettings } from '../../common/webapp-manifest.js';
 
 const validate = createValidators().manifest;
 const parse = (source: string | Buffer) => parseManifest(source, validate);
@@ -263,5 +264,34 @@ describe('parseManifest: documents that are not a manifest', () => {
 
   it('names the file it was given in every message', () => {
     expect(() => parseManifest('memroy: 1\n', validate, 'app/allgo.yml')).toThrow(/^app\/allgo\.yml:1: /);
+  });
+});
+
+describe('parseManifest: kind webapp', () => {
+  const webapp = 'version: "1.0"\nentrypoint: python3 /app/serve.py\nkind: webapp\n';
+
+  it('accepts a webapp with its port, health path and timeouts, and fills the defaults of those left out', () => {
+    const { manifest } = parse(`${webapp}port: 8000\nhealth: /healthz\nidle_timeout: 10m\n`);
+    expect(webappSettings(manifest)).toEqual({ port: 8000, health: '/healthz', idleTimeoutMs: 600_000, maxAgeMs: 8 * 3_600_000 });
+    expect(webappSettings(parse(`${webapp}port: 8000\n`).manifest)).toMatchObject({ health: null, idleTimeoutMs: 30 * 60_000 });
+  });
+
+  it('refuses a webapp without a port, naming the field to add', () => {
+    expect(problemsOf(webapp)).toEqual(['allgo.yaml:3: a webapp needs `port`: the TCP port it listens on inside its container, e.g. `port: 8000`']);
+  });
+
+  it('refuses the webapp-only fields on a job app, with their lines', () => {
+    expect(problemsOf(`${minimal}port: 8000\nmax_age: 1h\n`)).toEqual([
+      'allgo.yaml:3: `port` is for `kind: webapp` apps; add `kind: webapp` or remove it',
+      'allgo.yaml:4: `max_age` is for `kind: webapp` apps; add `kind: webapp` or remove it',
+    ]);
+  });
+
+  it('refuses a bad port, a health path that is not a path, a malformed or zero duration and an unknown kind', () => {
+    expect(problemsOf(`${webapp}port: 70000\n`)[0]).toMatch(/^allgo\.yaml:4: .*port.*65535/);
+    expect(problemsOf(`${webapp}port: 80\nhealth: healthz\n`)[0]).toMatch(/^allgo\.yaml:5: .*health/);
+    expect(problemsOf(`${webapp}port: 80\nidle_timeout: soon\n`)[0]).toMatch(/^allgo\.yaml:5: .*idle_timeout/);
+    expect(problemsOf(`${webapp}port: 80\nidle_timeout: 0s\n`)).toEqual(['allgo.yaml:5: `idle_timeout` must be at least 1s']);
+    expect(problemsOf('version: "1.0"\nentrypoint: x\nkind: server\n')[0]).toMatch(/^allgo\.yaml:3: .*kind/);
   });
 });
