@@ -59,6 +59,15 @@ export interface PlatformEnv {
   env: Record<string, string>;
 }
 
+/** Platform.api for the server at `url`: a request, with `token` as A||GO's Authorization header. */
+export const apiOf =
+  (url: string): Platform['api'] =>
+  (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Token token=${init.token}`);
+    return fetch(url + path, { ...init, headers });
+  };
+
 export const uniqueName = (base: string): string => `${base}-${randomBytes(3).toString('hex')}`;
 
 /** A fresh data dir (or `dataDir`, holding `configYaml`), a free loopback port, an admin token and a Redis prefix. */
@@ -92,11 +101,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   }
   const url = running.url!;
   const apps: string[] = [];
-  const api = (path: string, init: RequestInit & { token?: string } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.token) headers.set('authorization', `Token token=${init.token}`);
-    return fetch(url + path, { ...init, headers });
-  };
+  const api = apiOf(url);
   const appName = (base: string): string => {
     const name = uniqueName(base);
     apps.push(name);

@@ -4,19 +4,19 @@ import { expect } from 'vitest';
 import type { Platform } from './platform.js';
 import type { SessionStatus } from '../../schemas/index.js';
 
-export async function startSession(p: Platform, app: string, token: string): Promise<SessionStatus> {
+export async function startSession(p: Pick<Platform, 'api'>, app: string, token: string): Promise<SessionStatus> {
   const res = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token });
   const body = (await res.json()) as SessionStatus;
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
 }
 
-async function sessionOf(p: Platform, app: string, id: string, token: string): Promise<SessionStatus> {
+async function sessionOf(p: Pick<Platform, 'api'>, app: string, id: string, token: string): Promise<SessionStatus> {
   return (await (await p.api(`/api/v1/apps/${app}/sessions/${id}`, { token })).json()) as SessionStatus;
 }
 
 /** Polls until the session leaves `starting` (or `ready`, with `past`), and answers it. */
-export async function waitSession(p: Platform, app: string, id: string, token: string, past: string[] = ['starting'], ms = 90_000): Promise<SessionStatus> {
+export async function waitSession(p: Pick<Platform, 'api'>, app: string, id: string, token: string, past: string[] = ['starting'], ms = 90_000): Promise<SessionStatus> {
   let last: SessionStatus | null = null;
   await expect
     .poll(async () => (last = await sessionOf(p, app, id, token)).state, { timeout: ms, interval: 200, message: `session ${id} to leave ${past.join(', ')}` })
@@ -32,7 +32,7 @@ export function sessionLeftovers(id: string): string[] {
 }
 
 /** Stops every live session of `token`'s user (the platform's close leaves them for its next start). */
-export async function stopAllSessions(p: Platform, token: string): Promise<void> {
+export async function stopAllSessions(p: Pick<Platform, 'api'>, token: string): Promise<void> {
   const { sessions } = (await (await p.api('/api/v1/sessions', { token })).json()) as { sessions: SessionStatus[] };
   for (const s of sessions) if (s.state === 'starting' || s.state === 'ready') await p.api(`/api/v1/apps/${s.app}/sessions/${s.id}`, { method: 'DELETE', token });
 }
