@@ -12,6 +12,8 @@ export interface WebappsConfig {
   proxyTimeoutMs: number;
   bodyLimitBytes: number;
   sweepMs: number;
+  /** A proxied WebSocket silent both ways this long is closed. */
+  wsIdleMs: number;
 }
 
 export function readWebapps(file: AllgoConfigFile['webapps']): Readonly<WebappsConfig> {
@@ -23,5 +25,6 @@ export function readWebapps(file: AllgoConfigFile['webapps']): Readonly<WebappsC
     proxyTimeoutMs: parseDuration(file?.proxy_timeout ?? '60s'),
     bodyLimitBytes: Math.round((file?.body_mb ?? 10) * 1024 * 1024),
     sweepMs: parseDuration(file?.sweep ?? '5s'),
+    wsIdleMs: parseDuration(file?.ws_idle_timeout ?? '10m'),
   });
 }

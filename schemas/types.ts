@@ -1705,6 +1705,10 @@ export interface AllgoConfigFile {
      * How often idle and old sessions are looked for (default 5s).
      */
     sweep?: string;
+    /**
+     * A WebSocket through the proxy that carries nothing either way for this long is closed (default 10m); an open one counts as use of its session.
+     */
+    ws_idle_timeout?: string;
   };
 }
 

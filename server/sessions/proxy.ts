@@ -12,6 +12,7 @@ import type { SessionStore } from '../store/sessions.js';
 import type { SessionService } from './session-service.js';
 import { checkAccess, withoutOurCookie } from './session-access.js';
 import { cameByHost } from './host-route.js';
+import { closeWhenSilent } from './ws-idle.js';
 
 export interface ProxyDeps {
   config: Readonly<Config>;
@@ -61,7 +62,10 @@ export const sessionProxy = fp<ProxyDeps>(
         return reply.code(413).send({ error: `the request body is over the ${Math.round(webapps.bodyLimitBytes / 1048576)} MB a session may be sent (webapps.body_mb)`, code: 'payload_too_large' });
       }
       deps.sessions.touch(id);
-      if (req.headers.upgrade?.toLowerCase() === 'websocket') deps.sessions.holdOpen(id, req.raw.socket);
+      if (req.headers.upgrade?.toLowerCase() === 'websocket') {
+        deps.sessions.holdOpen(id, req.raw.socket);
+        closeWhenSilent(req.raw.socket, webapps.wsIdleMs);
+      }
       (req as ProxiedRequest)[UPSTREAM] = upstream;
     };
 

@@ -3,7 +3,7 @@
 // (a share link lets others in until revoked);
 // stop it and it is gone, container and network. Sessions end by themselves (idle timeout,
 // max age), one that never opens its port fails with its log, and the caps refuse, naming which.
-import { describe, expect, onTestFinished } from 'vitest';
+import { describe, expect, onTestFinished, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { exampleRepo, editFile, push } from '../helpers/git.js';
 import { sessionLeftovers, startSession, stopAllSessions, waitSession } from '../helpers/sessions.js';
 import type { Platform } from '../helpers/platform.js';
 
-const test = platformTest({ configYaml: 'webapps: {per_user: 1, start_timeout: 4s, sweep: 200ms}\n' });
+const test = platformTest({ configYaml: 'webapps: {per_user: 1, start_timeout: 4s, sweep: 200ms, ws_idle_timeout: 8s}\n' });
 
 
 /** Pushes examples/viewer, its allgo.yaml edited, as a fresh app; its name. */
@@ -159,6 +159,33 @@ describe('webapp sessions', () => {
     }
     expect(status).toBe(404);
     expect(await waitSession(p, old, t.id, user.token, ['starting', 'ready'])).toMatchObject({ state: 'stopped', reason: 'max_age' });
+  });
+
+  test('a WebSocket silent both ways for webapps.ws_idle_timeout is closed; one that carries messages stays open', async ({ platform: p, user }) => {
+    onTestFinished(() => stopAllSessions(p, user.token));
+    const app = await pushViewer(p);
+    const s = await startSession(p, app, user.token);
+    expect((await waitSession(p, app, s.id, user.token)).state).toBe('ready');
+    const open = async () => {
+      const ws = new WebSocket(`${s.url.replace(/^http/, 'ws')}ws`, { headers: { authorization: `Token ${user.token}` } });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      return { ws, closed: new Promise<void>((resolve) => ws.once('close', () => resolve())) };
+    };
+    const silent = await open();
+    const busy = await open();
+    // The busy one exchanges a message every second until the silent one is closed.
+    let echoes = 0;
+    busy.ws.on('message', () => echoes++);
+    let silentClosed = false;
+    void silent.closed.then(() => (silentClosed = true));
+    await vi.waitFor(() => {
+      busy.ws.send('ping');
+      expect(silentClosed, 'the silent WebSocket is still open').toBe(true);
+    }, { timeout: 60_000, interval: 1000 });
+    expect(busy.ws.readyState).toBe(WebSocket.OPEN);
+    expect(echoes).toBeGreaterThan(3);
+    busy.ws.close();
+    await busy.closed;
   });
 
   test('a session that never opens its port fails with its log, leaving nothing behind', async ({ platform: p, user }) => {
