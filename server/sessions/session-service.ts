@@ -168,6 +168,13 @@ export class SessionService {
   /** At start: keeps what still runs, ends the rest, removes what the engine has of no live session. */
   async restore(): Promise<void> {
     const { store, docker, instance, log } = this.deps;
+    // A server with no engine of its own (its jobs run on runner hosts) has no session to find,
+    // and must start all the same; a session found no more is ended at the next start, or by its timeouts.
+    const away = await docker.ping().then(() => null, (err: unknown) => err);
+    if (away) {
+      log.warn({ err: away }, 'webapp sessions were not looked for: the Docker engine does not answer');
+      return;
+    }
     for (const s of store.sessions.listLive()) {
       const keep = s.state === 'ready' && (await sessionRunning(docker, instance, s.id)) && (await refenceSession(s.id).then(() => true, () => false));
       if (keep) {
