@@ -104,9 +104,10 @@ export async function submitJob(deps: SubmitDeps, user: User, read: RequestReade
   const staging = await deps.datastore.newStaging();
   try {
     const request = await read(staging);
+    // The request's own fields first: a webhook the server may not call is refused whatever the app.
+    const webhook = await resolveJobWebhook(deps.store, user.id, request.webhook ?? {}, { allowPrivate: deps.config.webhooks.allowPrivate });
     const inputFiles = await digestFiles(staging, request.inputs);
     const plan = planRun(deps, user, request, inputFiles);
-    const webhook = await resolveJobWebhook(deps.store, user.id, request.webhook ?? {}, { allowPrivate: deps.config.webhooks.allowPrivate });
     const job = deps.store.jobs.create({
       userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, params: plan.params, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes,
       argv: plan.shownArgv, inputFiles, cacheKey: plan.cacheKey, ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),

@@ -63,6 +63,10 @@ const statements = (db: Db) => ({
   ),
   addDelivery: db.prepare("INSERT INTO webhook_deliveries (id, job_id, event, state, body, created_at) VALUES (?, ?, ?, 'pending', ?, ?)"),
   delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
+  earlierPending: db.prepare(
+    `SELECT 1 FROM webhook_deliveries AS e JOIN webhook_deliveries AS d ON d.id = ?
+     WHERE e.job_id = d.job_id AND e.rowid < d.rowid AND e.state = 'pending' AND e.created_at > ? LIMIT 1`,
+  ),
   setState: db.prepare('UPDATE webhook_deliveries SET state = ? WHERE id = ?'),
   deliveries: db.prepare('SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY created_at, rowid'),
   addAttempt: db.prepare('INSERT INTO webhook_attempts (delivery_id, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)'),
@@ -122,13 +126,19 @@ export class WebhookStore {
     return this.sql.claimProgress.run(nowMs, progressAt, jobId, nowMs - gapMs, progressAt).changes === 1;
   }
 
-  addDelivery(id: string, jobId: number, event: WebhookEvent, body: string): void {
-    this.sql.addDelivery.run(id, jobId, event, body, now());
+  /** `createdAt`: when the event was due (a progress delivery's throttle counts from it). */
+  addDelivery(id: string, jobId: number, event: WebhookEvent, body: string, createdAt: string = now()): void {
+    this.sql.addDelivery.run(id, jobId, event, body, createdAt);
   }
 
   delivery(id: string): Delivery | null {
     const r = this.sql.delivery.get(id) as DeliveryRow | undefined;
     return r ? toDelivery(r) : null;
+  }
+
+  /** Whether an earlier delivery of the same job, made since `since`, is still being tried. */
+  hasEarlierPending(id: string, since: string): boolean {
+    return this.sql.earlierPending.get(id, since) !== undefined;
   }
 
   setDeliveryState(id: string, state: DeliveryState): void {

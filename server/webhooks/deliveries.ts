@@ -3,8 +3,11 @@
 // with the user's secret and records each attempt in the store, checks the target again (after
 // DNS), POSTs, and fails the BullMQ job on anything but a 2xx, so BullMQ retries it with
 // exponential backoff, a bounded number of times. A refused target is not retried.
+// A job's deliveries go in order: one waits (without spending an attempt) while an earlier one
+// of its job is still being tried, for at most ORDER_WAIT_MAX_MS (a delivery lost with Redis
+// must not hold the others forever).
 import { randomUUID } from 'node:crypto';
-import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WebhookEvent } from '../../schemas/index.js';
@@ -28,7 +31,10 @@ export interface DeliveryOptions {
   concurrency: number;
 }
 
-export const DELIVERY_DEFAULTS: DeliveryOptions = { attempts: 5, backoffMs: 1000, timeoutMs: 10_000, concurrency: 4 };
+const ORDER_RECHECK_MS = 250;
+const ORDER_WAIT_MAX_MS = 5 * 60_000;
+
+const DELIVERY_DEFAULTS: DeliveryOptions = { attempts: 5, backoffMs: 1000, timeoutMs: 10_000, concurrency: 4 };
 
 export interface WebhookDeliveriesDeps {
   store: Store;
@@ -54,18 +60,18 @@ export class WebhookDeliveries {
   constructor(private readonly deps: WebhookDeliveriesDeps) {
     this.opts = { ...DELIVERY_DEFAULTS, ...deps.options };
     this.queue = new Queue(WEBHOOK_QUEUE, { connection: deps.connection, prefix: deps.prefix });
-    this.worker = new Worker<DeliveryJob>(WEBHOOK_QUEUE, (job) => this.deliver(job), { connection: deps.workerConnection, prefix: deps.prefix, concurrency: this.opts.concurrency });
+    this.worker = new Worker<DeliveryJob>(WEBHOOK_QUEUE, (job, token) => this.deliver(job, token), { connection: deps.workerConnection, prefix: deps.prefix, concurrency: this.opts.concurrency });
     this.worker.on('error', (err) => deps.log.warn({ err }, 'webhook worker'));
   }
 
-  /** Records a delivery of `event` with the job's answer as it is now, and queues it. */
-  async send(jobId: number, event: WebhookEvent): Promise<void> {
+  /** Records a delivery of `event` (due since `at`) with the job's answer as it is now, and queues it. */
+  async send(jobId: number, event: WebhookEvent, at: Date = new Date()): Promise<void> {
     const { store } = this.deps;
     const hook = store.webhooks.ofJob(jobId);
     const job = store.jobs.byId(jobId);
     if (!hook || !job) return;
     const id = randomUUID();
-    store.webhooks.addDelivery(id, jobId, event, await this.deps.answer(job, hook.linkBase));
+    store.webhooks.addDelivery(id, jobId, event, await this.deps.answer(job, hook.linkBase), at.toISOString());
     await this.queue.add('deliver', { deliveryId: id }, {
       jobId: id,
       attempts: this.opts.attempts,
@@ -75,12 +81,16 @@ export class WebhookDeliveries {
     });
   }
 
-  private async deliver(bull: BullJob<DeliveryJob>): Promise<void> {
+  private async deliver(bull: BullJob<DeliveryJob>, token: string | undefined): Promise<void> {
     const { store } = this.deps;
     const d = store.webhooks.delivery(bull.data.deliveryId);
     const hook = d && store.webhooks.ofJob(d.jobId);
     const owner = d && store.jobs.byId(d.jobId);
     if (!d || d.state !== 'pending' || !hook || !owner) return;
+    if (store.webhooks.hasEarlierPending(d.id, new Date(Date.now() - ORDER_WAIT_MAX_MS).toISOString())) {
+      await bull.moveToDelayed(Date.now() + ORDER_RECHECK_MS, token);
+      throw new DelayedError();
+    }
     const at = new Date().toISOString();
     const giveUp = (error: string): never => {
       store.webhooks.addAttempt(d.id, { at, statusCode: null, error, durationMs: 0 });

@@ -6,7 +6,7 @@ import { WebhookError, WebhookSecretMissingError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { checkTarget, parseWebhookUrl, type TargetCheck } from './target-address.js';
 
-export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['start', 'progress', 'completed'];
+const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['start', 'progress', 'completed'];
 const DEFAULT_EVENTS: readonly WebhookEvent[] = ['completed'];
 
 /** What a submission asked: a URL, and the events as text ("start,completed") or a list. */

@@ -9,7 +9,7 @@ import type { Store } from '../store/index.js';
 import { isFinishedJob } from '../../common/states.js';
 import type { WebhookDeliveries } from './deliveries.js';
 
-export const PROGRESS_GAP_MS = 2000;
+const PROGRESS_GAP_MS = 2000;
 
 export class WebhookTrigger {
   private readonly timers = new Map<number, NodeJS.Timeout>();
@@ -44,7 +44,7 @@ export class WebhookTrigger {
       const progress = store.progress.get(id);
       if (progress && progress.at !== hook.progressSentAt) {
         const now = Date.now();
-        if (store.webhooks.claimProgress(id, progress.at, now, PROGRESS_GAP_MS)) await deliveries.send(id, 'progress');
+        if (store.webhooks.claimProgress(id, progress.at, now, PROGRESS_GAP_MS)) await deliveries.send(id, 'progress', new Date(now));
         else if (!this.timers.has(id)) {
           const wait = Math.max(0, (hook.progressSentMs ?? now) + PROGRESS_GAP_MS - now);
           this.timers.set(id, setTimeout(() => {
