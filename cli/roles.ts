@@ -97,6 +97,7 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
         store,
         queues,
         redis: logs,
+        connect: redis,
         docker,
         repos,
         events,

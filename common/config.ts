@@ -125,6 +125,8 @@ export interface Config {
   metricsToken: string | null;
   /** Webapp sessions (webapps.*). */
   webapps: Readonly<WebappsConfig>;
+  /** Jobs' webhooks: private, loopback and link-local targets only when allowPrivate (webhooks.allow_private). */
+  webhooks: Readonly<{ allowPrivate: boolean }>;
 }
 
 export class ConfigError extends Error {
@@ -253,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Allg
     site: Object.freeze({ enabled: merged.site?.enabled ?? true, debounceMs: parseDuration(merged.site?.debounce ?? '2s') }),
     metricsToken: metricsToken(env.ALLGO_METRICS_TOKEN || merged.metrics?.token),
     webapps: readWebapps(merged.webapps),
+    webhooks: Object.freeze({ allowPrivate: merged.webhooks?.allow_private ?? false }),
   };
   return Object.freeze(config);
 }

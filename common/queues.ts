@@ -4,6 +4,8 @@
 export const BUILD_QUEUE = 'builds';
 /** Catalog rebuilds: a server-side queue, named here with the others so no two share a name. */
 export const SITE_QUEUE = 'site';
+/** Webhook deliveries: a server-side queue too (the server signs them and records each attempt). */
+export const WEBHOOK_QUEUE = 'webhooks';
 /** Each allgo queue is its own BullMQ queue, so its concurrency can be capped over all runners. */
 export const runQueueName = (queue: string): string => `run-${queue}`;
 

@@ -314,6 +314,13 @@ export type JobResult = 'success' | 'error' | 'timeout' | 'aborted';
  */
 export type VersionState = 'building' | 'ready' | 'failed';
 /**
+ * start: the job started running; progress: it reported progress (at most one every 2 s); completed: it is done, whatever its result.
+ *
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "WebhookEvent".
+ */
+export type WebhookEvent = 'start' | 'progress' | 'completed';
+/**
  * What the job's program last said of its progress: a line `##allgo progress 42 [stage]` on its output, or the same in a .allgo-progress file of its folder. null: it said nothing (yet).
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -512,7 +519,7 @@ export interface ErrorBody {
   param?: string;
 }
 /**
- * multipart/form-data, as A||GO's API: input files in files[0], files[1], … and a file parameter's in files[ID]; typed values as job[params][ID] (repeated for a list). Or, for a job without files, a JSON body {app, version, queue, params, param, no_cache}.
+ * multipart/form-data, as A||GO's API: input files in files[0], files[1], … and a file parameter's in files[ID]; typed values as job[params][ID] (repeated for a list). Or, for a job without files, a JSON body {app, version, queue, params, param, no_cache, webhook, webhook_events}.
  *
  * This interface was referenced by `AllgoApi`'s JSON-Schema
  * via the `definition` "JobSubmission".
@@ -547,6 +554,99 @@ export interface JobSubmission {
    * The file of file parameter ID.
    */
   'files[ID]'?: string;
+  /**
+   * An http(s) URL told of the job's events (a POST of its answer, signed: see the README's Webhooks). Default: your default webhook (PUT /api/v1/user/webhook), if any.
+   */
+  'job[webhook]'?: string;
+  /**
+   * Comma-separated events among start, progress and completed (default: completed).
+   */
+  'job[webhook_events]'?: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserWebhook".
+ */
+export interface UserWebhook {
+  /**
+   * Your default webhook, used by each job that names none; null: none.
+   */
+  url: string | null;
+  events: WebhookEvent[];
+  /**
+   * Whether you have a signing secret (deliveries are signed with it).
+   */
+  has_secret: boolean;
+  /**
+   * Your signing secret: only in the answer that made it, shown once.
+   */
+  secret?: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "UserWebhookSet".
+ */
+export interface UserWebhookSet {
+  /**
+   * An http(s) URL.
+   */
+  url: string;
+  /**
+   * Default: ["completed"].
+   */
+  events?: string[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "WebhookSecret".
+ */
+export interface WebhookSecret {
+  /**
+   * The new signing secret, shown once; the old one stops signing at once.
+   */
+  secret: string;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "WebhookAttempt".
+ */
+export interface WebhookAttempt {
+  at: string;
+  /**
+   * The receiver's HTTP status; null when none came.
+   */
+  status_code: number | null;
+  /**
+   * Why the attempt failed, when it did.
+   */
+  error: string | null;
+  duration_ms: number;
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "WebhookDelivery".
+ */
+export interface WebhookDelivery {
+  /**
+   * The delivery id (the X-Allgo-Delivery header): the same for each attempt.
+   */
+  id: string;
+  event: WebhookEvent;
+  state: 'pending' | 'delivered' | 'failed';
+  created_at: string;
+  attempts: WebhookAttempt[];
+}
+/**
+ * This interface was referenced by `AllgoApi`'s JSON-Schema
+ * via the `definition` "WebhookDeliveryList".
+ */
+export interface WebhookDeliveryList {
+  /**
+   * The job's webhook; null: it has none.
+   */
+  url: string | null;
+  events: WebhookEvent[];
+  deliveries: WebhookDelivery[];
 }
 /**
  * This interface was referenced by `AllgoApi`'s JSON-Schema
@@ -1709,6 +1809,15 @@ export interface AllgoConfigFile {
      * A WebSocket through the proxy that carries nothing either way for this long is closed (default 10m); an open one counts as use of its session.
      */
     ws_idle_timeout?: string;
+  };
+  /**
+   * Jobs' webhooks (job[webhook], PUT /api/v1/user/webhook).
+   */
+  webhooks?: {
+    /**
+     * Let webhooks target private, loopback and link-local addresses (default false: such a target is refused at submission and again at each delivery, after DNS resolution, so a webhook cannot probe the server's own network). For tests and closed networks only.
+     */
+    allow_private?: boolean;
   };
 }
 

@@ -1,5 +1,5 @@
 // Wires the HTTP side, one plugin each: the route index, errors, metrics, multipart, the API reference,
-// who is calling, retention, the API, the webapp sessions' proxy, git, and the catalog. Listens nowhere: main does.
+// who is calling, retention, the webhooks, the API, the webapp sessions' proxy, git, and the catalog. Listens nowhere: main does.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
@@ -34,6 +34,7 @@ import { instanceId } from '../common/instance.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionProxy } from './sessions/proxy.js';
 import { hostRouteRewriter } from './sessions/host-route.js';
+import { startWebhooks } from './webhooks/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +48,8 @@ export interface ServerDeps {
   store: Store;
   queues: Queues;
   redis: Redis;
+  /** A new Redis connection, for what blocks (the webhook worker). */
+  connect(): Redis;
   docker: Docker;
   repos: Repos;
   events: ServerEvents;
@@ -96,7 +99,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   sessions.startSweeps();
   app.addHook('onClose', async () => sessions.close());
   const imageExports = new ImageExports({ docker: deps.docker, dir: join(config.dataDir, 'image-exports'), auth: registryAuth(config.registry) });
-  await app.register(api, { ...deps, datastore, keys: new DownloadKeys(deps.secret), imageExports, sessions });
+  const keys = new DownloadKeys(deps.secret);
+  // Jobs' webhooks: queued deliveries, sent by a worker of this process (it signs and records them).
+  const webhooks = await startWebhooks({ config, store, events: deps.events, datastore, keys, connection: deps.redis, workerConnection: deps.connect(), secret: deps.secret, log: log.child({ role: 'webhooks' }) });
+  app.addHook('onClose', async () => webhooks.close());
+  await app.register(api, { ...deps, datastore, keys, imageExports, sessions });
   await app.register(sessionProxy, { config, sessions, sessionStore: store.sessions, users: store.users, secret: deps.secret });
   // The internal listener: only what allgo's own parts call. main listens it on
   // config.internalListen (loopback by default), so none of it is served on the public port.

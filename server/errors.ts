@@ -180,3 +180,17 @@ export class ExportFailedError extends AllgoError {
     super('export_failed', 500, message);
   }
 }
+
+/** A webhook refused at submission or registration: a URL that is no http(s) URL, an unknown event, or a target the server may not call. */
+export class WebhookError extends AllgoError {
+  constructor(code: 'bad_webhook_url' | 'unknown_webhook_event' | 'webhook_target_refused', message: string) {
+    super(code, 400, message);
+  }
+}
+
+/** A webhook needs a signing secret to sign with, and the user has none yet. */
+export class WebhookSecretMissingError extends AllgoError {
+  constructor() {
+    super('webhook_secret_missing', 409, 'you have no webhook signing secret yet: make one (POST /api/v1/user/webhook/secret, or register a default webhook with PUT /api/v1/user/webhook), then submit again');
+  }
+}

@@ -1,5 +1,5 @@
 // The first step of a submission: A||GO's multipart body (job[webapp_id], job[param],
-// job[version], job[queue], files[N]), with allgo's typed values (job[params][ID], repeated for
+// job[version], job[queue], files[N]), with allgo's webhook (job[webhook], job[webhook_events]), typed values (job[params][ID], repeated for
 // a list) and file parameters (files[ID]), read as a stream, each input file written into the
 // staging folder as it arrives, never buffered. Names are checked before anything is written,
 // and the bytes are counted as they come: past the limit the upload stops, it is not stored
@@ -45,6 +45,9 @@ export function readMultipart(
     if (fields['job[version]']) request.version = fields['job[version]'];
     if (fields['job[queue]']) request.queue = fields['job[queue]'];
     if (fields['job[no_cache]'] !== undefined) request.noCache = noCacheFlag(fields['job[no_cache]']);
+    if (fields['job[webhook]'] !== undefined || fields['job[webhook_events]'] !== undefined) {
+      request.webhook = { ...(fields['job[webhook]'] ? { url: fields['job[webhook]'] } : {}), ...(fields['job[webhook_events]'] !== undefined ? { events: fields['job[webhook_events]'] } : {}) };
+    }
     return request;
   };
 }

@@ -1,7 +1,8 @@
 // What a job submission goes through, in order:
 //   read the request (its files into a staging folder) → resolve the app, the version and the
 //   queue → build the argv → record the job (new) → move the folder into place → queue the
-//   run → waiting.
+//   run → waiting. A webhook (job[webhook] or the user's default) is checked before the record
+//   and kept beside it.
 // Everything refused before the record leaves nothing behind; a run that cannot be queued
 // removes the job and its folder again, so a submission is accepted whole or not at all.
 // A request comes from a reader (multipart, read-multipart.ts, or JSON, read-json.ts), so
@@ -25,6 +26,7 @@ import type { ParamsRequest, VersionInputs } from './typed-params.js';
 import type { FileDigest } from '../../schemas/index.js';
 import { digestFiles } from '../provenance/file-digests.js';
 import { cacheKeyOf, findCachedSource, stageCachedResult } from '../provenance/result-cache.js';
+import { resolveJobWebhook, type WebhookAsk } from '../webhooks/webhook-request.js';
 
 const MB = 1024 * 1024;
 
@@ -54,6 +56,8 @@ export interface JobRequest extends ParamsRequest {
   noCache?: boolean;
   /** A re-run's original (server/jobs/rerun-job.ts). */
   rerunOf?: number;
+  /** job[webhook], job[webhook_events]: else the user's default webhook, if any. */
+  webhook?: WebhookAsk;
 }
 
 /** Reads a request, writing its input files into `staging`; throws an AllgoError to refuse it. */
@@ -91,20 +95,25 @@ interface RunPlan {
   cacheKey: string | null;
 }
 
-/** The request's logger: what it says carries the request's id. */
-type Log = { info: LogFn; error: LogFn };
+/** The request: its logger (what it says carries the request's id) and its link base (a webhook's body has the links its answer has). */
+type Req = { log: { info: LogFn; error: LogFn }; publicUrl: string };
 
-export async function submitJob(deps: SubmitDeps, user: User, read: RequestReader, log: Log): Promise<Job> {
+export async function submitJob(deps: SubmitDeps, user: User, read: RequestReader, req: Req): Promise<Job> {
+  const { log } = req;
   checkUserLimits(deps.store, deps.config.userLimits, user);
   const staging = await deps.datastore.newStaging();
   try {
     const request = await read(staging);
+    // The request's own fields first: a webhook the server may not call is refused whatever the app.
+    const webhook = await resolveJobWebhook(deps.store, user.id, request.webhook ?? {}, { allowPrivate: deps.config.webhooks.allowPrivate });
     const inputFiles = await digestFiles(staging, request.inputs);
     const plan = planRun(deps, user, request, inputFiles);
     const job = deps.store.jobs.create({
       userId: user.id, appId: plan.app.id, versionId: plan.version.id, param: plan.param, params: plan.params, queue: plan.queue.name, inputs: request.inputs, bytes: request.inputBytes,
       argv: plan.shownArgv, inputFiles, cacheKey: plan.cacheKey, ...(request.rerunOf !== undefined ? { rerunOf: request.rerunOf } : {}),
     });
+    // Before anything can end the job (the result cache does at once): its `completed` needs it.
+    if (webhook) deps.store.webhooks.setForJob(job.id, webhook.url, webhook.events, req.publicUrl);
     const source = plan.cacheKey && !request.noCache ? findCachedSource(deps.store, plan.cacheKey, user.id, request.inputs) : null;
     if (source && (await serveFromCache(deps, job, source, staging))) {
       log.info({ jobId: job.id, app: plan.app.name, version: plan.version.label, cachedFrom: source.id }, 'job served from the result cache');

@@ -36,6 +36,7 @@ export const openapi = fp<OpenApiOptions>(
           { name: 'files', description: 'Result downloads' },
           { name: 'system', description: 'Queues and health' },
           { name: 'runners', description: 'Runner hosts and their tokens (admins)' },
+          { name: 'webhooks', description: 'Jobs\' webhooks: your default one, your signing secret, each delivery and its attempts' },
         ],
       },
     });

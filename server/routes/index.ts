@@ -17,6 +17,7 @@ import { storageRoutes } from './storage.js';
 import { adminRoutes } from './admin.js';
 import { sessionRoutes } from './sessions.js';
 import { sessionEventRoutes } from './session-events.js';
+import { webhookRoutes } from './webhooks.js';
 
 export const api = fp<ApiDeps>(
   async (app, deps) => {
@@ -35,6 +36,7 @@ export const api = fp<ApiDeps>(
     await adminRoutes(app, deps);
     await sessionRoutes(app, deps);
     await sessionEventRoutes(app, deps);
+    await webhookRoutes(app, deps);
   },
   { name: 'allgo-api', fastify: '5.x', encapsulate: true, dependencies: ['allgo-auth', 'allgo-openapi'] },
 );

@@ -8,6 +8,7 @@
 import fastJson from 'fast-json-stringify';
 import type { FastifySchema, FastifySerializerCompiler } from 'fastify';
 import type { JobStatus } from '../../schemas/index.js';
+import { def } from './api-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,3 +26,6 @@ function orderedJobStatus(schema: Json): (body: JobStatus) => string {
 /** The route's serializers: its 200 answer as above, its errors as any route's. */
 export const jobStatusSerializers: FastifySerializerCompiler<FastifySchema> = ({ schema, httpStatus }) =>
   (httpStatus === '200' ? orderedJobStatus(schema as Json) : fastJson(schema as fastJson.AnySchema)) as (data: unknown) => string;
+
+/** The route's 200 serializer on its own, for what sends a job's answer elsewhere (a webhook's body). */
+export const jobStatusSerializer = (): ((body: JobStatus) => string) => orderedJobStatus(def('JobStatus'));

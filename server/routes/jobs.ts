@@ -68,14 +68,14 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const user = requireUser(req);
       if (!req.isMultipart()) {
         if (!req.headers['content-type']?.startsWith('application/json')) throw new BadRequestError('send the job as multipart/form-data (job[webapp_id], job[param], job[params][ID], files[0], …) or, without files, as JSON ({"app", "params"})');
-        const job = await submitJob(submitDeps, user, readJson(req.body), req.log);
+        const job = await submitJob(submitDeps, user, readJson(req.body), req);
         return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
       }
       const release = uploads.take(user.id);
       // Given back once the body is read or the client is gone, whichever the handler sees last.
       req.raw.once('close', release);
       try {
-        const job = await submitJob(submitDeps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req.log);
+        const job = await submitJob(submitDeps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req);
         return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
       } finally {
         release();
@@ -144,7 +144,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     async (req) => {
       const user = requireUser(req);
       const original = visibleJob(req.params.id, user);
-      const job = await submitJob(submitDeps, user, rerunReader(deps, original, req.body), req.log);
+      const job = await submitJob(submitDeps, user, rerunReader(deps, original, req.body), req);
       return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
     },
   );

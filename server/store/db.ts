@@ -143,7 +143,7 @@ const MIGRATIONS: Migration[] = [
   // A session's share link: its key is derived from this nonce and the server's secret (never
   // stored); a new share or a revocation changes or clears it, and every link and cookie it made dies.
   `ALTER TABLE sessions ADD COLUMN share_nonce TEXT;`,
-  // (test/unit/releases.test.ts undoes this step as the last one: a step added after it must move the test too.)
+  // (test/unit/releases.test.ts undoes this step and the webhooks one after it: a step added after those must move the test too.)
   // Releases (and, in the same step, push-time test results and job progress): an app's default version is a pointer its owner moves (promote, rollback), not
   // "the newest ready". Each move, each publication and each yank is one row of its history.
   // moved_default says whether the row made its version the default (rollback replays them).
@@ -175,6 +175,45 @@ const MIGRATIONS: Migration[] = [
    UPDATE apps SET default_version_id = (SELECT id FROM versions WHERE versions.app_id = apps.id AND state = 'ready' ORDER BY finished_at DESC, id DESC LIMIT 1);
    INSERT INTO releases (app_id, version_id, action, moved_default, user_id, created_at)
      SELECT app_id, id, 'publish', 1, pusher_id, COALESCE(finished_at, created_at) FROM versions WHERE state = 'ready' ORDER BY finished_at, id;`,
+  // Webhooks (issue 16). A user's default webhook and the nonce their signing secret is derived
+  // from (server/webhooks/signature.ts); a job's webhook with what it has sent (each event once,
+  // progress throttled); each delivery (its body kept, so every attempt sends the same bytes)
+  // and each attempt, for the job's owner to see.
+  `CREATE TABLE user_webhooks (
+     user_id INTEGER PRIMARY KEY REFERENCES users(id),
+     url TEXT,
+     events TEXT NOT NULL DEFAULT '["completed"]',
+     secret_nonce TEXT,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE job_webhooks (
+     job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+     url TEXT NOT NULL,
+     events TEXT NOT NULL,
+     link_base TEXT NOT NULL,
+     start_sent INTEGER NOT NULL DEFAULT 0,
+     completed_sent INTEGER NOT NULL DEFAULT 0,
+     progress_sent_ms INTEGER,
+     progress_sent_at TEXT
+   );
+   CREATE TABLE webhook_deliveries (
+     id TEXT PRIMARY KEY,
+     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+     event TEXT NOT NULL CHECK (event IN ('start', 'progress', 'completed')),
+     state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_job ON webhook_deliveries(job_id, created_at);
+   CREATE TABLE webhook_attempts (
+     id INTEGER PRIMARY KEY,
+     delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+     at TEXT NOT NULL,
+     status_code INTEGER,
+     error TEXT,
+     duration_ms INTEGER NOT NULL
+   );
+   CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);`,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { JobStats } from './job-stats.js';
 import { UserUsage } from './user-usage.js';
 import { AdminStats } from './admin-stats.js';
 import { SessionStore } from './sessions.js';
+import { WebhookStore } from './webhooks.js';
 
 export interface Store {
   db: Db;
@@ -33,6 +34,8 @@ export interface Store {
   adminStats: AdminStats;
   /** Webapp sessions. */
   sessions: SessionStore;
+  /** Jobs' and users' webhooks, their deliveries and attempts. */
+  webhooks: WebhookStore;
   close(): void;
 }
 
@@ -52,6 +55,7 @@ export function openStore(file: string): Store {
     usage: new UserUsage(db),
     adminStats: new AdminStats(db),
     sessions: new SessionStore(db),
+    webhooks: new WebhookStore(db),
     close: () => db.close(),
   };
 }

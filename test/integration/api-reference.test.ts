@@ -165,6 +165,18 @@ describe('the API reference', () => {
     await call('DELETE', `/api/v1/jobs/${created.id}`, { token });
     await call('GET', new URL(job.files[0].url).pathname);
 
+    // Webhooks, once no more jobs are submitted (a default webhook would serve them): a public
+    // address literal needs no DNS; this platform's config refuses loopback.
+    await call('POST', '/api/v1/user/webhook/secret', { token });
+    await call('PUT', '/api/v1/user/webhook', { token, headers: json, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) });
+    await call('PUT', '/api/v1/user/webhook', { token, headers: json, body: JSON.stringify({ url: 'https://93.184.216.34/hook', events: ['finished'] }) });
+    await call('PUT', '/api/v1/user/webhook', { token, headers: json, body: JSON.stringify({ url: 'https://93.184.216.34/hook', events: ['start', 'completed'] }) });
+    await call('GET', '/api/v1/user/webhook', { token });
+    await call('GET', '/api/v1/user/webhook');
+    await call('DELETE', '/api/v1/user/webhook', { token });
+    await call('GET', `/api/v1/jobs/${rerun.id}/webhooks`, { token });
+    await call('GET', `/api/v1/jobs/${rerun.id}/webhooks`, { token: other });
+
     // Webapp sessions: start, read, list and stop one; refusals.
     const viewer = p.appName('viewer');
     expect((await push(exampleRepo('viewer'), p.url, viewer, 'admin', token)).code).toBe(0);

@@ -288,3 +288,13 @@ describe('loadConfig: the runner backend', () => {
     expect(() => load()).toThrow('`runner.slurm.runtime` must be one of "podman", "charliecloud", "apptainer"');
   });
 });
+
+describe('loadConfig: webhooks', () => {
+  it('refuses private webhook targets unless webhooks.allow_private is true, and names a wrong value', async () => {
+    expect(load().webhooks).toEqual({ allowPrivate: false });
+    await writeConfig('webhooks: {allow_private: true}\n');
+    expect(load().webhooks).toEqual({ allowPrivate: true });
+    await writeConfig('webhooks: {allow_private: yes please}\n');
+    expect(refusal(() => load(), ConfigError).message).toContain('webhooks');
+  });
+});

@@ -140,7 +140,9 @@ describe('the migration to release pointers', () => {
       openDb(file).close();
       // Back to the schema before releases, with two published versions as it kept them.
       const raw = new Database(file);
-      const before = (raw.pragma('user_version', { simple: true }) as number) - 1;
+      // The releases step, then the webhooks step after it (server/store/db.ts).
+      const before = (raw.pragma('user_version', { simple: true }) as number) - 2;
+      raw.exec('DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE job_webhooks; DROP TABLE user_webhooks;');
       raw.exec('DROP TABLE job_progress; DROP TABLE releases; ALTER TABLE apps DROP COLUMN default_version_id; ALTER TABLE versions DROP COLUMN promote; ALTER TABLE versions DROP COLUMN yanked_reason; ALTER TABLE versions DROP COLUMN yanked_at; ALTER TABLE versions DROP COLUMN tests;');
       raw.pragma(`user_version = ${before}`);
       raw.exec(`INSERT INTO users (id, name, email, token_hash, created_at) VALUES (1, 'ada', 'a@b.c', 'h', '2026-01-01');
