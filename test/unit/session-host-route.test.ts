@@ -35,8 +35,8 @@ describe('the host route', () => {
 });
 
 describe('webapps settings', () => {
-  it('has defaults: 20 sessions, 2 per user, path routes only, 2 min to start, 60 s per answer, 10 MB bodies', () => {
-    expect(readWebapps(undefined)).toEqual({ maxSessions: 20, perUser: 2, domain: null, startTimeoutMs: 120_000, proxyTimeoutMs: 60_000, bodyLimitBytes: 10 * 1024 * 1024, sweepMs: 5000 });
+  it('has defaults: 20 sessions, 2 per user, path routes only, 2 min to start, 60 s per answer, 10 MB bodies, WebSockets let go after 10 min of silence', () => {
+    expect(readWebapps(undefined)).toEqual({ maxSessions: 20, perUser: 2, domain: null, startTimeoutMs: 120_000, proxyTimeoutMs: 60_000, bodyLimitBytes: 10 * 1024 * 1024, sweepMs: 5000, wsIdleMs: 600_000 });
     expect(readWebapps({ domain: 'Apps.Example.org', per_user: 0 })).toMatchObject({ domain: 'apps.example.org', perUser: 0 });
   });
 });
