@@ -13,6 +13,7 @@ import { jobBoxSpec } from '../common/job-box.js';
 import { handToJobUser } from '../common/job-user.js';
 import { openRegular } from '../common/open-regular.js';
 import { LOG_FILE } from '../common/files.js';
+import { dockerLogText } from '../common/docker-log-text.js';
 
 type TestCase = NonNullable<BuildPayload['tests']>[number];
 type TestResult = NonNullable<BuildResult['tests']>[number];
@@ -81,7 +82,7 @@ async function runCase(docker: Docker, image: string, c: TestCase, box: TestBox,
     );
     await container.start();
     const exitCode = await waitBounded(container, c.timeoutMs, signal);
-    const log = demux((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer).slice(-READ_MAX);
+    const log = dockerLogText((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer).slice(-READ_MAX);
     if (exitCode === null) return { failure: signal.aborted ? 'the build was stopped' : `ran over its timeout of ${c.timeoutMs / 1000} s`, log };
     return { failure: await check(c.expect, exitCode, dir, log), log };
   } catch (err) {
@@ -108,17 +109,6 @@ async function waitBounded(container: Docker.Container, ms: number, signal: Abor
   }
 }
 
-/** A container's log as the engine sends it without a TTY: frames of [stream, 0, 0, 0, size(4)] then the bytes. */
-function demux(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= buf.length) {
-    const size = buf.readUInt32BE(at + 4);
-    parts.push(buf.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
 
 /** The first expectation not met, in words; null when all are. */
 async function check(expect: TestCase['expect'], exitCode: number, dir: string, log: string): Promise<string | null> {

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { boxOptions, type BoxLimits } from '../../common/container-box.js';
 import { CONTAINER_LABELS } from '../../common/labels.js';
 import { fenceBridge, unfenceBridge } from './host-fence.js';
+import { dockerLogText } from '../../common/docker-log-text.js';
 
 const SESSION_LABEL = 'allgo.session';
 const SESSION_WORKDIR = '/work';
@@ -66,23 +67,12 @@ export async function startSessionBox(docker: Docker, s: SessionSpec): Promise<s
 export async function sessionLogTail(docker: Docker, instance: string, id: string, lines = 50): Promise<string> {
   try {
     const buf = (await docker.getContainer(sessionContainerName(instance, id)).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-    return demux(buf).slice(-8192);
+    return dockerLogText(buf).slice(-8192);
   } catch {
     return '';
   }
 }
 
-/** Docker's multiplexed log frames (8-byte headers) → text. */
-function demux(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
 
 /** Puts the session's host fence back if it went (a firewall reload while the server was down). */
 export const refenceSession = (id: string): Promise<void> => fenceBridge(bridgeName(id));
