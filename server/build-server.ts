@@ -26,6 +26,7 @@ import { api } from './routes/index.js';
 import { git } from './git/plugin.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { redactingLogger } from './log-redaction.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { runnerApi } from './plugins/runner-api.js';
 import { siteRoutes } from './site/serve.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
@@ -69,6 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const datastore = new Datastore(config.dataDir, config.runnerUser);
   const app = Fastify({
     loggerInstance: redactingLogger(log) as FastifyBaseLogger,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
     // A request (an upload, a push) must arrive whole within limits.upload_timeout, or Node

@@ -98,17 +98,22 @@ export class Datastore {
    */
   async filesOf(job: { id: number; state: string }): Promise<JobFile[]> {
     if (job.state !== 'done') return this.list(job.id);
-    const kept = this.finished.get(job.id);
-    if (kept) {
-      // Used again: to the young end of the map's order.
-      this.finished.delete(job.id);
-      this.finished.set(job.id, kept);
-      return kept;
-    }
+    const kept = this.keptFilesOf(job);
+    if (kept) return kept;
     const forgets = this.forgets;
     const files = await this.list(job.id);
     if (forgets === this.forgets && files.length <= CACHED_FILES) this.keep(job.id, files);
     return files;
+  }
+
+  /** A done job's listing if it is kept, without waiting: what filesOf() would give, or null. */
+  keptFilesOf(job: { id: number; state: string }): JobFile[] | null {
+    const kept = job.state === 'done' ? this.finished.get(job.id) : undefined;
+    if (!kept) return null;
+    // Used again: to the young end of the map's order.
+    this.finished.delete(job.id);
+    this.finished.set(job.id, kept);
+    return kept;
   }
 
   private keep(jobId: number, files: JobFile[]): void {

@@ -1,7 +1,7 @@
 // The jobs API, compatible with A||GO's: POST /api/v1/jobs (multipart, job[webapp_id],
 // job[param], files[N], and typed job[params][ID] and files[ID]; or JSON without files) and GET /api/v1/jobs/N with the file → URL map and the status.
 // The work is the jobs service's (server/jobs/): these routes check who asks and answer.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, notFound } from '../errors.js';
 import { maySeeJob } from '../auth.js';
 import { LOG_FILE } from '../../common/files.js';
@@ -112,22 +112,32 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       schema: { tags: ['jobs'], summary: 'A job: A||GO\'s {"<id>": {file: url}, "status"} and more', params: jobIdParams, response: { 200: def('JobStatus'), ...errors(401, 404) } },
       serializerCompiler: jobStatusSerializers,
     },
-    async (req, reply) => {
+    // Not an async function: a done job polled again is answered without waiting on anything.
+    (req, reply) => {
       const job = visibleJob(req.params.id, requireUser(req));
-      const files = await datastore.filesOf(job);
-      if (job.state !== 'done') {
-        const waiting = job.state === 'waiting' ? await waitingFacts(job) : null;
-        return jobStatus(req, job, deps.keys.keyFor(job), files, waiting, store.progress.get(job.id));
-      }
       // A done job's record no longer changes but to leave `done`, and its kept listing is
       // replaced when its files change: its answer is made once per link base, then reused.
-      const kept = doneAnswers.get(files);
-      if (kept?.jobId === job.id && kept.base === req.publicUrl) return reply.type(JSON_TYPE).send(kept.body);
-      const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null, store.progress.get(job.id))) as string;
-      doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
-      return reply.type(JSON_TYPE).send(body);
+      const listing = datastore.keptFilesOf(job);
+      const kept = listing && doneAnswers.get(listing);
+      if (kept?.jobId === job.id && kept.base === req.publicUrl) {
+        reply.type(JSON_TYPE).send(kept.body);
+        return;
+      }
+      return answer(req, reply, job);
     },
   );
+
+  const answer = async (req: FastifyRequest, reply: FastifyReply, job: Job): Promise<JobStatus | string> => {
+    const files = await datastore.filesOf(job);
+    if (job.state !== 'done') {
+      const waiting = job.state === 'waiting' ? await waitingFacts(job) : null;
+      return jobStatus(req, job, deps.keys.keyFor(job), files, waiting, store.progress.get(job.id));
+    }
+    const body = reply.serialize(jobStatus(req, job, deps.keys.keyFor(job), files, null, store.progress.get(job.id))) as string;
+    doneAnswers.set(files, { jobId: job.id, base: req.publicUrl, body });
+    reply.type(JSON_TYPE);
+    return body;
+  };
 
   // The same job again: its version (or another), parameters and inputs; a new job of the caller's.
   app.post<ById & { Reply: JobCreated }>(

@@ -12,6 +12,7 @@ import { UserUsage } from './user-usage.js';
 import { AdminStats } from './admin-stats.js';
 import { SessionStore } from './sessions.js';
 import { WebhookStore } from './webhooks.js';
+import { OtherCommits } from './other-commits.js';
 
 export interface Store {
   db: Db;
@@ -41,13 +42,15 @@ export interface Store {
 
 export function openStore(file: string): Store {
   const db = openDb(file);
+  // One watch for both read caches: a single data_version read per turn serves them.
+  const commits = new OtherCommits(db);
   return {
     db,
-    users: new UserStore(db),
+    users: new UserStore(db, commits),
     apps: new AppStore(db),
     versions: new VersionStore(db),
     releases: new ReleaseStore(db),
-    jobs: new JobStore(db),
+    jobs: new JobStore(db, commits),
     progress: new JobProgressStore(db),
     queueHistory: new QueueHistory(db),
     runnerTokens: new RunnerTokenStore(db),

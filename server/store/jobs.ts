@@ -3,6 +3,7 @@ import type { FileDigest, JobResult, JobState, ParameterValue } from '../../sche
 import { CANCELLABLE_JOB_STATES, FINISHED_JOB_STATES, QUEUED_JOB_STATES, UNFINISHED_JOB_STATES, isFinishedJob } from '../../common/states.js';
 import { type Db, now } from './db.js';
 import { ReadCache } from './read-cache.js';
+import type { OtherCommits } from './other-commits.js';
 
 /** A set of states as SQL: `'new', 'waiting'` (the names are the schema's, never user input). */
 const sqlIn = (states: Iterable<JobState>): string => [...states].map((s) => `'${s}'`).join(', ');
@@ -186,9 +187,9 @@ export class JobStore {
   /** Only done jobs: their record changes no more but to leave `done`, which forgets it here. */
   private readonly done: ReadCache<number, Job>;
 
-  constructor(db: Db) {
+  constructor(db: Db, commits: OtherCommits) {
     this.sql = statements(db);
-    this.done = new ReadCache(db, CACHED_JOBS);
+    this.done = new ReadCache(commits, CACHED_JOBS);
   }
 
   /** `bytes`: of its input files, counted in the user's storage from the start. */

@@ -1,29 +1,27 @@
 // Records read on every request and seldom written (a caller's user, a finished job), kept in
 // memory so that polling does not query the store each time. An entry stays true as long as
 // nobody wrote it: the store object that owns a cache forgets an entry it writes, and any
-// commit by another connection (`allgo user add` beside the server, a test) empties the cache,
-// which SQLite's data_version tells at the price of one pragma.
-import type { Db } from './db.js';
+// commit by another connection (`allgo user add` beside the server, a test) empties the cache
+// (see other-commits.ts).
+import type { OtherCommits } from './other-commits.js';
 
 export class ReadCache<K, V extends object> {
   private readonly entries = new Map<K, Readonly<V>>();
-  private readonly dataVersion;
   private seen: number;
 
   constructor(
-    db: Db,
+    private readonly commits: OtherCommits,
     private readonly max: number,
   ) {
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.seen = this.dataVersion.get() as number;
+    this.seen = commits.current();
   }
 
   /**
    * The entry for `key`, else what `read` gives, kept when `keep` says so. Never a miss: a
-   * record added meanwhile is found at once. Entries are frozen, as every caller shares them.
+   * record added meanwhile is found. Entries are frozen, as every caller shares them.
    */
   get(key: K, read: () => V | null, keep: (v: V) => boolean = () => true): V | null {
-    const version = this.dataVersion.get() as number;
+    const version = this.commits.current();
     if (version !== this.seen) {
       this.entries.clear();
       this.seen = version;

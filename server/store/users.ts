@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { UserLimits } from '../../common/config.js';
 import { type Db, now } from './db.js';
 import { ReadCache } from './read-cache.js';
+import type { OtherCommits } from './other-commits.js';
 
 export interface User {
   id: number;
@@ -46,7 +47,7 @@ export const limitsOf = (user: User, defaults: Readonly<UserLimits>): UserLimits
 });
 
 /** Tokens are 32 random bytes, so a fast hash is enough to keep them unusable if the store leaks. */
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');
 /**
  * A prefix makes tokens recognisable (secret scanners, logs) and means one never starts with
  * "-", which command lines would take for an option (`allgo login --token -x…`).
@@ -73,9 +74,9 @@ export class UserStore {
   private readonly sql: ReturnType<typeof statements>;
   private readonly byHash: ReadCache<string, User>;
 
-  constructor(db: Db) {
+  constructor(db: Db, commits: OtherCommits) {
     this.sql = statements(db);
-    this.byHash = new ReadCache(db, CACHED_USERS);
+    this.byHash = new ReadCache(commits, CACHED_USERS);
   }
 
   create(input: { name: string; email: string; isAdmin?: boolean; isProvider?: boolean; token?: string }): { user: User; token: string } {

@@ -1,6 +1,7 @@
 // The store keeps the records every request reads (the caller's user, a done job) in memory.
 // None may outlive a write: its own (it forgets what it writes), nor another connection's
-// (`allgo user add` beside the server writes the same file), nor be kept as "not found".
+// (`allgo user add` beside the server writes the same file) once a millisecond has passed,
+// nor be kept as "not found".
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,9 @@ describe('records kept in memory by the store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** What another process's commit takes to be seen: the store asks SQLite at most once a millisecond. */
+  const aMomentLater = () => new Promise((resolve) => setTimeout(resolve, 2));
+
   const doneJob = () => {
     const job = server.jobs.create({ userId: alice.id, appId: app.id, versionId: version.id, param: '', queue: 'standard' });
     server.jobs.finish(job.id, { result: 'success', exitCode: 0, message: 'ok' });
@@ -50,22 +54,25 @@ describe('records kept in memory by the store', () => {
     expect(server.jobs.byId(b)?.state).toBe('deleted');
   });
 
-  it('a done job changed through another connection shows its new state', () => {
+  it('a done job changed through another connection shows its new state a moment later', async () => {
     const id = doneJob();
     expect(server.jobs.byId(id)?.state).toBe('done');
     beside.jobs.markArchived(id);
+    await aMomentLater();
     expect(server.jobs.byId(id)?.state).toBe('archived');
   });
 
-  it('a user’s limits set by the store that kept them, or through another connection, apply at once', () => {
+  it('a user’s limits set by the store that kept them apply at once, and through another connection a moment later', async () => {
     expect(server.users.byToken(aliceToken)?.limits.maxRunning).toBeNull();
     server.users.setLimits(alice.id, { maxRunning: 3, maxWaiting: null, perMinute: null, storageGb: null });
     expect(server.users.byToken(aliceToken)?.limits.maxRunning).toBe(3);
     beside.users.setLimits(alice.id, { maxRunning: 5, maxWaiting: null, perMinute: null, storageGb: null });
+    await aMomentLater();
     expect(server.users.byToken(aliceToken)?.limits.maxRunning).toBe(5);
   });
 
   it('a token unknown a moment ago works as soon as another connection adds its user', () => {
+    // No wait: what is not found is never kept.
     expect(server.users.byToken('allgo_not-yet')).toBeNull();
     beside.users.create({ name: 'bob', email: 'b@example.org', token: 'allgo_not-yet' });
     expect(server.users.byToken('allgo_not-yet')?.name).toBe('bob');
