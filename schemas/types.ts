@@ -2093,6 +2093,16 @@ export interface SiteExport {
    * Highest priority first.
    */
   queues: QueueInfo[];
+  /**
+   * What the catalog page shows of all its apps: how many, and their tags, most used first. A document made for re-rendering a few pages carries only their apps in `apps`, and the whole catalog's listing here.
+   */
+  listing: {
+    apps: number;
+    tags: {
+      tag: string;
+      count: number;
+    }[];
+  };
   apps: (AppFacts & {
     /**
      * Only apps with a ready version are in the catalog.

@@ -1,4 +1,5 @@
-// One catalog rebuild: export the store, then either render only what changed (the pages of
+// One catalog rebuild: bring the catalog up from the store (catalog-mirror.ts: only the apps
+// that changed are exported again), then either render only what changed (the pages of
 // the apps that changed and the catalog page: incremental.ts) or, when a template or what every
 // page shows changed, run `astro build` of every page in a child process (which also leaves the
 // renderer the incremental rebuilds use), into a fresh folder; precompress; swap it in.
@@ -10,9 +11,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
-import type { SiteExport } from '../../schemas/index.js';
 import { packageRoot } from '../../schemas/index.js';
-import { exportCatalog } from './export.js';
+import { CatalogMirror } from './catalog-mirror.js';
 import { precompress } from './precompress.js';
 import { runNode, SiteBuildError } from './run-node.js';
 import { BUILDS_CWD, sourceDigest } from './site-sources.js';
@@ -27,6 +27,8 @@ export interface SiteBuildDeps {
   log: Logger;
   /** The digest of the site's sources (default: read from the package); a change means every page is rebuilt. */
   sources?: () => Promise<string>;
+  /** The catalog as the last rebuild exported it, kept across rebuilds (default: a new one, which exports every app). */
+  catalog?: CatalogMirror;
 }
 
 export interface SiteBuildResult {
@@ -49,15 +51,16 @@ const buildsDir = (dataDir: string): string => join(dataDir, 'site-builds');
 export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSignal; force?: boolean } = {}): Promise<SiteBuildResult> {
   const started = Date.now();
   const { dataDir } = deps.config;
-  const doc = exportCatalog(deps.store, deps.config);
+  const catalog = (deps.catalog ?? new CatalogMirror()).refresh(deps.store, deps.config);
+  const apps = catalog.names.length;
   const sources = await (deps.sources ?? (() => sourceDigest(packageRoot())))();
   // What every page shows, each app's entry and the sources, in one digest (of the digests of
-  // each, so the catalog is serialized once): a change that shows nowhere (a private app's
-  // build, a restart) costs no rebuild.
-  const state = stateOf(doc, sources);
+  // each, kept with the entries): a change that shows nowhere (a private app's build, a
+  // restart) costs no rebuild.
+  const state = stateOf(catalog, sources);
   const digest = createHash('sha256').update(JSON.stringify(state)).digest('hex');
   const served = await readFile(join(siteDir(dataDir), DIGEST_FILE), 'utf8').catch(() => null);
-  if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps: doc.apps.length, ms: Date.now() - started, unchanged: true, mode: 'unchanged', pages: 0 };
+  if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps, ms: Date.now() - started, unchanged: true, mode: 'unchanged', pages: 0 };
   const servedDir = await realpath(siteDir(dataDir)).catch(() => null);
   const plan = opts.force ? ({ kind: 'full', why: 'asked for' } as const) : planRebuild(servedDir && (await hasRenderer(servedDir)) ? await readState(servedDir) : null, state);
   const id = `${new Date().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -67,31 +70,36 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   await mkdir(work, { recursive: true });
   try {
     const data = join(work, 'catalog.json');
-    await writeFile(data, JSON.stringify(doc));
+    const full = async (): Promise<number> => {
+      await writeFile(data, JSON.stringify(catalog.whole()));
+      return fullBuild({ data, out, work }, id, catalog.names, opts.signal);
+    };
     let pages: number;
     let mode: SiteBuildResult['mode'] = 'full';
     let afterSwap = async (): Promise<void> => undefined;
     if (plan.kind === 'incremental' && servedDir) {
       try {
-        ({ pages, afterSwap } = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, { ...plan, order: doc.apps.map((a) => a.name) }, opts.signal));
+        // The renderer reads only the changed apps' entries; the catalog page's cards of the others are kept.
+        await writeFile(data, JSON.stringify(catalog.only(plan.changed)));
+        ({ pages, afterSwap } = await rebuildIncrementally({ served: servedDir, out, data, staging: join(work, 'pages') }, { ...plan, order: catalog.names }, opts.signal));
         mode = 'incremental';
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         // The renderer is an optimisation: when it fails, every page is built the usual way.
         deps.log.warn({ err, build: id }, 'incremental site rebuild failed: rebuilding every page');
         await rm(out, { recursive: true, force: true });
-        pages = await fullBuild({ data, out, work }, id, doc, opts.signal);
+        pages = await full();
       }
     } else {
       deps.log.debug({ build: id, why: plan.kind === 'full' ? plan.why : 'no served build' }, 'rebuilding every page of the site');
-      pages = await fullBuild({ data, out, work }, id, doc, opts.signal);
+      pages = await full();
     }
     await finish(out, digest, state);
     await swapIn(dataDir, id);
     await afterSwap();
     const ms = Date.now() - started;
-    deps.log.info({ build: id, apps: doc.apps.length, mode, pages, ms }, 'site rebuilt');
-    return { dir: out, apps: doc.apps.length, ms, unchanged: false, mode, pages };
+    deps.log.info({ build: id, apps, mode, pages, exported: catalog.exported, ms }, 'site rebuilt');
+    return { dir: out, apps, ms, unchanged: false, mode, pages };
   } catch (err) {
     await rm(out, { recursive: true, force: true });
     throw err;
@@ -110,7 +118,7 @@ async function finish(out: string, digest: string, state: BuildState): Promise<v
 }
 
 /** Every page, by `astro build`; returns how many app pages and catalog pages it wrote. */
-async function fullBuild(paths: { data: string; out: string; work: string }, id: string, doc: SiteExport, signal?: AbortSignal): Promise<number> {
+async function fullBuild(paths: { data: string; out: string; work: string }, id: string, order: readonly string[], signal?: AbortSignal): Promise<number> {
   const renderer = join(paths.out, RENDERER_DIR);
   await mkdir(renderer, { recursive: true });
   // The renderer's modules import Astro's runtime, from this package's node_modules.
@@ -118,8 +126,8 @@ async function fullBuild(paths: { data: string; out: string; work: string }, id:
   await runAstro({ ...paths, renderer, cache: join(paths.work, 'cache') }, id, signal);
   await precompress(paths.out);
   // The cards the next incremental rebuild starts from.
-  await renderPages({ renderer, out: paths.out, data: paths.data }, [], { order: doc.apps.map((a) => a.name), changed: null, from: null, cards: join(paths.out, CARDS_FILE) }, signal);
-  return 1 + doc.apps.length;
+  await renderPages({ renderer, out: paths.out, data: paths.data }, [], { order, changed: null, from: null, cards: join(paths.out, CARDS_FILE) }, signal);
+  return 1 + order.length;
 }
 
 /**

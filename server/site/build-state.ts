@@ -2,10 +2,9 @@
 // the site's sources, of what every page shows (queues, public URL), and of each app's entry.
 // Against the next catalog it says what must be rebuilt: every page when a template or a
 // shared fact changed, else only the pages of the apps that changed and the catalog page.
-import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SiteExport } from '../../schemas/index.js';
+import { digestOf, type CatalogSnapshot } from './catalog-mirror.js';
 
 export const STATE_FILE = '.build-state.json';
 /** What a build's pages show, in one digest: the next build with the same is not needed. */
@@ -14,19 +13,15 @@ export const DIGEST_FILE = '.build-digest';
 export interface BuildState {
   sources: string;
   shared: string;
-  apps: Record<string, string>;
+  apps: Readonly<Record<string, string>>;
 }
 
 export type RebuildPlan =
   | { kind: 'full'; why: string }
   | { kind: 'incremental'; changed: string[]; removed: string[] };
 
-const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-
-export function stateOf(doc: SiteExport, sources: string): BuildState {
-  const { generated_at: _at, apps, ...shared } = doc;
-  return { sources, shared: hash(shared), apps: Object.fromEntries(apps.map((a) => [a.name, hash(a)])) };
-}
+/** The listing is not a shared fact: it follows from the apps, and a change of theirs shows in their digests. */
+export const stateOf = (catalog: Pick<CatalogSnapshot, 'shared' | 'digests'>, sources: string): BuildState => ({ sources, shared: digestOf(catalog.shared), apps: catalog.digests });
 
 export function planRebuild(served: BuildState | null, next: BuildState): RebuildPlan {
   if (!served) return { kind: 'full', why: 'no build to start from' };

@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import type { ServerEvents } from '../events.js';
 import { buildSite } from './build-site.js';
 import { SiteRebuilds } from './rebuilds.js';
+import { CatalogMirror } from './catalog-mirror.js';
 
 export interface SiteDeps {
   config: Readonly<Config>;
@@ -23,12 +24,14 @@ export interface RunningSite {
 
 export async function startSiteRebuilds(deps: SiteDeps): Promise<RunningSite> {
   const { config, store, events, log } = deps;
+  // Kept across rebuilds: each exports only the apps changed since the last.
+  const catalog = new CatalogMirror();
   const rebuilds = new SiteRebuilds({
     connection: deps.connection,
     workerConnection: deps.workerConnection,
     prefix: config.redisPrefix,
     debounceMs: config.site.debounceMs,
-    build: (signal) => buildSite({ store, config, log }, { signal }),
+    build: (signal) => buildSite({ store, config, log, catalog }, { signal }),
     log,
   });
   // A version that became ready or failed: the app's manifest, visibility, tags or versions may have changed.

@@ -214,6 +214,21 @@ const MIGRATIONS: Migration[] = [
      duration_ms INTEGER NOT NULL
    );
    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);`,
+  // What the catalog shows changed: a row per write to an app, its versions or its release
+  // history, and per app a renamed user owns or acted on, made by triggers, so that no write
+  // path (nor `allgo` commands beside the server) can leave one out. A catalog rebuild exports
+  // only the apps named since the last one (server/site/catalog-mirror.ts), then prunes.
+  `CREATE TABLE catalog_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, app_id INTEGER NOT NULL);
+   CREATE TRIGGER catalog_app_insert AFTER INSERT ON apps BEGIN INSERT INTO catalog_changes (app_id) VALUES (NEW.id); END;
+   CREATE TRIGGER catalog_app_update AFTER UPDATE ON apps BEGIN INSERT INTO catalog_changes (app_id) VALUES (NEW.id); END;
+   CREATE TRIGGER catalog_app_delete AFTER DELETE ON apps BEGIN INSERT INTO catalog_changes (app_id) VALUES (OLD.id); END;
+   CREATE TRIGGER catalog_version_insert AFTER INSERT ON versions BEGIN INSERT INTO catalog_changes (app_id) VALUES (NEW.app_id); END;
+   CREATE TRIGGER catalog_version_update AFTER UPDATE ON versions BEGIN INSERT INTO catalog_changes (app_id) VALUES (NEW.app_id); END;
+   CREATE TRIGGER catalog_version_delete AFTER DELETE ON versions BEGIN INSERT INTO catalog_changes (app_id) VALUES (OLD.app_id); END;
+   CREATE TRIGGER catalog_release_insert AFTER INSERT ON releases BEGIN INSERT INTO catalog_changes (app_id) VALUES (NEW.app_id); END;
+   CREATE TRIGGER catalog_user_rename AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name BEGIN
+     INSERT INTO catalog_changes (app_id) SELECT id FROM apps WHERE owner_id = NEW.id UNION SELECT app_id FROM releases WHERE user_id = NEW.id;
+   END;`,
 ];
 
 /**

@@ -13,6 +13,7 @@ import { AdminStats } from './admin-stats.js';
 import { SessionStore } from './sessions.js';
 import { WebhookStore } from './webhooks.js';
 import { OtherCommits } from './other-commits.js';
+import { CatalogChanges } from './catalog-changes.js';
 
 export interface Store {
   db: Db;
@@ -37,6 +38,8 @@ export interface Store {
   sessions: SessionStore;
   /** Jobs' and users' webhooks, their deliveries and attempts. */
   webhooks: WebhookStore;
+  /** The apps whose catalog entry changed, for the catalog's rebuilds. */
+  catalogChanges: CatalogChanges;
   close(): void;
 }
 
@@ -59,6 +62,7 @@ export function openStore(file: string): Store {
     adminStats: new AdminStats(db),
     sessions: new SessionStore(db),
     webhooks: new WebhookStore(db),
+    catalogChanges: new CatalogChanges(db),
     close: () => db.close(),
   };
 }

@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { openStore, type Store, type User } from '../../server/store/index.js';
 import { loadConfig } from '../../common/config.js';
 import { buildSite, siteDir, type SiteBuildDeps } from '../../server/site/build-site.js';
+import { CatalogMirror } from '../../server/site/catalog-mirror.js';
 import { sourceDigest } from '../../server/site/site-sources.js';
 import { CARDS_FILE } from '../../server/site/incremental.js';
 import { siteRoutes } from '../../server/site/serve.js';
@@ -37,7 +38,8 @@ beforeAll(async () => {
   for (const name of ['alpha', 'beta', 'gamma']) publishApp(store, { name, owner, manifest: { title: `The ${name} app`, tags: [name] }, description: `# ${name}\n\nThe ${name} app counts things.\n` });
   sources = await sourceDigest(packageRoot());
   const config = loadConfig({ ALLGO_DATA_DIR: dataDir, ALLGO_PUBLIC_URL: 'https://allgo.example.org' });
-  deps = { store, config, log, sources: async () => sources };
+  // One catalog kept across the builds, as the server keeps it: each exports only the apps that changed.
+  deps = { store, config, log, sources: async () => sources, catalog: new CatalogMirror() };
 });
 afterAll(() => {
   store.close();

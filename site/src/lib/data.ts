@@ -14,13 +14,6 @@ export function catalog(): Catalog {
   const file = process.env.ALLGO_SITE_DATA;
   cached = file
     ? (JSON.parse(readFileSync(file, 'utf8')) as Catalog)
-    : { generated_at: new Date().toISOString(), public_url: null, default_queue: 'standard', queues: [], apps: [] };
+    : { generated_at: new Date().toISOString(), public_url: null, default_queue: 'standard', queues: [], listing: { apps: 0, tags: [] }, apps: [] };
   return cached;
-}
-
-/** Every tag with how many apps carry it, most used first. */
-export function tagCounts(apps: readonly CatalogApp[]): [tag: string, count: number][] {
-  const counts = new Map<string, number>();
-  for (const a of apps) for (const t of a.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
