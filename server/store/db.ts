@@ -229,6 +229,9 @@ const MIGRATIONS: Migration[] = [
    CREATE TRIGGER catalog_user_rename AFTER UPDATE OF name ON users WHEN NEW.name IS NOT OLD.name BEGIN
      INSERT INTO catalog_changes (app_id) SELECT id FROM apps WHERE owner_id = NEW.id UNION SELECT app_id FROM releases WHERE user_id = NEW.id;
    END;`,
+  // The webhooks' catch-up at start looks for completed events not sent: only those rows, not
+  // every job that ever had a webhook.
+  `CREATE INDEX job_webhooks_unsent ON job_webhooks(job_id) WHERE completed_sent = 0;`,
 ];
 
 /**

@@ -53,8 +53,10 @@ const statements = (db: Db) => ({
   claimStart: db.prepare('UPDATE job_webhooks SET start_sent = 1 WHERE job_id = ? AND start_sent = 0'),
   claimCompleted: db.prepare('UPDATE job_webhooks SET completed_sent = 1 WHERE job_id = ? AND completed_sent = 0'),
   // Jobs that ended with their `completed` unsent (the server was down, or starting): sent at start.
+  // CROSS JOIN keeps job_webhooks outside, read by its partial index of the unsent: the planner
+  // would otherwise walk every finished job by jobs_state.
   unsentCompleted: db.prepare(
-    `SELECT job_webhooks.job_id FROM job_webhooks JOIN jobs ON jobs.id = job_webhooks.job_id
+    `SELECT job_webhooks.job_id FROM job_webhooks CROSS JOIN jobs ON jobs.id = job_webhooks.job_id
      WHERE job_webhooks.completed_sent = 0 AND jobs.state IN ('done', 'archived', 'deleted') AND job_webhooks.events LIKE '%"completed"%'`,
   ),
   claimProgress: db.prepare(

@@ -140,8 +140,8 @@ describe('the migration to release pointers', () => {
       openDb(file).close();
       // Back to the schema before releases, with two published versions as it kept them.
       const raw = new Database(file);
-      // The releases step, then the webhooks and catalog changes steps after it (server/store/db.ts).
-      const before = (raw.pragma('user_version', { simple: true }) as number) - 3;
+      // The releases step, then the webhooks, catalog changes and unsent webhooks steps after it (server/store/db.ts).
+      const before = (raw.pragma('user_version', { simple: true }) as number) - 4;
       for (const t of ['app_insert', 'app_update', 'app_delete', 'version_insert', 'version_update', 'version_delete', 'release_insert', 'user_rename']) raw.exec(`DROP TRIGGER catalog_${t}`);
       raw.exec('DROP TABLE catalog_changes;');
       raw.exec('DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE job_webhooks; DROP TABLE user_webhooks;');
