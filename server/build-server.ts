@@ -1,7 +1,6 @@
-// Wires the HTTP side, one plugin each: the route index, errors, metrics, multipart, the API reference,
+// Wires the HTTP side, one plugin each: the route index, errors, metrics, the API reference,
 // who is calling, retention, the webhooks, the API, the webapp sessions' proxy, git, and the catalog. Listens nowhere: main does.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type Docker from 'dockerode';
@@ -90,8 +89,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const metrics = new ServerMetrics({ ...deps, datastore });
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   installSecurityHeaders(app);
-  // preservePath: see the name as sent, so a path in it is refused rather than silently cut.
-  await app.register(multipart, { preservePath: true });
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(auth, { users: store.users });
   await app.register(retention, { store, datastore, retentionMs: config.retentionMs, log: log.child({ role: 'retention' }) });

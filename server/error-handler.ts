@@ -8,6 +8,8 @@ export interface ErrorAnswer {
   body: { error: string; code: string; param?: string };
 }
 
+const UNSUPPORTED_TYPE = 'this route takes no body of that Content-Type: send JSON (application/json); files (multipart/form-data) go only to POST /api/v1/jobs and POST /api/v1/apps/NAME/sessions';
+
 /** The answer to an error the server knows; null for an unexpected one (a logged 500). */
 export function answerOf(err: FastifyError | Error): ErrorAnswer | null {
   if (err instanceof BadParamError && err.param !== null) return { status: 400, body: { error: err.message, code: err.code, param: err.param } };
@@ -15,6 +17,7 @@ export function answerOf(err: FastifyError | Error): ErrorAnswer | null {
   // Errors of the layers below the routes, which know nothing of HTTP.
   if (err instanceof UploadNameError) return { status: 400, body: { error: err.message, code: err.code } };
   const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, body: { error: UNSUPPORTED_TYPE, code: 'unsupported_media_type' } };
   if (fe.validation) return { status: 400, body: { error: `${fe.validationContext ?? 'request'} ${fe.message}`, code: 'bad_request' } };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { error: fe.message, code: fe.code?.toLowerCase() ?? 'bad_request' } };
   return null;

@@ -7,7 +7,7 @@ import type { ServerEvents } from '../events.js';
 import type { Datastore } from '../datastore.js';
 import { UNFINISHED_JOB_STATES } from '../../common/states.js';
 import { FinishedJobs, Tally } from './job-tally.js';
-import { StoreHistogram } from './store-histogram.js';
+import { CountedHistogram, byLabel } from './counted-histogram.js';
 import { oldestWaiting } from '../admin/platform-numbers.js';
 
 export interface JobMetricsDeps {
@@ -51,8 +51,8 @@ export class JobMetrics {
     });
     this.unfinished = new Gauge({ name: 'allgo_jobs', help: 'Jobs not finished now, by queue and state', labelNames: ['queue', 'state'], registers: [registry] });
     this.oldest = new Gauge({ name: 'allgo_queue_oldest_waiting_seconds', help: 'Age of the oldest job waiting to start, by queue (0: none waits)', labelNames: ['queue'], registers: [registry] });
-    new StoreHistogram('allgo_job_waiting_seconds', 'Time finished jobs waited from submission to start, by queue', 'queue', () => this.tally.waited).register(registry);
-    new StoreHistogram('allgo_job_running_seconds', 'Time finished jobs ran, by queue', 'queue', () => this.tally.ran).register(registry);
+    new CountedHistogram('allgo_job_waiting_seconds', 'Time finished jobs waited from submission to start, by queue', () => byLabel('queue', this.tally.waited)).register(registry);
+    new CountedHistogram('allgo_job_running_seconds', 'Time finished jobs ran, by queue', () => byLabel('queue', this.tally.ran)).register(registry);
     this.outputs = new Histogram({
       name: 'allgo_job_outputs_bytes',
       help: 'Bytes a job left in its folder besides its inputs, by queue (measured as jobs end, since the server started)',

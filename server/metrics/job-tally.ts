@@ -3,7 +3,7 @@
 // summed once and kept (`settled`); a read sums only the jobs after them. The cost of a scrape
 // follows the jobs finished since the oldest unfinished one was submitted, not the store's size.
 import type { JobStats, FinishedJobRow } from '../store/job-stats.js';
-import { BucketCounts } from './store-histogram.js';
+import { BucketCounts } from './counted-histogram.js';
 
 /** Seconds: from an interactive job's second to a batch job's day. */
 const TIME_BUCKETS = [1, 5, 15, 60, 300, 1200, 3600, 4 * 3600, 24 * 3600] as const;

@@ -9,6 +9,8 @@ import type { ServerMetrics } from './server-metrics.js';
 
 /** The routes that stream: counted while open, not timed. */
 const STREAM_ROUTES = new Set(['/api/v1/jobs/:id/events']);
+/** Git's routes answer on the raw response (hijacked), which Fastify's onResponse never sees. */
+const hijacks = (route: string): boolean => route.startsWith('/git/');
 
 /** Throws unless the request carries the configured metrics token. */
 export function checkMetricsToken(configured: string | null, header: string | undefined): void {
@@ -19,16 +21,21 @@ export function checkMetricsToken(configured: string | null, header: string | un
 
 export const metricsPlugin = fp<{ metrics: ServerMetrics; token: string | null }>(
   async (app, { metrics, token }) => {
-    // A callback hook, not an async one: it runs on every request, and a promise per hook shows in the API's cost.
+    // Callback hooks, not async ones: they run on every request, and a promise per hook shows in the API's cost.
     app.addHook('onRequest', (req: FastifyRequest, reply, done) => {
       const route = req.routeOptions.url ?? 'unmatched';
       // The raw response's close: hijacked replies (event streams, git) skip Fastify's onResponse.
       if (STREAM_ROUTES.has(route)) {
         reply.raw.once('close', metrics.streamOpened());
-        return done();
+      } else if (hijacks(route)) {
+        const start = process.hrtime.bigint();
+        reply.raw.once('close', () => metrics.observeRequest(route, req.method, reply.raw.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
       }
-      const start = process.hrtime.bigint();
-      reply.raw.once('close', () => metrics.observeRequest(route, req.method, reply.raw.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
+      done();
+    });
+    app.addHook('onResponse', (req: FastifyRequest, reply, done) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      if (!STREAM_ROUTES.has(route) && !hijacks(route)) metrics.observeRequest(route, req.method, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
     app.addHook('onClose', async () => metrics.close());

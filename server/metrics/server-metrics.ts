@@ -2,7 +2,8 @@
 // never share one): the jobs, builds, queues and runners it knows of, the HTTP it serves, the
 // pushes it received, and its process (CPU, memory, event-loop lag). The server aggregates:
 // builders and runners report to it (outcomes.ts, heartbeats), so only it is scraped.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketCounts, CountedHistogram } from './counted-histogram.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
@@ -25,9 +26,12 @@ export interface ServerMetricsDeps {
 /** How a push ended: published or stored; refused by a check; failed (its build, or a version taken); an internal error. */
 export type PushOutcome = 'accepted' | 'refused' | 'failed' | 'error';
 
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requests: Histogram<'route' | 'method' | 'status'>;
+  /** Per route, method and status: their labels, and their counts. */
+  private readonly requests = new Map<string, readonly [{ route: string; method: string; status: string }, BucketCounts]>();
   private readonly streams: Gauge;
   private readonly pushes: Counter<'outcome'>;
   private readonly jobs: JobMetrics;
@@ -38,13 +42,7 @@ export class ServerMetrics {
     const { config, registry } = { ...deps, registry: this.registry };
     const queueNames = config.queues.map((q) => q.name);
     collectDefaultMetrics({ register: registry, prefix: 'allgo_server_' });
-    this.requests = new Histogram({
-      name: 'allgo_http_request_duration_seconds',
-      help: 'API and git requests answered, by route (its pattern), method and status; event streams excepted',
-      labelNames: ['route', 'method', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    });
+    new CountedHistogram('allgo_http_request_duration_seconds', 'API and git requests answered, by route (its pattern), method and status; event streams excepted', () => this.requests.values()).register(registry);
     this.streams = new Gauge({ name: 'allgo_sse_connections', help: 'Server-Sent Events streams open now (job events)', registers: [registry] });
     this.pushes = new Counter({ name: 'allgo_git_pushes_total', help: 'Pushes received, by outcome (accepted, refused, failed, error), since the server started', labelNames: ['outcome'], registers: [registry] });
     for (const outcome of ['accepted', 'refused', 'failed', 'error'] as const) this.pushes.inc({ outcome }, 0);
@@ -73,7 +71,11 @@ export class ServerMetrics {
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
-    this.requests.observe({ route, method, status: String(status) }, seconds);
+    // Routes are patterns, so the series are few.
+    const key = `${method} ${status} ${route}`;
+    let series = this.requests.get(key);
+    if (!series) this.requests.set(key, (series = [{ route, method, status: String(status) }, new BucketCounts(REQUEST_BUCKETS)]));
+    series[1].observe(seconds);
   }
 
   streamOpened(): () => void {

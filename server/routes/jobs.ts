@@ -24,6 +24,7 @@ import { jobStatus, jobSummary } from './job-bodies.js';
 import { jobStatusSerializers } from './job-status-serializer.js';
 import { def, errors, jobIdParams, textResponse } from './api-schemas.js';
 import { estimateStart } from '../jobs/start-estimate.js';
+import { uploadRoutes } from '../plugins/uploads.js';
 
 type ById = { Params: { id: string } };
 
@@ -51,37 +52,39 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return { position, estimate: estimateStart({ queue: job.queue, position, durations: h.recentDurations(job.queue), running: h.running(job.queue), concurrency, now: Date.now() }) };
   };
 
-  app.post<{ Reply: JobCreated }>(
-    '/api/v1/jobs',
-    {
-      schema: {
-        tags: ['jobs'],
-        summary: 'Submit a job (A||GO compatible)',
-        consumes: ['multipart/form-data', 'application/json'],
-        body: def('JobSubmission'),
-        response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 429, 503) },
+  await uploadRoutes(app, (scope) => {
+    scope.post<{ Reply: JobCreated }>(
+      '/api/v1/jobs',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Submit a job (A||GO compatible)',
+          consumes: ['multipart/form-data', 'application/json'],
+          body: def('JobSubmission'),
+          response: { 200: def('JobCreated'), ...errors(400, 401, 404, 409, 413, 429, 503) },
+        },
+        // The multipart body is read as a stream and checked field by field by the reader.
+        validatorCompiler: () => () => true,
       },
-      // The multipart body is read as a stream and checked field by field by the reader.
-      validatorCompiler: () => () => true,
-    },
-    async (req) => {
-      const user = requireUser(req);
-      if (!req.isMultipart()) {
-        if (!req.headers['content-type']?.startsWith('application/json')) throw new BadRequestError('send the job as multipart/form-data (job[webapp_id], job[param], job[params][ID], files[0], …) or, without files, as JSON ({"app", "params"})');
-        const job = await submitJob(submitDeps, user, readJson(req.body), req);
-        return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
-      }
-      const release = uploads.take(user.id);
-      // Given back once the body is read or the client is gone, whichever the handler sees last.
-      req.raw.once('close', release);
-      try {
-        const job = await submitJob(submitDeps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req);
-        return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
-      } finally {
-        release();
-      }
-    },
-  );
+      async (req) => {
+        const user = requireUser(req);
+        if (!req.isMultipart()) {
+          if (!req.headers['content-type']?.startsWith('application/json')) throw new BadRequestError('send the job as multipart/form-data (job[webapp_id], job[param], job[params][ID], files[0], …) or, without files, as JSON ({"app", "params"})');
+          const job = await submitJob(submitDeps, user, readJson(req.body), req);
+          return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
+        }
+        const release = uploads.take(user.id);
+        // Given back once the body is read or the client is gone, whichever the handler sees last.
+        req.raw.once('close', release);
+        try {
+          const job = await submitJob(submitDeps, user, readMultipart((limits) => req.parts({ limits }), config, inputLimitOf(store, user)), req);
+          return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
+        } finally {
+          release();
+        }
+      },
+    );
+  });
 
   app.get<{ Querystring: { limit?: string; before?: string }; Reply: JobList }>(
     '/api/v1/jobs',

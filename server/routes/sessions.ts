@@ -12,6 +12,7 @@ import { sessionPath } from '../sessions/session-service.js';
 import { shareKey } from '../sessions/session-access.js';
 import { requireUser, type ApiDeps } from './context.js';
 import { def, errors } from './api-schemas.js';
+import { uploadRoutes } from '../plugins/uploads.js';
 
 const appParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: "The app's name or id" } } };
 const sessionParams = { type: 'object', required: ['name', 'id'], properties: { name: { type: 'string' }, id: { type: 'string', description: 'The session id.' } } };
@@ -57,32 +58,34 @@ export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   const domain = config.webapps.domain;
   const mine = (req: FastifyRequest<{ Params: { name: string; id: string } }>, id: string): Session => callersSession(store, req, req.params.name, id);
 
-  app.post<{ Params: { name: string }; Body: SessionStart | undefined; Reply: SessionStatus }>(
-    '/api/v1/apps/:name/sessions',
-    { schema: { tags: ['sessions'], summary: 'Start a session of a webapp (JSON, or multipart with input files: files[N] and version)', params: appParams, body: { ...def('SessionStart'), nullable: true }, response: { 201: def('Session'), ...errors(400, 401, 404, 409, 413, 429) } } },
-    async (req, reply) => {
-      const me = requireUser(req);
-      const a = resolveApp(store, me, req.params.name);
-      if (!req.isMultipart()) {
-        const v = resolveVersion(store, a, req.body?.version);
-        if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
-        return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v), domain));
-      }
-      // With input files: they become the session's working folder, or go if it is refused.
-      const staging = await datastore.newStaging();
-      try {
-        const inputs = await readSessionInputs(req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 10, fieldSize: 1024 } }), staging, config.uploadLimitBytes, config.uploadMaxFiles);
-        const v = resolveVersion(store, a, inputs.version);
-        if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
-        const limit = v.manifest.input_limit;
-        if (limit !== undefined && inputs.bytes > limit * 1024 * 1024) throw new PayloadTooLargeError(`the input files are over the ${limit} MB ${a.name} takes (its input_limit)`);
-        return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v, staging), domain));
-      } catch (err) {
-        await datastore.discard(staging);
-        throw err;
-      }
-    },
-  );
+  await uploadRoutes(app, (scope) => {
+    scope.post<{ Params: { name: string }; Body: SessionStart | undefined; Reply: SessionStatus }>(
+      '/api/v1/apps/:name/sessions',
+      { schema: { tags: ['sessions'], summary: 'Start a session of a webapp (JSON, or multipart with input files: files[N] and version)', params: appParams, body: { ...def('SessionStart'), nullable: true }, response: { 201: def('Session'), ...errors(400, 401, 404, 409, 413, 429) } } },
+      async (req, reply) => {
+        const me = requireUser(req);
+        const a = resolveApp(store, me, req.params.name);
+        if (!req.isMultipart()) {
+          const v = resolveVersion(store, a, req.body?.version);
+          if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
+          return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v), domain));
+        }
+        // With input files: they become the session's working folder, or go if it is refused.
+        const staging = await datastore.newStaging();
+        try {
+          const inputs = await readSessionInputs(req.parts({ limits: { fileSize: config.uploadLimitBytes, files: config.uploadMaxFiles, fields: 10, fieldSize: 1024 } }), staging, config.uploadLimitBytes, config.uploadMaxFiles);
+          const v = resolveVersion(store, a, inputs.version);
+          if (!isWebapp(v.manifest)) throw new WrongKindError(a.name, 'job');
+          const limit = v.manifest.input_limit;
+          if (limit !== undefined && inputs.bytes > limit * 1024 * 1024) throw new PayloadTooLargeError(`the input files are over the ${limit} MB ${a.name} takes (its input_limit)`);
+          return reply.code(201).send(sessionStatus(store, req, sessions.start(me, a, v, staging), domain));
+        } catch (err) {
+          await datastore.discard(staging);
+          throw err;
+        }
+      },
+    );
+  });
 
   app.get<{ Params: { name: string; id: string }; Reply: SessionStatus }>(
     '/api/v1/apps/:name/sessions/:id',

@@ -1,11 +1,11 @@
 // Whether another connection to the store's file has committed (`allgo user add` beside the
 // server): SQLite's data_version tells, at the price of a read transaction's file locks, which
-// showed in the cost of every polled GET. So it is asked at most once a millisecond: a commit by
-// another process is seen by every request that arrives a millisecond after it, sooner than
-// that process can even exit.
+// showed in the cost of every polled GET. So it is asked at most every RECHECK_MS: a commit by
+// another process is seen by every request that arrives that long after it, less than the
+// time the command that committed takes to exit and the next one to start.
 import type { Db } from './db.js';
 
-const RECHECK_MS = 1;
+const RECHECK_MS = 5;
 
 export class OtherCommits {
   private readonly dataVersion;

@@ -98,6 +98,14 @@ describe('bad submissions are refused with a reason', () => {
     expect(wrong.body.error).toMatch(/invalid token/);
   });
 
+  test('a multipart body sent where no files are taken is refused 415, saying where files go', async ({ platform: p }) => {
+    const form = new FormData();
+    form.set('version', '1.0');
+    const res = await p.api('/api/v1/jobs/1/rerun', { method: 'POST', body: form, headers: { authorization: `Token token=${p.adminToken}` } });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: expect.stringContaining('multipart/form-data) go only to POST /api/v1/jobs'), code: 'unsupported_media_type' });
+  });
+
   test('also accepts Bearer tokens', async ({ platform: p }) => {
     const res = await p.api('/api/v1/user', { headers: { authorization: `Bearer ${p.adminToken}` } });
     expect(res.status).toBe(200);

@@ -55,6 +55,9 @@ describe('GET /metrics', () => {
       expect(await value('sum(allgo_runner_slots)')).toBeGreaterThan(0);
       expect(await value('sum(allgo_git_pushes_total{outcome="accepted"})')).toBeGreaterThanOrEqual(1);
       expect(await value('sum(allgo_builds_total{result="ready"})')).toBeGreaterThanOrEqual(1);
+      // Requests are timed by route: the API's (Fastify's onResponse) and git's, answered on the raw response.
+      expect(await value('sum(allgo_http_request_duration_seconds_count{route="/api/v1/jobs/:id",method="GET",status="200"})')).toBeGreaterThanOrEqual(successes.length + failures.length);
+      expect(await value('sum(allgo_http_request_duration_seconds_count{route="/git/:repo/git-receive-pack",status="200"})')).toBeGreaterThanOrEqual(1);
       expect(await value('up{job="allgo"}')).toBe(1);
 
       // Every name the dashboard and the rules read is one the platform exposes.

@@ -1,6 +1,6 @@
 // The store keeps the records every request reads (the caller's user, a done job) in memory.
 // None may outlive a write: its own (it forgets what it writes), nor another connection's
-// (`allgo user add` beside the server writes the same file) once a millisecond has passed,
+// (`allgo user add` beside the server writes the same file) a few milliseconds later,
 // nor be kept as "not found".
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,8 +34,8 @@ describe('records kept in memory by the store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** What another process's commit takes to be seen: the store asks SQLite at most once a millisecond. */
-  const aMomentLater = () => new Promise((resolve) => setTimeout(resolve, 2));
+  /** What another process's commit takes to be seen: the store asks SQLite at most every 5 ms. */
+  const aMomentLater = () => new Promise((resolve) => setTimeout(resolve, 10));
 
   const doneJob = () => {
     const job = server.jobs.create({ userId: alice.id, appId: app.id, versionId: version.id, param: '', queue: 'standard' });
