@@ -121,6 +121,12 @@ export async function startRoles(config: Readonly<Config>, roles: RoleSet, log: 
       if (config.site.enabled) {
         const site = await startSiteRebuilds({ config, store, events, connection: redis(), workerConnection: redis(), log: log.child({ role: 'site' }) });
         closers.push(() => site.close());
+      } else {
+        // The catalog's rebuilds are what read (and prune) the catalog changes: with none, they are dropped, now and hourly.
+        const drop = () => store.catalogChanges.prune(store.catalogChanges.last());
+        drop();
+        const dropping = setInterval(drop, 60 * 60_000).unref();
+        closers.push(async () => clearInterval(dropping));
       }
     }
     if (roles.builder || roles.runner) {

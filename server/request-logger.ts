@@ -1,7 +1,8 @@
 // Each request's logger (Fastify's req.log), made only when the request logs something. Fastify
-// makes a pino child per request, with its id bound: at the server's usual level most requests
-// log nothing, and that child showed in the profile of a polled GET (pino rebuilds each level's
-// method for every child). The child made on first use is the one Fastify would have made.
+// makes a pino child per request, with its id bound, and that child showed in the profile of a
+// polled GET (pino rebuilds each level's method for every child). At LOG_LEVEL=info Fastify logs
+// every request, so the child is made anyway; at warn (a busy server's usual choice) most
+// requests log nothing. The child made on first use is the one Fastify would have made.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 
@@ -14,11 +15,11 @@ class LazyChild implements FastifyBaseLogger {
 
   constructor(
     private readonly parent: Logger,
-    private readonly bindings: Bindings,
+    private readonly bound: Bindings,
   ) {}
 
   private real(): FastifyBaseLogger {
-    return (this.made ??= this.parent.child(this.bindings));
+    return (this.made ??= this.parent.child(this.bound));
   }
 
   private write(level: Level, args: Args): void {
@@ -62,6 +63,19 @@ class LazyChild implements FastifyBaseLogger {
 
   child(bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
     return this.real().child(bindings, opts);
+  }
+
+  // The rest of pino's logger that a caller might use on req.log.
+  isLevelEnabled(level: string): boolean {
+    return this.made ? (this.made as Logger).isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+
+  bindings(): Bindings {
+    return (this.real() as Logger).bindings();
+  }
+
+  flush(): void {
+    this.parent.flush();
   }
 }
 

@@ -7,9 +7,13 @@ import { NotFoundError, UnauthorizedError } from '../errors.js';
 import { safeEqual } from '../../common/safe-equal.js';
 import type { ServerMetrics } from './server-metrics.js';
 
-/** The routes that stream: counted while open, not timed. */
-const STREAM_ROUTES = new Set(['/api/v1/jobs/:id/events']);
-/** Git's routes answer on the raw response (hijacked), which Fastify's onResponse never sees. */
+/** The routes that stream (Server-Sent Events): counted while open, not timed. */
+const STREAM_ROUTES = new Set(['/api/v1/jobs/:id/events', '/api/v1/apps/:name/sessions/:id/events']);
+/**
+ * Git's routes answer on the raw response (hijacked): timed by its close, as Fastify's reply
+ * timing (elapsedTime) is not theirs. Every other request is timed by Fastify's onResponse, once
+ * its answer is written: a request whose client left before that is not timed.
+ */
 const hijacks = (route: string): boolean => route.startsWith('/git/');
 
 /** Throws unless the request carries the configured metrics token. */
@@ -24,7 +28,7 @@ export const metricsPlugin = fp<{ metrics: ServerMetrics; token: string | null }
     // Callback hooks, not async ones: they run on every request, and a promise per hook shows in the API's cost.
     app.addHook('onRequest', (req: FastifyRequest, reply, done) => {
       const route = req.routeOptions.url ?? 'unmatched';
-      // The raw response's close: hijacked replies (event streams, git) skip Fastify's onResponse.
+      // The raw response's close: an event stream ends there, whoever closes it.
       if (STREAM_ROUTES.has(route)) {
         reply.raw.once('close', metrics.streamOpened());
       } else if (hijacks(route)) {

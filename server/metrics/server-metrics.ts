@@ -43,7 +43,7 @@ export class ServerMetrics {
     const queueNames = config.queues.map((q) => q.name);
     collectDefaultMetrics({ register: registry, prefix: 'allgo_server_' });
     new CountedHistogram('allgo_http_request_duration_seconds', 'API and git requests answered, by route (its pattern), method and status; event streams excepted', () => this.requests.values()).register(registry);
-    this.streams = new Gauge({ name: 'allgo_sse_connections', help: 'Server-Sent Events streams open now (job events)', registers: [registry] });
+    this.streams = new Gauge({ name: 'allgo_sse_connections', help: 'Server-Sent Events streams open now (job and session events)', registers: [registry] });
     this.pushes = new Counter({ name: 'allgo_git_pushes_total', help: 'Pushes received, by outcome (accepted, refused, failed, error), since the server started', labelNames: ['outcome'], registers: [registry] });
     for (const outcome of ['accepted', 'refused', 'failed', 'error'] as const) this.pushes.inc({ outcome }, 0);
     this.jobs = new JobMetrics(registry, { ...deps, queueNames });

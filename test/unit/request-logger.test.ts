@@ -45,6 +45,19 @@ describe('the per-request logger', () => {
     await app.close();
   });
 
+  it('answers what pino’s child would of its level and bindings', async () => {
+    const { app } = await serverLogging('warn');
+    let seen: unknown;
+    app.get('/asks', async (req) => {
+      const log = req.log as unknown as { isLevelEnabled(l: string): boolean; bindings(): Record<string, unknown> };
+      seen = { info: log.isLevelEnabled('info'), warn: log.isLevelEnabled('warn'), bindings: log.bindings() };
+      return 'ok';
+    });
+    await app.inject('/asks');
+    expect(seen).toEqual({ info: false, warn: true, bindings: { reqId: expect.any(String) } });
+    await app.close();
+  });
+
   it('keeps a route’s own level', async () => {
     const { app, lines } = await serverLogging('warn');
     await app.inject('/own-level');
