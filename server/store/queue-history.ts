@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 const RECENT = 20;
 
 const statements = (db: Db) => ({
+  // Its WHERE is the partial index jobs_queue_runs's (store/db.ts), so that SQLite reads by it.
   durations: db.prepare(
     `SELECT (julianday(finished_at) - julianday(started_at)) * 86400 AS seconds FROM jobs
      WHERE queue = ? AND started_at IS NOT NULL AND finished_at IS NOT NULL AND result IS NOT NULL AND result != 'aborted'

@@ -140,10 +140,10 @@ describe('the migration to release pointers', () => {
       openDb(file).close();
       // Back to the schema before releases, with two published versions as it kept them.
       const raw = new Database(file);
-      // The releases step, then the webhooks, catalog changes and unsent webhooks steps after it (server/store/db.ts).
-      const before = (raw.pragma('user_version', { simple: true }) as number) - 4;
+      // The releases step, then the webhooks, catalog changes, unsent webhooks and queue runs steps after it (server/store/db.ts).
+      const before = (raw.pragma('user_version', { simple: true }) as number) - 5;
       for (const t of ['app_insert', 'app_update', 'app_delete', 'version_insert', 'version_update', 'version_delete', 'release_insert', 'user_rename']) raw.exec(`DROP TRIGGER catalog_${t}`);
-      raw.exec('DROP TABLE catalog_changes;');
+      raw.exec('DROP INDEX jobs_queue_runs; DROP TABLE catalog_changes;');
       raw.exec('DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; DROP TABLE job_webhooks; DROP TABLE user_webhooks;');
       raw.exec('DROP TABLE job_progress; DROP TABLE releases; ALTER TABLE apps DROP COLUMN default_version_id; ALTER TABLE versions DROP COLUMN promote; ALTER TABLE versions DROP COLUMN yanked_reason; ALTER TABLE versions DROP COLUMN yanked_at; ALTER TABLE versions DROP COLUMN tests;');
       raw.pragma(`user_version = ${before}`);
