@@ -13,7 +13,7 @@ import { startAllgo, probeRepo, publish, benchName } from './lib/allgo.js';
 import { removeAppImages } from '../support/images.js';
 import { submit, waitDone } from './lib/jobs.js';
 import { cpuTicks, load1, percentile, report, round, settle } from './lib/measure.js';
-import { load, plainServer, type LoadFigures, type PlainServer } from './lib/load.js';
+import { load, medianTurn, plainServer, type LoadFigures, type PlainServer } from './lib/load.js';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '6' }, rounds: { type: 'string', default: '3' } } });
 const opts = { connections: Number(values.connections), seconds: Math.min(Number(values.seconds), 120), warmupS: 2 };
@@ -32,9 +32,7 @@ async function turn(url: string, headers: Record<string, string>, pid: number): 
 
 /** Each figure's median over the turns. */
 function median(turns: Turn[]): Turn {
-  const m = (k: keyof Turn) => percentile(turns.map((t) => t[k]), 50);
-  const sum = (k: keyof Turn) => turns.reduce((n, t) => n + t[k], 0);
-  return { req_per_s: m('req_per_s'), latency_p50_ms: m('latency_p50_ms'), latency_p99_ms: m('latency_p99_ms'), latency_max_ms: m('latency_max_ms'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), cpu_us_per_req: m('cpu_us_per_req') };
+  return { ...medianTurn(turns), cpu_us_per_req: percentile(turns.map((t) => t.cpu_us_per_req), 50) };
 }
 
 async function main(): Promise<void> {

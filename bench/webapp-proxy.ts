@@ -11,17 +11,11 @@ import { startAllgo, publish, benchName } from './lib/allgo.js';
 import { exampleRepo } from '../support/git.js';
 import { removeAppImages } from '../support/images.js';
 import { load1, percentile, report, round, sleep } from './lib/measure.js';
-import { load, type LoadFigures } from './lib/load.js';
+import { load, medianTurn, type LoadFigures } from './lib/load.js';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' } } });
 const opts = { connections: Number(values.connections), seconds: Math.min(Number(values.seconds), 120), warmupS: 1 };
 const ROUNDS = Number(values.rounds);
-
-function median(turns: LoadFigures[]): LoadFigures {
-  const m = (k: keyof LoadFigures) => percentile(turns.map((t) => t[k]), 50);
-  const sum = (k: keyof LoadFigures) => turns.reduce((n, t) => n + t[k], 0);
-  return { req_per_s: m('req_per_s'), latency_p50_ms: m('latency_p50_ms'), latency_p99_ms: m('latency_p99_ms'), latency_max_ms: m('latency_max_ms'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
-}
 
 /** The session container's address on its own network, which only the host reaches. */
 function directAddress(id: string): string {
@@ -53,7 +47,7 @@ async function main(): Promise<void> {
     for (const s of sides) await load(s.url, s.headers, { ...opts, seconds: opts.warmupS, warmupS: 0 });
     const turns = new Map<string, LoadFigures[]>(sides.map((s) => [s.name, []]));
     for (let i = 0; i < ROUNDS; i++) for (const s of sides) turns.get(s.name)!.push(await load(s.url, s.headers, { ...opts, warmupS: 0 }));
-    const [proxy, direct] = sides.map((s) => median(turns.get(s.name)!));
+    const [proxy, direct] = sides.map((s) => medianTurn(turns.get(s.name)!));
     const p50 = round(proxy.latency_p50_ms / Math.max(direct.latency_p50_ms, 0.001), 2);
     const rate = round(proxy.req_per_s / direct.req_per_s, 2);
     console.log(`GET / of examples/viewer (${body.length} bytes), ${opts.connections} connections, ${ROUNDS} turns of ${opts.seconds} s each (load before ${loadBefore}); medians:`);

@@ -96,9 +96,13 @@ async function runCase(docker: Docker, image: string, c: TestCase, box: TestBox,
 /** The exit code, or null when the case was killed for its timeout or the build's end. */
 async function waitBounded(container: Docker.Container, ms: number, signal: AbortSignal): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
+  let stop = (): void => undefined;
   const over = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-    signal.addEventListener('abort', () => resolve(null), { once: true });
+    stop = () => resolve(null);
+    timer = setTimeout(stop, ms);
+    // A build stopped already stops the case now; each case's listener goes with it.
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
   });
   try {
     const r = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, over]);
@@ -106,6 +110,7 @@ async function waitBounded(container: Docker.Container, ms: number, signal: Abor
     return r === null ? null : r.StatusCode;
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener('abort', stop);
   }
 }
 
@@ -114,7 +119,14 @@ async function waitBounded(container: Docker.Container, ms: number, signal: Abor
 async function check(expect: TestCase['expect'], exitCode: number, dir: string, log: string): Promise<string | null> {
   const wanted = expect.exit_code ?? 0;
   if (exitCode !== wanted) return `exited with code ${exitCode}, expected ${wanted}`;
-  const read = async (name: string): Promise<Buffer | null> => {
+  // Each file read once, however many expectations name it.
+  const reads = new Map<string, Promise<Buffer | null>>();
+  const read = (name: string): Promise<Buffer | null> => {
+    let r = reads.get(name);
+    if (!r) reads.set(name, (r = readUpTo(name)));
+    return r;
+  };
+  const readUpTo = async (name: string): Promise<Buffer | null> => {
     if (name === LOG_FILE) return Buffer.from(log);
     const f = await openRegular(join(dir, name));
     if (!f) return null;

@@ -9,7 +9,6 @@ import type { AppFacts, AppSummary, QueueInfo, Release, VersionTests } from '../
 import type { App, Store, Version } from './store/index.js';
 import type { LinkBase } from './plugins/public-url.js';
 import type { Release as ReleaseRow } from './store/releases.js';
-import { defaultVersion } from './releases.js';
 
 export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts {
   const m = app.manifest;
@@ -31,7 +30,7 @@ export function appFacts(store: Store, app: App, defaultQueue: string): AppFacts
     created_at: app.createdAt,
     updated_at: app.updatedAt,
     latest_version: store.versions.latestReadyLabel(app.id),
-    default_version: defaultVersion(store, app)?.label ?? null,
+    default_version: store.releases.defaultVersionLabel(app.id),
   };
 }
 

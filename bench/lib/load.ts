@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import autocannon, { type Result } from 'autocannon';
-import { round } from './measure.js';
+import { percentile, round } from './measure.js';
 
 export interface LoadFigures {
   req_per_s: number;
@@ -70,4 +70,11 @@ export async function plainServer(kind: keyof typeof PLAIN_SERVERS, body: string
     child.kill();
     throw err;
   }
+}
+
+/** Each figure's median over load turns; the counts (requests, errors, non-2xx) are summed. */
+export function medianTurn(turns: readonly LoadFigures[]): LoadFigures {
+  const m = (k: keyof LoadFigures) => percentile(turns.map((t) => t[k]), 50);
+  const sum = (k: keyof LoadFigures) => turns.reduce((n, t) => n + t[k], 0);
+  return { req_per_s: m('req_per_s'), latency_p50_ms: m('latency_p50_ms'), latency_p99_ms: m('latency_p99_ms'), latency_max_ms: m('latency_max_ms'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
 }

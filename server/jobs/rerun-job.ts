@@ -22,7 +22,10 @@ export function rerunReader(deps: { store: Store; datastore: Datastore }, job: J
     let bytes = 0;
     for (const f of job.inputFiles) {
       const to = join(staging, f.name);
-      await copyFile(join(deps.datastore.jobDir(job.id), f.name), to, constants.COPYFILE_FICLONE).catch(() => undefined);
+      // A file the job removed is said so below; any other failure (a full disk) is the server's, and says its cause.
+      await copyFile(join(deps.datastore.jobDir(job.id), f.name), to, constants.COPYFILE_FICLONE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       const now = await digestFile(to);
       if (now?.sha256 !== f.sha256) throw new RerunError('rerun_inputs_changed', `input ${JSON.stringify(f.name)} of job ${job.id} is no longer the file it was given (${now ? 'the job rewrote it' : 'the job removed it'}): submit it again`);
       bytes += now.size;

@@ -37,7 +37,6 @@ export async function appImageRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       });
       reply.header('content-length', String(file.size));
       reply.header('content-disposition', `attachment; filename="${fileName(a.name, v.label, format)}"`);
-      reply.header('x-content-type-options', 'nosniff');
       reply.type(IMAGE_FORMATS[format].type);
       return reply.send(createReadStream(file.path));
     },

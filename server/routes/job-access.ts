@@ -2,7 +2,8 @@
 // with the job's key (in its download links), as for each download link.
 import type { FastifyRequest } from 'fastify';
 import { GoneError, notFound } from '../errors.js';
-import type { Job } from '../store/index.js';
+import { maySeeJob } from '../auth.js';
+import type { Job, Store, User } from '../store/index.js';
 import type { ApiDeps } from './context.js';
 
 export const keyQuery = { type: 'object', properties: { key: { type: 'string', description: 'The job\'s key (in its zip_url and download links): no token needed' } } } as const;
@@ -13,6 +14,13 @@ export function jobByKeyOrToken(deps: Pick<ApiDeps, 'store' | 'keys'>, req: Fast
   const user = req.user;
   const allowed = !!job && job.state !== 'deleted' && ((req.query.key !== undefined && deps.keys.matches(job, req.query.key)) || (!!user && (user.isAdmin || user.id === job.userId)));
   if (!job || !allowed) throw notFound.job(id);
+  return job;
+}
+
+/** Job `id` if `user` may see it (its owner, or an admin); else, as for a job that does not exist, 404. */
+export function visibleJob(store: Pick<Store, 'jobs'>, id: string, user: User): Job {
+  const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
+  if (!job || !maySeeJob(user, job)) throw notFound.job(id);
   return job;
 }
 

@@ -44,7 +44,6 @@ export function addJobFile(zip: ZipFile, datastore: Datastore, jobId: number, na
 
 export function sendZip(reply: FastifyReply, zip: ZipFile, fileName: string): FastifyReply {
   zip.end();
-  reply.header('x-content-type-options', 'nosniff');
   reply.header('content-disposition', `attachment; filename="${fileName}"`);
   reply.type('application/zip');
   return reply.send(zip.outputStream);

@@ -2,8 +2,7 @@
 // job[param], files[N], and typed job[params][ID] and files[ID]; or JSON without files) and GET /api/v1/jobs/N with the file → URL map and the status.
 // The work is the jobs service's (server/jobs/): these routes check who asks and answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, notFound } from '../errors.js';
-import { maySeeJob } from '../auth.js';
+import { BadRequestError } from '../errors.js';
 import { LOG_FILE } from '../../common/files.js';
 import { isFinishedJob } from '../../common/states.js';
 import { runLogKey } from '../../common/queues.js';
@@ -25,6 +24,7 @@ import { jobStatusSerializers } from './job-status-serializer.js';
 import { def, errors, jobIdParams, textResponse } from './api-schemas.js';
 import { estimateStart } from '../jobs/start-estimate.js';
 import { uploadRoutes } from '../plugins/uploads.js';
+import { visibleJob } from './job-access.js';
 
 type ById = { Params: { id: string } };
 
@@ -36,12 +36,6 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   const submitDeps = { ...deps, inputs: new VersionInputs() };
   /** The answer of a done job, by its kept file listing (see below): it goes with the listing. */
   const doneAnswers = new WeakMap<readonly JobFile[], { jobId: number; base: string; body: string }>();
-
-  const visibleJob = (id: string, user: User): Job => {
-    const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
-    if (!job || !maySeeJob(user, job)) throw notFound.job(id);
-    return job;
-  };
 
   /** A waiting job's place in line, and when it may start. */
   const waitingFacts = async (job: Job): Promise<{ position: number | null; estimate?: JobStartEstimate }> => {
@@ -117,7 +111,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
     // Not an async function: a done job polled again is answered without waiting on anything.
     (req, reply) => {
-      const job = visibleJob(req.params.id, requireUser(req));
+      const job = visibleJob(store, req.params.id, requireUser(req));
       // A done job's record no longer changes but to leave `done`, and its kept listing is
       // replaced when its files change: its answer is made once per link base, then reused.
       const listing = datastore.keptFilesOf(job);
@@ -156,7 +150,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
     async (req) => {
       const user = requireUser(req);
-      const original = visibleJob(req.params.id, user);
+      const original = visibleJob(store, req.params.id, user);
       const job = await submitJob(submitDeps, user, rerunReader(deps, original, req.body), req);
       return { id: job.id, url: jobUrl(req, job.id), avg_time: 0 };
     },
@@ -170,7 +164,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     '/api/v1/jobs/:id',
     { schema: { tags: ['jobs'], summary: 'Cancel an unfinished job, or delete a finished job\'s files', params: jobIdParams, response: { ...cancelled, ...errors(401, 404) } } },
     async (req, reply) => {
-      const body = await deleteJob(deps, visibleJob(req.params.id, requireUser(req)));
+      const body = await deleteJob(deps, visibleJob(store, req.params.id, requireUser(req)));
       return reply.code(body.status === 'aborting' ? 202 : 200).send(body);
     },
   );
@@ -180,7 +174,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     '/api/v1/jobs/:id/cancel',
     { schema: { tags: ['jobs'], summary: 'Cancel a job that has not finished (never deletes anything)', params: jobIdParams, response: { ...cancelled, ...errors(401, 404, 409) } } },
     async (req, reply) => {
-      const body = await cancelJob(deps, visibleJob(req.params.id, requireUser(req)));
+      const body = await cancelJob(deps, visibleJob(store, req.params.id, requireUser(req)));
       return reply.code(body.status === 'aborting' ? 202 : 200).send(body);
     },
   );
@@ -189,7 +183,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     '/api/v1/jobs/:id/log',
     { schema: { tags: ['jobs'], summary: 'The job\'s log so far', params: jobIdParams, response: { 200: textResponse('allgo.log: stdout and stderr as they came'), ...errors(401, 404) } } },
     async (req, reply) => {
-      const job = visibleJob(req.params.id, requireUser(req));
+      const job = visibleJob(store, req.params.id, requireUser(req));
       reply.type('text/plain; charset=utf-8');
       // Until its outputs are committed, a job's log is on its runner host: the live copy is in Redis.
       if (!isFinishedJob(job.state)) return reply.send(await readWholeLog(deps.redis, runLogKey(config.redisPrefix, job.id), config.logLimitBytes + LOG_SLACK_BYTES));

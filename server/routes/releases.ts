@@ -5,15 +5,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mayManage } from '../auth.js';
 import { ForbiddenError } from '../errors.js';
 import { releaseFacts } from '../app-facts.js';
-import { defaultVersion, promote, rollback, yank } from '../releases.js';
+import { promote, rollback, yank } from '../releases.js';
 import type { PromoteRequest, ReleaseList, YankRequest } from '../../schemas/index.js';
 import type { App, User } from '../store/index.js';
 import { requireUser, type ApiDeps } from './context.js';
-import { visibleApp } from './app-lookup.js';
+import { versionParams, visibleApp } from './app-lookup.js';
 import { def, errors } from './api-schemas.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The app\'s name or id' } } };
-const versionParams = { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string', description: 'The app\'s name or id' }, version: { type: 'string' } } };
 const answer = { 200: def('ReleaseList'), ...errors(400, 401, 403, 404, 409) };
 
 export async function releaseRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -31,7 +30,7 @@ export async function releaseRoutes(app: FastifyInstance, deps: ApiDeps): Promis
 
   const list = (a: App): ReleaseList => ({
     app: a.name,
-    default_version: defaultVersion(store, a)?.label ?? null,
+    default_version: store.releases.defaultVersionLabel(a.id),
     releases: store.releases.history(a.id).map(releaseFacts),
   });
 

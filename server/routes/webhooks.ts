@@ -2,13 +2,12 @@
 // job's deliveries with each attempt (/api/v1/jobs/N/webhooks), for its owner.
 import type { FastifyInstance } from 'fastify';
 import type { UserWebhook as UserWebhookBody, UserWebhookSet, WebhookDeliveryList, WebhookSecret } from '../../schemas/index.js';
-import { maySeeJob } from '../auth.js';
-import { notFound } from '../errors.js';
 import type { User } from '../store/index.js';
 import { checkWebhook } from '../webhooks/webhook-request.js';
 import { newSecretNonce, userWebhookSecret } from '../webhooks/signature.js';
 import { type ApiDeps, requireUser } from './context.js';
 import { def, errors, jobIdParams } from './api-schemas.js';
+import { visibleJob } from './job-access.js';
 
 export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store, config } = deps;
@@ -74,10 +73,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     '/api/v1/jobs/:id/webhooks',
     { schema: { tags: ['webhooks'], summary: "The job's webhook and its deliveries, each attempt with its time, status code or error, and duration", params: jobIdParams, response: { 200: def('WebhookDeliveryList'), ...errors(401, 404) } } },
     async (req) => {
-      const user = requireUser(req);
-      const { id } = req.params;
-      const job = /^\d+$/.test(id) ? store.jobs.byId(Number(id)) : null;
-      if (!job || !maySeeJob(user, job)) throw notFound.job(id);
+      const job = visibleJob(store, req.params.id, requireUser(req));
       const hook = store.webhooks.ofJob(job.id);
       return {
         url: hook?.url ?? null,

@@ -176,7 +176,10 @@ export class SessionService {
       return;
     }
     for (const s of store.sessions.listLive()) {
-      const keep = s.state === 'ready' && (await sessionRunning(docker, instance, s.id)) && (await refenceSession(s.id).then(() => true, () => false));
+      const keep = s.state === 'ready' && (await sessionRunning(docker, instance, s.id)) && (await refenceSession(s.id).then(
+          () => true,
+          (err: unknown) => (log.warn({ err, session: s.id }, 'could not put the session\'s host fence back: ending it'), false),
+        ));
       if (keep) {
         this.seen.set(s.id, Date.parse(s.lastRequestAt ?? s.readyAt ?? s.createdAt));
         log.info({ session: s.id }, 'session found again');

@@ -5,14 +5,14 @@
 // renderer the incremental rebuilds use), into a fresh folder; precompress; swap it in.
 // <data dir>/site is a symlink to the build being served; the swap renames a new symlink over
 // it, which is atomic, so a reader sees the old site or the new one, never a half-written one.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../common/config.js';
 import type { Store } from '../store/index.js';
 import { packageRoot } from '../../schemas/index.js';
-import { CatalogMirror } from './catalog-mirror.js';
+import { CatalogMirror, digestOf } from './catalog-mirror.js';
 import { precompress } from './precompress.js';
 import { runNode, SiteBuildError } from './run-node.js';
 import { BUILDS_CWD, sourceDigest } from './site-sources.js';
@@ -58,7 +58,7 @@ export async function buildSite(deps: SiteBuildDeps, opts: { signal?: AbortSigna
   // each, kept with the entries): a change that shows nowhere (a private app's build, a
   // restart) costs no rebuild.
   const state = stateOf(catalog, sources);
-  const digest = createHash('sha256').update(JSON.stringify(state)).digest('hex');
+  const digest = digestOf(state);
   const served = await readFile(join(siteDir(dataDir), DIGEST_FILE), 'utf8').catch(() => null);
   if (!opts.force && served === digest) return { dir: siteDir(dataDir), apps, ms: Date.now() - started, unchanged: true, mode: 'unchanged', pages: 0 };
   const servedDir = await realpath(siteDir(dataDir)).catch(() => null);

@@ -50,6 +50,7 @@ const toRelease = (r: Row): Release => ({
 
 const statements = (db: Db) => ({
   defaultOf: db.prepare('SELECT default_version_id AS id FROM apps WHERE id = ?'),
+  defaultLabel: db.prepare('SELECT versions.label FROM apps JOIN versions ON versions.id = apps.default_version_id WHERE apps.id = ?').pluck(),
   setDefault: db.prepare('UPDATE apps SET default_version_id = ? WHERE id = ?'),
   insert: db.prepare('INSERT INTO releases (app_id, version_id, action, moved_default, user_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   history: db.prepare(
@@ -70,6 +71,11 @@ export class ReleaseStore {
 
   defaultVersionId(appId: number): number | null {
     return (this.sql.defaultOf.get(appId) as { id: number | null } | undefined)?.id ?? null;
+  }
+
+  /** The default version's label alone, in one read: a list of every app asks it of each. */
+  defaultVersionLabel(appId: number): string | null {
+    return (this.sql.defaultLabel.get(appId) as string | undefined) ?? null;
   }
 
   setDefault(appId: number, versionId: number | null): void {

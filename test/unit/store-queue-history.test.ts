@@ -1,18 +1,15 @@
 // A waiting job's estimated start reads its queue's last runs on every GET: the runs of that
 // queue, newest first, found by their own index rather than by walking every job (a backlog's
 // waiting jobs are the newest, and would come first).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../server/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { publishApp } from '../../support/seed-store.js';
+import { memoryStoreEach } from '../helpers/store.js';
 
-let store: Store;
-beforeEach(() => {
-  store = openStore(':memory:');
-});
-afterEach(() => store.close());
+const { store: current } = memoryStoreEach();
 
 describe('a queue’s recent runs', () => {
   it('are its finished runs’ durations, newest first, without the aborted ones or other queues’', () => {
+    const store = current();
     const { user } = store.users.create({ name: 'ada', email: 'ada@example.org' });
     const app = publishApp(store, { name: 'samusa', owner: user });
     const versionId = store.versions.byLabel(app.id, '1.0')!.id;
@@ -30,6 +27,7 @@ describe('a queue’s recent runs', () => {
   });
 
   it('are read by the index of finished runs', () => {
+    const store = current();
     const sql = (store.queueHistory as unknown as { sql: { durations: { source: string } } }).sql.durations.source;
     const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('standard') as { detail: string }[]).map((r) => r.detail);
     expect(plan.join('\n')).toMatch(/USING INDEX jobs_queue_runs/);

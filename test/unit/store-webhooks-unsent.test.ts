@@ -1,18 +1,15 @@
 // At start the webhooks send the `completed` events a stop left unsent: the store finds those
 // jobs, and only by the rows still unsent, so the search does not grow with every job that
 // ever had a webhook.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../server/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { publishApp } from '../../support/seed-store.js';
+import { memoryStoreEach } from '../helpers/store.js';
 
-let store: Store;
-beforeEach(() => {
-  store = openStore(':memory:');
-});
-afterEach(() => store.close());
+const { store: current } = memoryStoreEach();
 
 describe('completed events left unsent', () => {
   it('are the finished jobs asking for them whose event is not claimed yet', () => {
+    const store = current();
     const { user } = store.users.create({ name: 'ada', email: 'ada@example.org' });
     const app = publishApp(store, { name: 'samusa', owner: user });
     const versionId = store.versions.byLabel(app.id, '1.0')!.id;
@@ -31,6 +28,7 @@ describe('completed events left unsent', () => {
   });
 
   it('are found by the index of the unsent rows, not by walking every finished job', () => {
+    const store = current();
     const sql = (store.webhooks as unknown as { sql: { unsentCompleted: { source: string } } }).sql.unsentCompleted.source;
     const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail);
     expect(plan[0]).toMatch(/job_webhooks USING INDEX job_webhooks_unsent/);
