@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import type { Platform } from './platform.js';
 import type { SessionStatus } from '../../schemas/index.js';
+import { editFile, exampleRepo, push } from './git.js';
 
 export async function startSession(p: Pick<Platform, 'api'>, app: string, token: string): Promise<SessionStatus> {
   const res = await p.api(`/api/v1/apps/${app}/sessions`, { method: 'POST', token });
@@ -47,4 +48,39 @@ export function sessionNetwork(id: string): { name: string; gateway: string; bri
   };
   const container = Object.values(info.Containers)[0];
   return { name, gateway: info.IPAM.Config[0].Gateway, bridge: info.Options['com.docker.network.bridge.name'], containerIp: container.IPv4Address.split('/')[0] };
+}
+
+/** What a restart test runs into: a ready session of examples/viewer, and one of a copy that never opens its port. */
+export interface RestartSessions {
+  viewer: string;
+  stuck: string;
+  ready: SessionStatus;
+  starting: SessionStatus;
+}
+
+/** Pushes `viewer` and `stuck` to the server at `url` as the admin, and starts a session of each for `token`. */
+export async function readyAndStartingSessions(p: Pick<Platform, 'api'>, url: string, adminToken: string, names: { viewer: string; stuck: string }, token: string): Promise<RestartSessions> {
+  expect((await push(exampleRepo('viewer'), url, names.viewer, 'admin', adminToken)).code).toBe(0);
+  const never = exampleRepo('viewer', (dir) => editFile(dir, 'allgo.yaml', (y) => y.replace('entrypoint: /usr/local/bin/viewer', 'entrypoint: sleep 600')));
+  expect((await push(never, url, names.stuck, 'admin', adminToken)).code).toBe(0);
+  const ready = await startSession(p, names.viewer, token);
+  expect((await waitSession(p, names.viewer, ready.id, token)).state).toBe('ready');
+  const starting = await startSession(p, names.stuck, token);
+  await expect.poll(() => sessionLeftovers(starting.id).length, { message: 'the starting session to have its container' }).toBe(2);
+  return { ...names, ready, starting };
+}
+
+/**
+ * After the restart, by the server at `url`: the ready session is served again, the starting one
+ * ended with nothing left of it; and the ready one, stopped, leaves nothing either.
+ */
+export async function expectSessionsRecovered(p: Pick<Platform, 'api'>, url: string, s: RestartSessions, token: string): Promise<void> {
+  expect((await waitSession(p, s.viewer, s.ready.id, token, ['starting'])).state).toBe('ready');
+  const page = await fetch(`${url}/s/${s.ready.id}/`, { headers: { authorization: `Token ${token}` } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<h1>CSV viewer</h1>');
+  expect(await waitSession(p, s.stuck, s.starting.id, token)).toMatchObject({ state: 'failed', reason: 'platform restart' });
+  await expect.poll(() => sessionLeftovers(s.starting.id), { message: "the starting session's container and network to be gone" }).toEqual([]);
+  await p.api(`/api/v1/apps/${s.viewer}/sessions/${s.ready.id}`, { method: 'DELETE', token });
+  await expect.poll(() => sessionLeftovers(s.ready.id), { message: "the ready session's container and network to be gone" }).toEqual([]);
 }
